@@ -1,0 +1,87 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One settings list for every target, so every re-export is deliberate and every
+/// existential is spelled `any`.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "tally",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tally", targets: ["tally"]),
+        .library(name: "TallyPricing", targets: ["TallyPricing"]),
+        .library(name: "TallyLedger", targets: ["TallyLedger"]),
+        .library(name: "TallyStream", targets: ["TallyStream"]),
+        .library(name: "TallyTokenizer", targets: ["TallyTokenizer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        // Price tables, exact money, model resolution and the cost of a usage. Pure.
+        .target(
+            name: "TallyPricing",
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedFiles"]
+        ),
+        // The SQLite ledger: migrations, append, in-flight journal, report queries.
+        .target(
+            name: "TallyLedger",
+            dependencies: [
+                "TallyPricing",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedFiles"]
+        ),
+        // Incremental SSE parsing and wire decoders. Pure: no I/O.
+        .target(
+            name: "TallyStream",
+            dependencies: ["TallyPricing"],
+            swiftSettings: swiftSettings
+        ),
+        // tiktoken-compatible BPE. Pure.
+        .target(
+            name: "TallyTokenizer",
+            swiftSettings: swiftSettings
+        ),
+        // The command-line tool: parses, calls the modules, formats.
+        .executableTarget(
+            name: "tally",
+            dependencies: [
+                "TallyPricing",
+                "TallyLedger",
+                "TallyStream",
+                "TallyTokenizer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Benchmarks; each suite prints JSON lines. `swift run -c release tally-bench --help`.
+        .executableTarget(
+            name: "tally-bench",
+            dependencies: [
+                "TallyPricing",
+                "TallyLedger",
+                "TallyStream",
+                "TallyTokenizer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Build-time embedding of pricing/ and migrations/ (see Plugins/EmbedFiles).
+        .executableTarget(name: "embed-files", swiftSettings: swiftSettings),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
+        .testTarget(name: "TallyPricingTests", dependencies: ["TallyPricing"], swiftSettings: swiftSettings),
+        .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger"], swiftSettings: swiftSettings),
+        .testTarget(name: "TallyStreamTests", dependencies: ["TallyStream"], swiftSettings: swiftSettings),
+        .testTarget(name: "TallyTokenizerTests", dependencies: ["TallyTokenizer"], swiftSettings: swiftSettings),
+        .testTarget(name: "TallyCLITests", dependencies: ["tally"], swiftSettings: swiftSettings),
+    ]
+)

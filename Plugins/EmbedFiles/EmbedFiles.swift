@@ -1,0 +1,45 @@
+import Foundation
+import PackagePlugin
+
+/// Embeds a folder at the repository root into the target that uses this plugin, as a
+/// generated Swift file, so a `tally` binary copied alone still carries its price tables
+/// and migrations. `pricing/` goes into TallyPricing, `migrations/` into TallyLedger.
+@main
+struct EmbedFiles: BuildToolPlugin {
+    /// Which repository folder, and which file extension, each target embeds.
+    static let sources: [String: (folder: String, fileExtension: String)] = [
+        "TallyPricing": ("pricing", "json"),
+        "TallyLedger": ("migrations", "sql"),
+    ]
+
+    func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
+        guard let source = Self.sources[target.name] else {
+            Diagnostics.error("EmbedFiles has no folder configured for target \(target.name)")
+            return []
+        }
+        let root = context.package.directoryURL.appending(path: source.folder)
+        let files = try Self.files(under: root, fileExtension: source.fileExtension)
+        let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedFiles.swift")
+        return [
+            .buildCommand(
+                displayName: "Embedding \(source.folder)/ into \(target.name)",
+                executable: try context.tool(named: "embed-files").url,
+                arguments: [output.path, root.path] + files.map(\.path),
+                inputFiles: files,
+                outputFiles: [output]
+            )
+        ]
+    }
+
+    /// Every file with the extension below `root`, sorted by path for a stable output.
+    static func files(under root: URL, fileExtension: String) throws -> [URL] {
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {
+            return []
+        }
+        var found: [URL] = []
+        for case let url as URL in walker where url.pathExtension == fileExtension {
+            found.append(url)
+        }
+        return found.sorted { $0.path < $1.path }
+    }
+}

@@ -1,0 +1,1 @@
+// TallyLedger: filled by its issue.

@@ -1,0 +1,1 @@
+// TallyStream: filled by its issue.

@@ -1,0 +1,1 @@
+// TallyTokenizer: filled by its issue.
