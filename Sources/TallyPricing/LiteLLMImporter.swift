@@ -44,6 +44,8 @@ public enum LiteLLMImporter {
         public var fieldsNotImported: [String: Int]
         /// Prices with more than nine decimals per million tokens, rounded half to even: "model.field: from → to".
         public var rounded: [String]
+        /// Models listed both bare and as "provider/model" with different prices; the bare entry is kept.
+        public var conflicts: [String] = []
     }
 
     /// Imports the providers' chat, completion, responses and embedding models.
@@ -79,7 +81,10 @@ public enum LiteLLMImporter {
                 if prefixed { name.removeFirst(provider.count + 1) }
                 guard let model = model(name, value, mode: mode, summary: &summary) else { continue }
                 // LiteLLM sometimes lists a model both bare and prefixed; the bare key wins.
-                if let existing = models[name], !existing.prefixed || prefixed { continue }
+                if let existing = models[name] {
+                    if existing.model.prices != model.prices { summary.conflicts.append(name) }
+                    if !existing.prefixed || prefixed { continue }
+                }
                 models[name] = (model, prefixed)
             }
             let folded = foldSnapshots(models.mapValues(\.model))

@@ -73,7 +73,7 @@ public struct PriceBook: Sendable {
                     let key = name.lowercased()
                     if let other = names[key], other != index {
                         problems.append(PriceTableProblem(
-                            file: model.origin ?? table.origin, path: "$.models[\"\(model.key)\"]",
+                            file: model.origin ?? table.origin, path: PriceTableDecoder.memberPath("$.models", model.key),
                             message: "name \"\(name)\" is also used by model \"\(table.models[other].key)\" of provider \(table.provider)"
                         ))
                     }
@@ -91,7 +91,7 @@ public struct PriceBook: Sendable {
         for table in tables {
             for model in table.models {
                 guard let official = model.official else { continue }
-                let path = "$.models[\"\(model.key)\"].official"
+                let path = PriceTableDecoder.memberPath("$.models", model.key) + ".official"
                 let file = model.origin ?? table.origin
                 guard let target = self.table(provider: official.provider) else {
                     problems.append(PriceTableProblem(file: file, path: path, message: "\"\(official)\" names provider \"\(official.provider)\", which has no price table"))

@@ -31,7 +31,7 @@ struct PriceTableDecoder {
         problems.append(PriceTableProblem(file: origin, path: path, message: message))
     }
 
-    private static func memberPath(_ path: String, _ key: String) -> String {
+    static func memberPath(_ path: String, _ key: String) -> String {
         let plain = !key.isEmpty && key.utf8.allSatisfy { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "$")

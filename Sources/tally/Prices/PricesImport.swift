@@ -93,6 +93,9 @@ struct PricesImportLiteLLM: AsyncParsableCommand {
                 text += "  price fields not imported: " + summary.fieldsNotImported.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ") + "\n"
             }
             for line in summary.rounded { text += "  rounded: \(line)\n" }
+            if !summary.conflicts.isEmpty {
+                text += "  listed bare and prefixed with different prices (bare kept): " + summary.conflicts.sorted().joined(separator: ", ") + "\n"
+            }
         }
         text += outputs.map { "wrote \($0)\n" }.joined()
         return text
