@@ -19,6 +19,21 @@ public struct PriceTable: Sendable, Hashable {
     /// Where the table came from: a bundled path ("official/openai.json") or the user file's path.
     public var origin: String
 
+    /// Creates a table from its parts.
+    public init(
+        provider: String, kind: Kind, source: String, updated: CalendarDay? = nil, creditUSD: Money,
+        billingNote: String? = nil, models: [Model], origin: String
+    ) {
+        self.provider = provider
+        self.kind = kind
+        self.source = source
+        self.updated = updated
+        self.creditUSD = creditUSD
+        self.billingNote = billingNote
+        self.models = models
+        self.origin = origin
+    }
+
     /// The kinds of provider a table can describe.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         /// The model maker's own API: its prices are the list prices.

@@ -68,7 +68,7 @@ struct PricesCommandTests {
     @Test func validateAcceptsTheBundledTables() throws {
         let result = try TallyProcess.run(["prices", "validate"])
         #expect(result.status == 0)
-        #expect(result.stdout == "ok: bundled tables valid; 7 providers, 256 models\n")
+        #expect(result.stdout == "ok: bundled tables valid; 7 providers, 386 models\n")
     }
 
     @Test func showListsEveryProviderOfASnapshotName() throws {
@@ -96,14 +96,41 @@ struct PricesCommandTests {
         let folder = try TallyProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let reference = repositoryRoot.deletingLastPathComponent().appending(path: "shared/reference/litellm-model-prices-1.110.2.json")
-        let result = try TallyProcess.run(["prices", "import", "litellm", reference.path, "--output", folder.path, "--updated", "2026-11-25"])
+        let genAI = repositoryRoot.deletingLastPathComponent().appending(path: "shared/reference/genai-prices-0.2.3.json")
+        let result = try TallyProcess.run([
+            "prices", "import", "official", "--litellm", reference.path, "--genai-prices", genAI.path,
+            "--output", folder.path, "--updated", "2026-11-25",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("anthropic: 17 models imported"))
+        #expect(result.stdout.contains("anthropic claude-sonnet-4-5 tier above 200000 input: litellm -, genai-prices 6.00; shipped litellm"))
         for provider in ["openai", "anthropic", "gemini", "deepseek", "xai", "mistral"] {
             let written = try Data(contentsOf: folder.appending(path: "\(provider).json"))
             let shipped = try Data(contentsOf: repositoryRoot.appending(path: "pricing/official/\(provider).json"))
             #expect(written == shipped, "\(provider).json")
         }
+    }
+
+    @Test func diffExitsOneOnDifferencesAndZeroWithout() throws {
+        let same = try TallyProcess.run(["prices", "diff", "bundled", repositoryRoot.appending(path: "pricing").path])
+        #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
+        #expect(same.stdout == "no differences\n")
+        let reference = repositoryRoot.deletingLastPathComponent().appending(path: "shared/reference")
+        let different = try TallyProcess.run([
+            "prices", "diff", "litellm:" + reference.appending(path: "litellm-model-prices-1.110.2.json").path,
+            "genai-prices:" + reference.appending(path: "genai-prices-0.2.3.json").path, "--at", "2026-11-25", "--only-changed", "--format", "csv",
+        ])
+        #expect(different.status == 1)
+        #expect(different.stdout.contains("\ndeepseek,deepseek-chat,,input,0.28,0.135\n"))
+    }
+
+    @Test func theDisagreementsInPricingREADMEAreCurrent() throws {
+        let reference = repositoryRoot.deletingLastPathComponent().appending(path: "shared/reference")
+        let result = try TallyProcess.run([
+            "prices", "diff", "litellm:" + reference.appending(path: "litellm-model-prices-1.110.2.json").path,
+            "genai-prices:" + reference.appending(path: "genai-prices-0.2.3.json").path, "--at", "2026-11-25", "--only-changed",
+        ])
+        let readme = try String(contentsOf: repositoryRoot.appending(path: "pricing/README.md"), encoding: .utf8)
+        #expect(readme.contains("```\n" + result.stdout + "```"), "regenerate the disagreements in pricing/README.md with the command shown there")
     }
 
     @Test func importWritesNothingFromABadFile() throws {

@@ -7,7 +7,7 @@ struct PricesImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Convert a public price list into Tally price tables.",
-        subcommands: [PricesImportLiteLLM.self]
+        subcommands: [PricesImportLiteLLM.self, PricesImportGenAIPrices.self, PricesImportOfficial.self]
     )
 }
 
@@ -33,49 +33,10 @@ struct PricesImportLiteLLM: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw Failure("\(file): cannot read the LiteLLM price list", status: ExitStatus.io)
-            }
-            let day: CalendarDay
-            if let updated {
-                guard let parsed = CalendarDay(updated) else {
-                    throw Failure("--updated \(updated): not a date of the form YYYY-MM-DD", status: ExitStatus.usage)
-                }
-                day = parsed
-            } else {
-                day = CalendarDay(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
-            }
-            let name = URL(filePath: file).lastPathComponent
-            let result: LiteLLMImporter.Result
-            do {
-                result = try LiteLLMImporter.tables(
-                    from: data, providers: provider.isEmpty ? LiteLLMImporter.defaultProviders : provider,
-                    source: "LiteLLM \(name)", updated: day
-                )
-            } catch let error as PriceTableError {
-                throw Failure(lines: error.problems.map(\.description), status: ExitStatus.data)
-            }
-            // Check every generated table reads back before writing any of them.
-            var outputs: [(path: String, text: String)] = []
-            for table in result.tables {
-                let text = PriceTableWriter.json(table)
-                let path = (output as NSString).appendingPathComponent("\(table.provider).json")
-                _ = try PriceTableFiles.book(includingBundled: false, userTables: [PriceBook.Source(origin: path, bytes: Array(text.utf8))])
-                outputs.append((path, text))
-            }
-            do {
-                try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-            } catch {
-                throw Failure("\(output): cannot create the output folder: \(error.localizedDescription)", status: ExitStatus.io)
-            }
-            for (path, text) in outputs {
-                do {
-                    try Data(text.utf8).write(to: URL(filePath: path), options: .atomic)
-                } catch {
-                    throw Failure("\(path): cannot write: \(error.localizedDescription)", status: ExitStatus.io)
-                }
-            }
-            write(Self.summary(result, outputs: outputs.map(\.path)))
+            let day = try PriceTableFiles.day(updated, flag: "--updated")
+            let result = try PriceTableFiles.importLiteLLM(file, providers: provider.isEmpty ? LiteLLMImporter.defaultProviders : provider, updated: day)
+            let written = try PriceTableFiles.write(result.tables, to: output)
+            write(Self.summary(result, outputs: written))
         }
     }
 
@@ -99,5 +60,99 @@ struct PricesImportLiteLLM: AsyncParsableCommand {
         }
         text += outputs.map { "wrote \($0)\n" }.joined()
         return text
+    }
+}
+
+/// `tally prices import genai-prices FILE`: the genai-prices data, with its dated price changes and tiers.
+struct PricesImportGenAIPrices: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "genai-prices",
+        abstract: "Convert the genai-prices data (JSON) into one official table per provider, with dated price history and tiers.",
+        discussion: "Match clauses other than `equals`, time-of-day prices, non-token prices and price variants are listed as not imported."
+    )
+
+    @Argument(help: "The genai-prices data as JSON.")
+    var file: String
+
+    @Option(help: "A provider to import, by genai-prices id or Tally name (repeatable); default the six official ones.")
+    var provider: [String] = []
+
+    @Option(help: "The folder to write <provider>.json into.")
+    var output = "genai-prices-tables"
+
+    @Option(help: "The date the prices were read, written as the tables' `updated` (YYYY-MM-DD); default today.")
+    var updated: String?
+
+    func run() async throws {
+        try await reportingFailures {
+            let day = try PriceTableFiles.day(updated, flag: "--updated")
+            let result = try PriceTableFiles.importGenAIPrices(file, providers: provider, updated: day)
+            let written = try PriceTableFiles.write(result.tables, to: output)
+            write(Self.summary(result) + written.map { "wrote \($0)\n" }.joined())
+        }
+    }
+
+    static func summary(_ result: GenAIPricesImporter.Result) -> String {
+        var text = ""
+        for s in result.summaries {
+            text += "\(s.provider): \(s.imported) models imported, \(s.withHistory) with dated history, \(s.aliases) aliases from equals clauses\n"
+            if !s.unrepresentableMatches.isEmpty {
+                text += "  match clauses not representable (\(s.unrepresentableMatches.count)): " + s.unrepresentableMatches.joined(separator: "; ") + "\n"
+            }
+            if !s.timeOfDayWindows.isEmpty {
+                text += "  time-of-day prices not representable (\(s.timeOfDayWindows.count)): " + s.timeOfDayWindows.joined(separator: "; ") + "\n"
+            }
+            if !s.keysNotImported.isEmpty {
+                text += "  price keys not imported: " + s.keysNotImported.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ") + "\n"
+            }
+            if s.variantsNotImported > 0 { text += "  models with price variants (batch, flex, priority) not imported: \(s.variantsNotImported)\n" }
+            for line in s.skipped { text += "  skipped: \(line)\n" }
+            if !s.aliasConflicts.isEmpty { text += "  aliases dropped as already taken: " + s.aliasConflicts.joined(separator: ", ") + "\n" }
+        }
+        return text
+    }
+}
+
+/// `tally prices import official`: the shipped official tables, from both sources at once.
+struct PricesImportOfficial: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "official",
+        abstract: "Regenerate pricing/official/ from LiteLLM's list and the genai-prices data together.",
+        discussion: """
+            For a model both know, the shipped prices are genai-prices' when it has dated entries for \
+            the model (its price history), LiteLLM's otherwise; every current price the two disagree \
+            on is printed with both values.
+            """
+    )
+
+    @Option(help: "LiteLLM's model_prices_and_context_window.json.")
+    var litellm: String
+
+    @Option(name: .customLong("genai-prices"), help: "The genai-prices data as JSON.")
+    var genAIPrices: String
+
+    @Option(help: "The folder to write <provider>.json into.")
+    var output = "pricing/official"
+
+    @Option(help: "The date the prices were read and compared at (YYYY-MM-DD); default today.")
+    var updated: String?
+
+    func run() async throws {
+        try await reportingFailures {
+            let day = try PriceTableFiles.day(updated, flag: "--updated")
+            let liteLLM = try PriceTableFiles.importLiteLLM(litellm, updated: day)
+            let liteLLMName = URL(filePath: litellm).lastPathComponent
+            let genAI = try PriceTableFiles.importGenAIPrices(genAIPrices, providers: [], updated: day)
+            let merged = OfficialTableMerge.merge(
+                liteLLM: liteLLM.tables, genAIPrices: genAI.tables, at: day,
+                source: "LiteLLM \(liteLLMName) (current prices) and genai-prices \(URL(filePath: genAIPrices).lastPathComponent) (dated history and tiers), read \(day); merged by `tally prices import official`"
+            )
+            let written = try PriceTableFiles.write(merged.tables, to: output)
+            var text = "\(merged.disagreements.count) current prices differ between the sources:\n"
+            for d in merged.disagreements {
+                text += "  \(d.provider) \(d.model) \(d.field): litellm \(d.liteLLM ?? "-"), genai-prices \(d.genAIPrices ?? "-"); shipped \(d.shipped)\n"
+            }
+            write(text + written.map { "wrote \($0)\n" }.joined())
+        }
     }
 }

@@ -68,4 +68,68 @@ enum PriceTableFiles {
             throw Failure(lines: error.problems.map(\.description), status: ExitStatus.data)
         }
     }
+
+    /// A file's bytes, or a failure naming it (exit 74).
+    static func read(_ path: String, what: String) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure("\(path): cannot read \(what)", status: ExitStatus.io)
+        }
+        return data
+    }
+
+    /// A `YYYY-MM-DD` flag value, today when absent.
+    static func day(_ text: String?, flag: String) throws -> CalendarDay {
+        guard let text else { return CalendarDay(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) }
+        guard let day = CalendarDay(text) else {
+            throw Failure("\(flag) \(text): not a date of the form YYYY-MM-DD", status: ExitStatus.usage)
+        }
+        return day
+    }
+
+    /// Imports a LiteLLM price list; its problems become the failure's lines (exit 65).
+    static func importLiteLLM(_ path: String, providers: [String] = LiteLLMImporter.defaultProviders, updated: CalendarDay) throws -> LiteLLMImporter.Result {
+        let data = try read(path, what: "the LiteLLM price list")
+        do {
+            return try LiteLLMImporter.tables(from: data, providers: providers, source: "LiteLLM \(URL(filePath: path).lastPathComponent)", updated: updated)
+        } catch {
+            throw Failure(lines: error.problems.map(\.description), status: ExitStatus.data)
+        }
+    }
+
+    /// Imports a genai-prices file; its problems become the failure's lines (exit 65).
+    static func importGenAIPrices(_ path: String, providers: [String], updated: CalendarDay) throws -> GenAIPricesImporter.Result {
+        let data = try read(path, what: "the genai-prices data")
+        do {
+            return try GenAIPricesImporter.tables(
+                from: data, providers: providers, source: "genai-prices \(URL(filePath: path).lastPathComponent)", updated: updated
+            )
+        } catch {
+            throw Failure(lines: error.problems.map(\.description), status: ExitStatus.data)
+        }
+    }
+
+    /// Writes tables as `<provider>.json` into a folder, after checking that every one of them
+    /// reads back; nothing is written when any fails. Returns the paths written.
+    static func write(_ tables: [PriceTable], to folder: String) throws -> [String] {
+        var outputs: [(path: String, text: String)] = []
+        for table in tables {
+            let text = PriceTableWriter.json(table)
+            let path = (folder as NSString).appendingPathComponent("\(table.provider).json")
+            _ = try book(includingBundled: false, userTables: [PriceBook.Source(origin: path, bytes: Array(text.utf8))])
+            outputs.append((path, text))
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw Failure("\(folder): cannot create the output folder: \(error.localizedDescription)", status: ExitStatus.io)
+        }
+        for (path, text) in outputs {
+            do {
+                try Data(text.utf8).write(to: URL(filePath: path), options: .atomic)
+            } catch {
+                throw Failure("\(path): cannot write: \(error.localizedDescription)", status: ExitStatus.io)
+            }
+        }
+        return outputs.map(\.path)
+    }
 }
