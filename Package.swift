@@ -82,6 +82,10 @@ let package = Package(
         .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger"], swiftSettings: swiftSettings),
         .testTarget(name: "TallyStreamTests", dependencies: ["TallyStream"], swiftSettings: swiftSettings),
         .testTarget(name: "TallyTokenizerTests", dependencies: ["TallyTokenizer"], swiftSettings: swiftSettings),
-        .testTarget(name: "TallyCLITests", dependencies: ["tally"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TallyCLITests",
+            dependencies: ["tally", "TallyPricing", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
