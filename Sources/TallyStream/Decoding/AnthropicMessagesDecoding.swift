@@ -1,0 +1,163 @@
+/// Decodes Anthropic messages stream events.
+///
+/// The event kind comes from the JSON `type` field (relays do not always send the SSE `event`
+/// line); fields are read whatever their order. Usage: `message_start` carries the input side,
+/// each `message_delta` the cumulative counts so far, and the last value of each field wins.
+enum AnthropicMessagesDecoding {
+    static func decode(
+        _ reader: inout JSONReader,
+        sseType: String,
+        state: inout DecoderState,
+        staging: inout EventStaging
+    ) throws(JSONReader.Failure) {
+        var type: String?
+        var index = 0
+        var messageModel: String?
+        var messageID: String?
+        var counts: UsageCounts?
+        var block: ContentBlock?
+        var delta = Delta()
+        var error: ProviderError?
+
+        var object = try reader.beginObject()
+        while let key = try reader.nextKey(&object) {
+            if key == "type" {
+                type = try reader.readString()
+            } else if key == "index" {
+                index = try reader.readIndex()
+            } else if key == "delta" {
+                delta = try readDelta(&reader)
+            } else if key == "usage" {
+                counts = try UsageCounts.readAnthropic(&reader)
+            } else if key == "message" {
+                guard reader.peekKind() == .object else {
+                    try reader.skipValue()
+                    continue
+                }
+                var message = try reader.beginObject()
+                while let field = try reader.nextKey(&message) {
+                    if field == "model" {
+                        messageModel = try reader.readString()
+                    } else if field == "id" {
+                        messageID = try reader.readString()
+                    } else if field == "usage" {
+                        counts = try UsageCounts.readAnthropic(&reader)
+                    } else {
+                        try reader.skipValue()
+                    }
+                }
+            } else if key == "content_block" {
+                block = try readBlock(&reader)
+            } else if key == "error" {
+                error = try reader.readProviderError()
+            } else {
+                try reader.skipValue()
+            }
+        }
+        try reader.end()
+
+        switch type ?? sseType {
+        case "message_start":
+            state.model = messageModel ?? state.model
+            state.responseID = messageID ?? state.responseID
+            if !state.started {
+                state.started = true
+                staging.events.append(.started(model: state.model, id: state.responseID))
+            }
+        case "content_block_start":
+            staging.events.append(.blockStarted(block ?? .other(""), index: index))
+        case "content_block_delta":
+            if let text = delta.text { staging.events.append(.text(text, index: index)) }
+            if let thinking = delta.thinking { staging.events.append(.reasoning(thinking, index: index)) }
+            if let signature = delta.signature { staging.events.append(.signature(signature, index: index)) }
+            if let json = delta.partialJSON {
+                staging.events.append(.toolCall(ToolCallDelta(index: index, arguments: json)))
+            }
+        case "content_block_stop":
+            staging.events.append(.blockStopped(index: index))
+        case "message_delta":
+            if let reason = delta.stopReason {
+                state.finishReason = reason
+                staging.events.append(.finished(reason: reason, index: 0))
+            }
+        case "message_stop":
+            state.done = true
+            staging.events.append(.done)
+        case "ping":
+            staging.events.append(.ping)
+        case "error":
+            staging.events.append(.providerError(error ?? ProviderError()))
+        default:
+            break
+        }
+        if let counts {
+            state.anthropicCounts = state.anthropicCounts.updated(with: counts)
+            let usage = state.anthropicCounts.anthropicUsage
+            state.usage = usage
+            staging.events.append(.usage(usage))
+        }
+    }
+
+    /// The fields of a `content_block_delta` or `message_delta` delta.
+    struct Delta {
+        var text: String?
+        var thinking: String?
+        var signature: String?
+        var partialJSON: String?
+        var stopReason: String?
+    }
+
+    private static func readDelta(_ reader: inout JSONReader) throws(JSONReader.Failure) -> Delta {
+        var delta = Delta()
+        guard reader.peekKind() == .object else {
+            try reader.skipValue()
+            return delta
+        }
+        var object = try reader.beginObject()
+        while let key = try reader.nextKey(&object) {
+            if key == "text" {
+                delta.text = try reader.readString()
+            } else if key == "thinking" {
+                delta.thinking = try reader.readString()
+            } else if key == "signature" {
+                delta.signature = try reader.readString()
+            } else if key == "partial_json" {
+                delta.partialJSON = try reader.readString()
+            } else if key == "stop_reason" {
+                delta.stopReason = try reader.readString()
+            } else {
+                try reader.skipValue()
+            }
+        }
+        return delta
+    }
+
+    private static func readBlock(_ reader: inout JSONReader) throws(JSONReader.Failure) -> ContentBlock? {
+        guard reader.peekKind() == .object else {
+            try reader.skipValue()
+            return nil
+        }
+        var type = ""
+        var id: String?
+        var name: String?
+        var object = try reader.beginObject()
+        while let key = try reader.nextKey(&object) {
+            if key == "type" {
+                type = try reader.readString() ?? ""
+            } else if key == "id" {
+                id = try reader.readString()
+            } else if key == "name" {
+                name = try reader.readString()
+            } else {
+                try reader.skipValue()
+            }
+        }
+        switch type {
+        case "text": return .text
+        case "thinking": return .thinking
+        case "redacted_thinking": return .redactedThinking
+        case "tool_use", "server_tool_use": return .toolUse(id: id, name: name)
+        default: return .other(type)
+        }
+    }
+}
