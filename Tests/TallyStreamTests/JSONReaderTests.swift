@@ -55,6 +55,17 @@ struct JSONReaderTests {
         #expect(try readString(#""\ud83d\ud83d\ude00""#) == "\u{FFFD}😀")
     }
 
+    @Test func escapesAndControlCharactersAreFoundAtEveryOffsetOfAWord() throws {
+        for prefix in 0..<20 {
+            let head = String(repeating: "a", count: prefix)
+            #expect(try readString("\"\(head)\\n\(head)é\"") == head + "\n" + head + "é")
+            #expect(try readString("\"\(head)\\\"\"") == head + "\"")
+            #expect(try readString("\"\(head)\"") == head)
+            #expect(throws: JSONReader.Failure.self) { try readString("\"\(head)\u{1F}x\"") }
+            #expect(throws: JSONReader.Failure.self) { try readString("\"\(head)") }
+        }
+    }
+
     @Test func rawUTF8PassesThroughAndNonStringsReadAsNil() throws {
         #expect(try readString(#""日本😀""#) == "日本😀")
         #expect(try readString("null") == nil)

@@ -174,6 +174,12 @@ struct SSEParserTests {
         #expect(events == [SSEEvent(type: "message", data: Array("fresh".utf8), lastEventID: "9")])
     }
 
+    @Test func chunksWithoutContiguousStorageAreParsedToo() throws {
+        var parser = SSEParser()
+        let chunk = Array("data: lazy\n\n".utf8).lazy.map { $0 }
+        #expect(try parser.parse(chunk).map(\.text) == ["lazy"])
+    }
+
     // MARK: - UTF-8
 
     @Test func dataKeepsMultiByteCharactersCutAcrossChunks() {

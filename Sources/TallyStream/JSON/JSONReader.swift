@@ -230,6 +230,8 @@ struct JSONReader {
         let start = position
         var escaped = false
         while position < bytes.count {
+            skipPlainStringBytes()
+            guard position < bytes.count else { break }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 let span = StringSpan(start: start, end: position, escaped: escaped)
@@ -260,6 +262,29 @@ struct JSONReader {
             position += 1
         }
         throw failure("unterminated string")
+    }
+
+    /// Advances over string content that holds no quote, backslash or control character,
+    /// eight bytes at a time, stopping at the first byte that needs a look.
+    @inline(__always)
+    private mutating func skipPlainStringBytes() {
+        #if _endian(little)
+        guard let base = bytes.baseAddress else { return }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while bytes.count - position >= 8 {
+            let word = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+            // A byte of the word flags when it is '"', '\\' or below 0x20; the lowest flag is exact.
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let flags = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (word &- ones &* 0x20) & ~word) & highs
+            if flags != 0 {
+                position += flags.trailingZeroBitCount / 8
+                return
+            }
+            position += 8
+        }
+        #endif
     }
 
     /// Decodes a scanned string; the scan has validated its escapes already.

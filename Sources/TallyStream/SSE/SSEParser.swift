@@ -76,7 +76,7 @@ public struct SSEParser: Sendable {
         _ chunk: some Collection<UInt8>,
         onEvent: (SSEEvent) throws -> Void
     ) throws {
-        let done: Void?? = try chunk.withContiguousStorageIfAvailable { buffer in
+        let done: Void? = try chunk.withContiguousStorageIfAvailable { buffer in
             try parse(UnsafeRawBufferPointer(buffer), onEvent: onEvent)
         }
         if done == nil {
