@@ -1,5 +1,5 @@
 import Testing
-import TallyStream
+@testable import TallyStream
 
 /// Everything the parser did with one stream, for comparing parses.
 private struct Outcome: Equatable, CustomStringConvertible {
@@ -266,6 +266,24 @@ struct SSEParserTests {
                 if split != whole { return }
             }
         }
+    }
+
+    @Test func serializedEventsParseBackToThemselves() throws {
+        var random = SeededRandom(seed: 0x5E71A1)
+        for _ in 0..<500 {
+            let events = ReferenceSSEParser.parse(RandomSSEStream.make(using: &random)).events
+            let wire = events.flatMap { $0.serialized(includeID: true) }
+            var parser = SSEParser()
+            #expect(try parser.parse(wire) == events)
+            #expect(parser.finish() == .clean)
+        }
+    }
+
+    @Test func serializingDropsLineBreaksThatWouldInjectFields() throws {
+        let event = SSEEvent(type: "x\ndata: injected", data: Array("a\r\nb\rc".utf8), lastEventID: "1\r2")
+        var parser = SSEParser()
+        let parsed = try parser.parse(event.serialized(includeID: true))
+        #expect(parsed == [SSEEvent(type: "xdata: injected", data: Array("a\nb\nc".utf8), lastEventID: "12")])
     }
 
     @Test func theLimitErrorDoesNotDependOnTheChunking() {
