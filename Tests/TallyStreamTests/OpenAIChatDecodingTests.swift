@@ -117,6 +117,13 @@ struct OpenAIChatDecodingTests {
         ])
     }
 
+    @Test func anEmptyFinishReasonFromARelayIsNoFinish() {
+        var decoder = StreamDecoder(format: .openAIChat)
+        let events = decoder.decode(SSEEvent(text: #"{"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":""}]}"#))
+        #expect(events == [.text("x", index: 0)])
+        #expect(decoder.finishReason == nil)
+    }
+
     @Test func fieldsOfUnexpectedTypesAreSkippedNotFatal() {
         var decoder = StreamDecoder(format: .openAIChat)
         let events = decoder.decode(SSEEvent(text: #"{"model":7,"choices":{"x":1},"usage":"n/a","error":null}"#))

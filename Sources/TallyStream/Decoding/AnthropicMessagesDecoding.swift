@@ -76,7 +76,7 @@ enum AnthropicMessagesDecoding {
         case "content_block_stop":
             staging.events.append(.blockStopped(index: index))
         case "message_delta":
-            if let reason = delta.stopReason {
+            if let reason = delta.stopReason, !reason.isEmpty {
                 state.finishReason = reason
                 staging.events.append(.finished(reason: reason, index: 0))
             }

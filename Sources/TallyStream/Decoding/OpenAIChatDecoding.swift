@@ -96,7 +96,7 @@ enum OpenAIChatDecoding {
             call.choice = index
             staging.events.append(.toolCall(call))
         }
-        if let finishReason {
+        if let finishReason, !finishReason.isEmpty {
             state.finishReason = finishReason
             staging.events.append(.finished(reason: finishReason, index: index))
         }
