@@ -71,6 +71,24 @@ struct StreamBench: ParsableCommand {
         }
         let memoryAfterDecoder = ProcessMemory.read()
 
+        // The same for an Anthropic messages stream of the same size (event lines included).
+        let anthropic = SyntheticStream.anthropicMessages(bytes: megabytes * 1_000_000)
+        var anthropicEvents = 0
+        var anthropicUsage = "none"
+        let anthropicSeconds = try best(of: runs) {
+            var parser = SSEParser()
+            var decoder = StreamDecoder(format: .anthropicMessages)
+            var events = 0
+            try feed(anthropic, readSize: readSize) { chunk in
+                try parser.parse(chunk) { event in
+                    decoder.decode(event) { _ in events += 1 }
+                }
+            }
+            parser.finish()
+            anthropicEvents = events
+            anthropicUsage = decoder.usage.map { "\($0.totalTokens)" } ?? "none"
+        }
+
         let megabytesFed = Double(stream.count) / 1_000_000
         printLine([
             "suite": "stream", "case": "parser", "read_size": readSize, "bytes": stream.count,
@@ -82,6 +100,11 @@ struct StreamBench: ParsableCommand {
             "sse_events": parserEvents, "decoded_events": decodedEvents, "undecodable": undecodable,
             "usage_total_tokens": finalUsage, "seconds": decoderSeconds,
             "mb_per_s": (megabytesFed / decoderSeconds).rounded(toPlaces: 1),
+        ])
+        printLine([
+            "suite": "stream", "case": "parser+anthropic-decoder", "read_size": readSize, "bytes": anthropic.count,
+            "decoded_events": anthropicEvents, "usage_total_tokens": anthropicUsage, "seconds": anthropicSeconds,
+            "mb_per_s": (Double(anthropic.count) / 1_000_000 / anthropicSeconds).rounded(toPlaces: 1),
         ])
         if foundationMegabytes > 0 {
             let sample = SyntheticStream.openAIChat(bytes: foundationMegabytes * 1_000_000)
@@ -211,6 +234,35 @@ private enum SyntheticStream {
         out += Array((#"data: {"id":"chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4.1-2025-04-14","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}"# + "\n\n").utf8)
         out += Array((#"data: {"id":"chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4.1-2025-04-14","choices":[],"usage":{"prompt_tokens":1117,"completion_tokens":46,"total_tokens":1163,"prompt_tokens_details":{"cached_tokens":1024,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}"# + "\n\n").utf8)
         out += Array("data: [DONE]\n\n".utf8)
+        return out
+    }
+}
+
+extension SyntheticStream {
+    /// About `bytes` bytes of one Anthropic messages stream: `message_start` with cache counts,
+    /// a text block of varied deltas, `message_delta` with the cumulative output, `message_stop`.
+    static func anthropicMessages(bytes: Int) -> [UInt8] {
+        let pieces = [
+            "Hello", " world", ", how", " are you", " today?", " Caf\u{e9}", " \u{4f60}\u{597d}", " \u{1F600}",
+            " \\\"quoted\\\"", "\\n", " streaming", " is", " fun", ".",
+        ]
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes + 4096)
+        out += Array((#"event: message_start"# + "\n" + #"data: {"type":"message_start","message":{"id":"msg_01XFDUDYJgAACzvnptvVoYEL","type":"message","role":"assistant","model":"claude-sonnet-4-20250514","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":472,"cache_creation_input_tokens":0,"cache_read_input_tokens":10240,"output_tokens":1}}}"# + "\n\n").utf8)
+        out += Array((#"event: content_block_start"# + "\n" + #"data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"# + "\n\n").utf8)
+        let prefix = Array((#"event: content_block_delta"# + "\n" + #"data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":""#).utf8)
+        let suffix = Array((#""}}"# + "\n\n").utf8)
+        let pieceBytes = pieces.map { Array($0.utf8) }
+        var counter = 0
+        while out.count < bytes {
+            out += prefix
+            out += pieceBytes[counter % pieceBytes.count]
+            out += suffix
+            counter += 1
+        }
+        out += Array((#"event: content_block_stop"# + "\n" + #"data: {"type":"content_block_stop","index":0}"# + "\n\n").utf8)
+        out += Array((#"event: message_delta"# + "\n" + #"data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":\#(counter)}}"# + "\n\n").utf8)
+        out += Array((#"event: message_stop"# + "\n" + #"data: {"type":"message_stop"}"# + "\n\n").utf8)
         return out
     }
 }

@@ -10,7 +10,7 @@ enum AnthropicMessagesDecoding {
         state: inout DecoderState,
         staging: inout EventStaging
     ) throws(JSONReader.Failure) {
-        var type: String?
+        var kind: EventKind?
         var index = 0
         var messageModel: String?
         var messageID: String?
@@ -22,7 +22,7 @@ enum AnthropicMessagesDecoding {
         var object = try reader.beginObject()
         while let key = try reader.nextKey(&object) {
             if key == "type" {
-                type = try reader.readString()
+                kind = try reader.readName().map { name in EventKind { name == $0 } }
             } else if key == "index" {
                 index = try reader.readIndex()
             } else if key == "delta" {
@@ -56,38 +56,38 @@ enum AnthropicMessagesDecoding {
         }
         try reader.end()
 
-        switch type ?? sseType {
-        case "message_start":
+        switch kind ?? EventKind(matching: { Self.equal(sseType, $0) }) {
+        case .messageStart:
             state.model = messageModel ?? state.model
             state.responseID = messageID ?? state.responseID
             if !state.started {
                 state.started = true
                 staging.events.append(.started(model: state.model, id: state.responseID))
             }
-        case "content_block_start":
+        case .contentBlockStart:
             staging.events.append(.blockStarted(block ?? .other(""), index: index))
-        case "content_block_delta":
+        case .contentBlockDelta:
             if let text = delta.text { staging.events.append(.text(text, index: index)) }
             if let thinking = delta.thinking { staging.events.append(.reasoning(thinking, index: index)) }
             if let signature = delta.signature { staging.events.append(.signature(signature, index: index)) }
             if let json = delta.partialJSON {
                 staging.events.append(.toolCall(ToolCallDelta(index: index, arguments: json)))
             }
-        case "content_block_stop":
+        case .contentBlockStop:
             staging.events.append(.blockStopped(index: index))
-        case "message_delta":
+        case .messageDelta:
             if let reason = delta.stopReason, !reason.isEmpty {
                 state.finishReason = reason
                 staging.events.append(.finished(reason: reason, index: 0))
             }
-        case "message_stop":
+        case .messageStop:
             state.done = true
             staging.events.append(.done)
-        case "ping":
+        case .ping:
             staging.events.append(.ping)
-        case "error":
+        case .error:
             staging.events.append(.providerError(error ?? ProviderError()))
-        default:
+        case .other:
             break
         }
         if let counts {
@@ -96,6 +96,40 @@ enum AnthropicMessagesDecoding {
             state.usage = usage
             staging.events.append(.usage(usage))
         }
+    }
+
+    /// The kinds of event this decoder acts on.
+    enum EventKind {
+        case messageStart, contentBlockStart, contentBlockDelta, contentBlockStop
+        case messageDelta, messageStop, ping, error, other
+
+        /// The kind whose wire name `matches` accepts.
+        init(matching matches: (StaticString) -> Bool) {
+            if matches("content_block_delta") {
+                self = .contentBlockDelta
+            } else if matches("content_block_start") {
+                self = .contentBlockStart
+            } else if matches("content_block_stop") {
+                self = .contentBlockStop
+            } else if matches("message_start") {
+                self = .messageStart
+            } else if matches("message_delta") {
+                self = .messageDelta
+            } else if matches("message_stop") {
+                self = .messageStop
+            } else if matches("ping") {
+                self = .ping
+            } else if matches("error") {
+                self = .error
+            } else {
+                self = .other
+            }
+        }
+    }
+
+    /// Whether a run-time string equals a literal name.
+    static func equal(_ string: String, _ name: StaticString) -> Bool {
+        string.utf8.elementsEqual(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
     }
 
     /// The fields of a `content_block_delta` or `message_delta` delta.

@@ -11,7 +11,7 @@ enum ResponsesDecoding {
         state: inout DecoderState,
         staging: inout EventStaging
     ) throws(JSONReader.Failure) {
-        var type: String?
+        var kind: EventKind?
         var delta: String?
         var outputIndex = 0
         var response = ResponseFields()
@@ -22,7 +22,7 @@ enum ResponsesDecoding {
         var object = try reader.beginObject()
         while let key = try reader.nextKey(&object) {
             if key == "type" {
-                type = try reader.readString()
+                kind = try reader.readName().map { name in EventKind { name == $0 } }
             } else if key == "delta" {
                 delta = try reader.readString()
             } else if key == "output_index" {
@@ -54,20 +54,20 @@ enum ResponsesDecoding {
             state.started = true
             staging.events.append(.started(model: state.model, id: state.responseID))
         }
-        switch type ?? sseType {
-        case "response.output_text.delta":
+        switch kind ?? EventKind(matching: { AnthropicMessagesDecoding.equal(sseType, $0) }) {
+        case .outputTextDelta:
             if let delta { staging.events.append(.text(delta, index: outputIndex)) }
-        case "response.reasoning_text.delta", "response.reasoning_summary_text.delta":
+        case .reasoningDelta:
             if let delta { staging.events.append(.reasoning(delta, index: outputIndex)) }
-        case "response.function_call_arguments.delta":
+        case .functionCallArgumentsDelta:
             if let delta { staging.events.append(.toolCall(ToolCallDelta(index: outputIndex, arguments: delta))) }
-        case "response.output_item.added":
+        case .outputItemAdded:
             if let item, item.type == "function_call" {
                 staging.events.append(.toolCall(ToolCallDelta(
                     index: outputIndex, id: item.callID, name: item.name, arguments: item.arguments ?? ""
                 )))
             }
-        case "response.completed", "response.incomplete", "response.failed":
+        case .terminal:
             if let usage = response.usage {
                 state.usage = usage
                 staging.events.append(.usage(usage))
@@ -79,10 +79,37 @@ enum ResponsesDecoding {
             }
             state.done = true
             staging.events.append(.done)
-        case "error":
+        case .error:
             staging.events.append(.providerError(topLevelError))
-        default:
-            if hasTopLevelError, type == nil { staging.events.append(.providerError(topLevelError)) }
+        case .other:
+            if hasTopLevelError, kind == nil { staging.events.append(.providerError(topLevelError)) }
+        }
+    }
+
+    /// The kinds of event this decoder acts on.
+    enum EventKind {
+        case outputTextDelta, reasoningDelta, functionCallArgumentsDelta, outputItemAdded
+        /// `response.completed`, `response.incomplete` or `response.failed`.
+        case terminal
+        case error, other
+
+        /// The kind whose wire name `matches` accepts.
+        init(matching matches: (StaticString) -> Bool) {
+            if matches("response.output_text.delta") {
+                self = .outputTextDelta
+            } else if matches("response.reasoning_summary_text.delta") || matches("response.reasoning_text.delta") {
+                self = .reasoningDelta
+            } else if matches("response.function_call_arguments.delta") {
+                self = .functionCallArgumentsDelta
+            } else if matches("response.output_item.added") {
+                self = .outputItemAdded
+            } else if matches("response.completed") || matches("response.incomplete") || matches("response.failed") {
+                self = .terminal
+            } else if matches("error") {
+                self = .error
+            } else {
+                self = .other
+            }
         }
     }
 

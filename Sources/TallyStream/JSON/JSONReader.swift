@@ -157,6 +157,17 @@ struct JSONReader {
         return string(of: span)
     }
 
+    /// A string value as a name to compare with literals, without allocating; nil for `null` or
+    /// a value of another kind (which is skipped). Valid while the reader's bytes are.
+    mutating func readName() throws(Failure) -> JSONKey? {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+            try skipValue()
+            return nil
+        }
+        return try readKey()
+    }
+
     /// A string or number value as text (error codes come as either); nil for anything else.
     mutating func readText() throws(Failure) -> String? {
         switch peekKind() {

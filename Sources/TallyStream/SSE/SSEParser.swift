@@ -266,7 +266,7 @@ public struct SSEParser: Sendable {
     private mutating func dispatch(_ onEvent: (SSEEvent) throws -> Void) throws {
         defer {
             dataBuffer.removeAll(keepingCapacity: dataBuffer.capacity <= Self.keptCapacity)
-            typeBuffer.removeAll(keepingCapacity: true)
+            if !typeBuffer.isEmpty { typeBuffer.removeAll(keepingCapacity: true) }
             hasData = false
             retainedBytes = 0
         }
