@@ -80,7 +80,12 @@ let package = Package(
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         .testTarget(name: "TallyPricingTests", dependencies: ["TallyPricing"], swiftSettings: swiftSettings),
         .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger"], swiftSettings: swiftSettings),
-        .testTarget(name: "TallyStreamTests", dependencies: ["TallyStream"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TallyStreamTests",
+            dependencies: ["TallyStream"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "TallyTokenizerTests", dependencies: ["TallyTokenizer"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TallyCLITests",
