@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+import TallyTokenizer
+
+/// `tally-bench tokenizer`: single-thread encode throughput of both encodings on the test corpus,
+/// side by side with tiktoken in the same run, plus load time and memory of a loaded encoding.
+/// With `--encode-cases`, it only encodes the given strings (Scripts/peer/tiktoken-check uses it).
+struct TokenizerBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenizer",
+        abstract: "Tokenizer throughput against tiktoken, load time and memory (JSON lines)."
+    )
+
+    @Option(help: "The corpus folder (default: Tests/TallyTokenizerTests/Corpus of this checkout).")
+    var corpus: String?
+
+    @Option(help: "Size the corpus is repeated to, in MB.")
+    var megabytes: Int = 4
+
+    @Option(help: "Timed runs per implementation and encoding; the best is reported.")
+    var runs: Int = 3
+
+    @Flag(help: "Skip the tiktoken side (python3 with tiktoken installed).")
+    var noTiktoken = false
+
+    @Option(help: "Encode the strings of this JSON file ([{\"text\":…,\"special\":bool}]) with both encodings instead of benchmarking.")
+    var encodeCases: String?
+
+    @Option(help: "Where --encode-cases writes its ids ([{\"o200k_base\":[…],\"cl100k_base\":[…]}]).")
+    var output: String?
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func run() throws {
+        if let encodeCases {
+            try Self.encode(cases: encodeCases, output: output)
+            return
+        }
+        try benchmark()
+    }
+
+    static func encode(cases path: String, output: String?) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let cases = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            throw ValidationError("\(path): expected a JSON array of {\"text\", \"special\"} objects")
+        }
+        let encodings = try Encoding.Name.allCases.map { try Encoding.named($0) }
+        var results: [[String: [Int]]] = []
+        for item in cases {
+            let text = item["text"] as? String ?? ""
+            let special: Encoding.SpecialTokens = (item["special"] as? Bool ?? false) ? .all : .none
+            var ids: [String: [Int]] = [:]
+            for encoding in encodings {
+                ids[encoding.name.rawValue] = encoding.encode(text, allowedSpecial: special)
+            }
+            results.append(ids)
+        }
+        let json = try JSONSerialization.data(withJSONObject: results)
+        if let output {
+            try json.write(to: URL(fileURLWithPath: output))
+        } else {
+            FileHandle.standardOutput.write(json)
+        }
+    }
+
+    func benchmark() throws {
+        let folder = corpus.map { URL(fileURLWithPath: $0) }
+            ?? Self.repositoryRoot.appendingPathComponent("Tests/TallyTokenizerTests/Corpus")
+        var sample = Data()
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        where file.hasSuffix(".txt") {
+            sample.append(try Data(contentsOf: folder.appendingPathComponent(file)))
+        }
+        guard !sample.isEmpty else { throw ValidationError("no .txt files in \(folder.path)") }
+        let target = megabytes * 1_000_000
+        var corpusData = Data()
+        while corpusData.count < target { corpusData.append(sample) }
+        let text = String(decoding: corpusData, as: UTF8.self)
+        let bytes = text.utf8.count
+
+        // Load time and memory: a fresh, unshared copy of each encoding.
+        for name in Encoding.Name.allCases {
+            let rssBefore = Self.residentBytes()
+            let start = ContinuousClock.now
+            let encoding = try Encoding.loadUncached(name)
+            let seconds = Self.seconds(ContinuousClock.now - start)
+            let rssAfter = Self.residentBytes()
+            let delta = rssBefore.flatMap { before in rssAfter.map { $0 - before } }
+            Self.emit([
+                "suite": "tokenizer", "measure": "load", "encoding": name.rawValue,
+                "load_ms": (seconds * 1000 * 10).rounded() / 10,
+                "rss_delta_mb": delta.map { (Double($0) / 1_048_576 * 10).rounded() / 10 } as Any,
+                "tokens": encoding.ordinaryTokenCount,
+            ])
+        }
+
+        var tiktoken: [String: (seconds: Double, tokens: Int)] = [:]
+        if !noTiktoken {
+            tiktoken = try Self.runTiktoken(corpus: corpusData, runs: runs)
+        }
+        for name in Encoding.Name.allCases {
+            let encoding = try Encoding.named(name)
+            var best = Double.infinity
+            var tokens = 0
+            for _ in 0..<runs {
+                let start = ContinuousClock.now
+                tokens = encoding.encode(text).count
+                best = min(best, Self.seconds(ContinuousClock.now - start))
+            }
+            var countBest = Double.infinity
+            for _ in 0..<runs {
+                let start = ContinuousClock.now
+                _ = encoding.count(text)
+                countBest = min(countBest, Self.seconds(ContinuousClock.now - start))
+            }
+            var line: [String: Any] = [
+                "suite": "tokenizer", "measure": "throughput", "encoding": name.rawValue, "bytes": bytes,
+                "tokens": tokens,
+                "tally_mb_per_s": Self.round(Double(bytes) / best / 1_000_000),
+                "tally_tokens_per_s": Int(Double(tokens) / best),
+                "tally_count_mb_per_s": Self.round(Double(bytes) / countBest / 1_000_000),
+            ]
+            if let peer = tiktoken[name.rawValue] {
+                line["tiktoken_mb_per_s"] = Self.round(Double(bytes) / peer.seconds / 1_000_000)
+                line["tiktoken_tokens_per_s"] = Int(Double(peer.tokens) / peer.seconds)
+                line["tiktoken_tokens"] = peer.tokens
+                line["speedup"] = Self.round(peer.seconds / best)
+            }
+            Self.emit(line)
+        }
+    }
+
+    /// Times tiktoken's `encode_ordinary` (single thread) on the same bytes, in a python3 child.
+    static func runTiktoken(corpus: Data, runs: Int) throws -> [String: (seconds: Double, tokens: Int)] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tally-bench-tokenizer-\(getpid()).txt")
+        try corpus.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let script = """
+        import base64, json, struct, sys, time
+        import tiktoken, tiktoken_ext.openai_public as op
+        root, path, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+        text = open(path, 'rb').read().decode('utf-8', errors='replace')
+        out = {}
+        for name in ('o200k_base', 'cl100k_base'):
+            blob = open(f'{root}/Sources/CTallyVocab/{name}.tallyvocab', 'rb').read()
+            (n,) = struct.unpack('<I', blob[8:12]); off = 12 + n; ranks = {}
+            for r in range(n):
+                ranks[blob[off:off + blob[12 + r]]] = r; off += blob[12 + r]
+            op.load_tiktoken_bpe = lambda *a, **k: ranks
+            enc = tiktoken.Encoding(**getattr(op, name)())
+            enc.encode_ordinary(text[:10000])
+            best = float('inf')
+            for _ in range(runs):
+                t = time.perf_counter(); ids = enc.encode_ordinary(text); best = min(best, time.perf_counter() - t)
+            out[name] = [best, len(ids)]
+        print(json.dumps(out))
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, repositoryRoot.path, file.path, String(runs)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: [Double]] else {
+            throw ValidationError("tiktoken run failed (pip install tiktoken, or pass --no-tiktoken)")
+        }
+        return object.compactMapValues { $0.count == 2 ? ($0[0], Int($0[1])) : nil }
+    }
+
+    /// The process's resident set size, from /proc/self/statm (Linux), or nil.
+    static func residentBytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func round(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+
+    static func emit(_ object: [String: Any]) {
+        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
