@@ -53,10 +53,19 @@ struct BytePairMerger: ~Copyable {
         partRanks = .allocate(capacity: capacity)
     }
 
+    /// Pieces longer than this are merged with a heap (O(n log n)) instead of rescanning every
+    /// pair after each merge (O(n²)); both give the same tokens.
+    static let heapThreshold = 256
+
     /// Appends the tokens of the `length` (≥ 2) bytes at `piece`, which are not one token.
     mutating func merge<Sink: TokenSink>(
-        _ piece: UnsafePointer<UInt8>, _ length: Int, table: RankTable, into sink: inout Sink
+        _ piece: UnsafePointer<UInt8>, _ length: Int, table: RankTable, into sink: inout Sink,
+        heapThreshold: Int = BytePairMerger.heapThreshold
     ) {
+        if length > heapThreshold {
+            Self.mergeWithHeap(piece, length, table: table, into: &sink)
+            return
+        }
         reserve(length)
         var parts = length
         for k in 0..<length {
@@ -96,5 +105,93 @@ struct BytePairMerger: ~Copyable {
         for k in 0..<parts {
             sink.append(partRanks[k])
         }
+    }
+
+    /// The same merge order for long pieces: a min-heap of (rank, start) over adjacent pairs, a
+    /// linked list of parts, and stale heap entries skipped when popped. The lowest rank wins and
+    /// on a tie the leftmost pair, exactly as in the rescanning loop.
+    static func mergeWithHeap<Sink: TokenSink>(
+        _ piece: UnsafePointer<UInt8>, _ length: Int, table: RankTable, into sink: inout Sink
+    ) {
+        // Part k starts at byte k; next/previous are byte offsets of the neighbouring part starts.
+        var next = [Int32](repeating: 0, count: length)
+        var previous = [Int32](repeating: 0, count: length)
+        var alive = [Bool](repeating: true, count: length)
+        var pairRank = [UInt32](repeating: .max, count: length)
+        var partRank = [UInt32](repeating: .max, count: length)
+        var heap = MinHeap(capacity: length * 2)
+        for k in 0..<length {
+            next[k] = Int32(k + 1)
+            previous[k] = Int32(k - 1)
+            partRank[k] = table.rank(of: piece + k, 1)
+            if k + 1 < length {
+                pairRank[k] = table.rank(of: piece + k, 2)
+                if pairRank[k] != .max { heap.push(UInt64(pairRank[k]) << 32 | UInt64(k)) }
+            }
+        }
+        while let entry = heap.pop() {
+            let rank = UInt32(entry >> 32)
+            let left = Int(entry & 0xFFFF_FFFF)
+            guard alive[left], pairRank[left] == rank else { continue }
+            let right = Int(next[left])
+            partRank[left] = rank
+            alive[right] = false
+            let after = Int(next[right])
+            next[left] = Int32(after)
+            if after < length {
+                previous[after] = Int32(left)
+                pairRank[left] = table.rank(of: piece + left, Int(next[after]) - left)
+                if pairRank[left] != .max { heap.push(UInt64(pairRank[left]) << 32 | UInt64(left)) }
+            } else {
+                pairRank[left] = .max
+            }
+            let before = Int(previous[left])
+            if before >= 0 {
+                pairRank[before] = table.rank(of: piece + before, after - before)
+                if pairRank[before] != .max { heap.push(UInt64(pairRank[before]) << 32 | UInt64(before)) }
+            }
+        }
+        var k = 0
+        while k < length {
+            sink.append(partRank[k])
+            k = Int(next[k])
+        }
+    }
+}
+
+/// A binary min-heap of 64-bit keys.
+struct MinHeap {
+    private var keys: [UInt64] = []
+
+    init(capacity: Int) { keys.reserveCapacity(capacity) }
+
+    mutating func push(_ key: UInt64) {
+        keys.append(key)
+        var child = keys.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard keys[child] < keys[parent] else { break }
+            keys.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> UInt64? {
+        guard let top = keys.first else { return nil }
+        let last = keys.removeLast()
+        if !keys.isEmpty {
+            keys[0] = last
+            var parent = 0
+            while true {
+                let left = parent * 2 + 1
+                guard left < keys.count else { break }
+                let right = left + 1
+                let smaller = right < keys.count && keys[right] < keys[left] ? right : left
+                guard keys[smaller] < keys[parent] else { break }
+                keys.swapAt(smaller, parent)
+                parent = smaller
+            }
+        }
+        return top
     }
 }

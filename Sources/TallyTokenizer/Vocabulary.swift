@@ -55,6 +55,7 @@ final class Vocabulary: Sendable {
     /// Loads an encoding from the embedded file: checks its SHA-256, its header and its sizes.
     init(_ name: Encoding.Name) throws(TokenizerError) {
         self.name = name
+        _ = ScalarClassTable.shared  // built by the first load, so load time includes it
         let file = Self.embeddedFile(name)
         let actual = Self.sha256Hex(file)
         guard actual == Self.expectedSHA256(name) else {
