@@ -1,8 +1,9 @@
 /// The character classes the pre-tokenization patterns test, as bit flags of one byte per scalar.
 ///
-/// Categories come from Swift's Unicode tables (`Unicode.Scalar.Properties`), which follow a
-/// newer Unicode version than the Rust `regex` crate inside tiktoken; only scalars assigned
-/// between the two versions can be classified differently.
+/// Categories come from Swift's Unicode tables (`Unicode.Scalar.Properties`). Swift 6.3 follows
+/// Unicode 17, the Rust `regex` crate inside tiktoken 0.14 an older version (16): scalars assigned
+/// after `unicodeLimit` are classified as unassigned, as tiktoken sees them
+/// (`Scripts/peer/tiktoken-check --all-scalars` checks every scalar below U+20000).
 struct ScalarClass: OptionSet, Sendable {
     let rawValue: UInt8
 
@@ -19,10 +20,14 @@ struct ScalarClass: OptionSet, Sendable {
     /// `[\r\n]`.
     static let newline = ScalarClass(rawValue: 1 << 5)
 
+    /// The newest Unicode version whose assignments tiktoken's regex knows.
+    static let unicodeLimit = (major: 16, minor: 0)
+
     /// The class of one scalar, from the Unicode tables (the slow path the table is built from).
     static func of(_ value: UInt32) -> ScalarClass {
         guard let scalar = Unicode.Scalar(value) else { return [] }
         let properties = scalar.properties
+        if let age = properties.age, (age.major, age.minor) > unicodeLimit { return [] }
         var result: ScalarClass = properties.isWhitespace ? .space : []
         if value == 0x0A || value == 0x0D { result.insert(.newline) }
         switch properties.generalCategory {
