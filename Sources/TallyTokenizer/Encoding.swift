@@ -133,7 +133,7 @@ public struct Encoding: Sendable {
     }
 
     func run<Sink: TokenSink>(_ text: String, allowedSpecial: SpecialTokens, into sink: inout Sink) {
-        let allowed = vocabulary.specialTokens.filter { special in
+        let allowed = allowedSpecial.texts?.isEmpty == true ? [] : vocabulary.specialTokens.filter { special in
             allowedSpecial.texts.map { $0.contains(String(decoding: special.text, as: UTF8.self)) } ?? true
         }
         var text = text

@@ -27,23 +27,28 @@ struct ScalarClass: OptionSet, Sendable {
     static func of(_ value: UInt32) -> ScalarClass {
         guard let scalar = Unicode.Scalar(value) else { return [] }
         let properties = scalar.properties
-        if let age = properties.age, (age.major, age.minor) > unicodeLimit { return [] }
-        var result: ScalarClass = properties.isWhitespace ? .space : []
-        if value == 0x0A || value == 0x0D { result.insert(.newline) }
+        var result: ScalarClass
         switch properties.generalCategory {
+        case .unassigned, .privateUse, .surrogate:
+            return []
         case .uppercaseLetter, .titlecaseLetter:
-            result.formUnion([.letter, .upperish])
+            result = [.letter, .upperish]
         case .lowercaseLetter:
-            result.formUnion([.letter, .lowerish])
+            result = [.letter, .lowerish]
         case .modifierLetter, .otherLetter:
-            result.formUnion([.letter, .upperish, .lowerish])
+            result = [.letter, .upperish, .lowerish]
         case .nonspacingMark, .spacingMark, .enclosingMark:
-            result.formUnion([.upperish, .lowerish])
+            result = [.upperish, .lowerish]
         case .decimalNumber, .letterNumber, .otherNumber:
-            result.insert(.number)
+            result = .number
+        case .spaceSeparator, .lineSeparator, .paragraphSeparator, .control:
+            // Every White_Space scalar is in one of these four categories.
+            result = properties.isWhitespace ? .space : []
+            if value == 0x0A || value == 0x0D { result.insert(.newline) }
         default:
-            break
+            result = []
         }
+        if let age = properties.age, (age.major, age.minor) > unicodeLimit { return [] }
         return result
     }
 }

@@ -18,7 +18,7 @@ struct TokenizerBench: ParsableCommand {
     var megabytes: Int = 4
 
     @Option(help: "Timed runs per implementation and encoding; the best is reported.")
-    var runs: Int = 3
+    var runs: Int = 5
 
     @Flag(help: "Skip the tiktoken side (python3 with tiktoken installed).")
     var noTiktoken = false
@@ -83,8 +83,9 @@ struct TokenizerBench: ParsableCommand {
         let text = String(decoding: corpusData, as: UTF8.self)
         let bytes = text.utf8.count
 
-        // Load time and memory: a fresh, unshared copy of each encoding.
-        for name in Encoding.Name.allCases {
+        // Load time and memory: a fresh, unshared copy of each encoding. The first load also
+        // builds the per-process scalar class table that both encodings share.
+        for (index, name) in Encoding.Name.allCases.enumerated() {
             let rssBefore = Self.residentBytes()
             let start = ContinuousClock.now
             let encoding = try Encoding.loadUncached(name)
@@ -96,21 +97,33 @@ struct TokenizerBench: ParsableCommand {
                 "load_ms": (seconds * 1000 * 10).rounded() / 10,
                 "rss_delta_mb": delta.map { (Double($0) / 1_048_576 * 10).rounded() / 10 } as Any,
                 "tokens": encoding.ordinaryTokenCount,
+                "includes_scalar_table": index == 0,
             ])
         }
 
-        var tiktoken: [String: (seconds: Double, tokens: Int)] = [:]
-        if !noTiktoken {
-            tiktoken = try Self.runTiktoken(corpus: corpusData, runs: runs)
-        }
+        // Tally and tiktoken run alternately (one tiktoken child kept alive), so that load from
+        // other processes hits both sides alike; the best of `runs` of each is compared, and the
+        // median of the ratios of adjacent pairs is reported too.
+        let peer = noTiktoken ? nil : try TiktokenPeer(corpus: corpusData)
+        defer { peer?.close() }
         for name in Encoding.Name.allCases {
             let encoding = try Encoding.named(name)
             var best = Double.infinity
+            var peerBest = Double.infinity
+            var peerTokens = 0
+            var ratios: [Double] = []
             var tokens = 0
             for _ in 0..<runs {
                 let start = ContinuousClock.now
                 tokens = encoding.encode(text).count
-                best = min(best, Self.seconds(ContinuousClock.now - start))
+                let seconds = Self.seconds(ContinuousClock.now - start)
+                best = min(best, seconds)
+                if let peer {
+                    let (peerSeconds, count) = try peer.time(name.rawValue)
+                    peerBest = min(peerBest, peerSeconds)
+                    peerTokens = count
+                    ratios.append(peerSeconds / seconds)
+                }
             }
             var countBest = Double.infinity
             for _ in 0..<runs {
@@ -120,59 +133,93 @@ struct TokenizerBench: ParsableCommand {
             }
             var line: [String: Any] = [
                 "suite": "tokenizer", "measure": "throughput", "encoding": name.rawValue, "bytes": bytes,
-                "tokens": tokens,
+                "tokens": tokens, "runs": runs,
                 "tally_mb_per_s": Self.round(Double(bytes) / best / 1_000_000),
                 "tally_tokens_per_s": Int(Double(tokens) / best),
                 "tally_count_mb_per_s": Self.round(Double(bytes) / countBest / 1_000_000),
             ]
-            if let peer = tiktoken[name.rawValue] {
-                line["tiktoken_mb_per_s"] = Self.round(Double(bytes) / peer.seconds / 1_000_000)
-                line["tiktoken_tokens_per_s"] = Int(Double(peer.tokens) / peer.seconds)
-                line["tiktoken_tokens"] = peer.tokens
-                line["speedup"] = Self.round(peer.seconds / best)
+            if peer != nil {
+                ratios.sort()
+                line["tiktoken_mb_per_s"] = Self.round(Double(bytes) / peerBest / 1_000_000)
+                line["tiktoken_tokens_per_s"] = Int(Double(peerTokens) / peerBest)
+                line["tiktoken_tokens"] = peerTokens
+                line["speedup_best"] = Self.round(peerBest / best)
+                line["speedup_median_pair"] = Self.round(ratios[ratios.count / 2])
             }
             Self.emit(line)
         }
     }
 
-    /// Times tiktoken's `encode_ordinary` (single thread) on the same bytes, in a python3 child.
-    static func runTiktoken(corpus: Data, runs: Int) throws -> [String: (seconds: Double, tokens: Int)] {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tally-bench-tokenizer-\(getpid()).txt")
-        try corpus.write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let script = """
-        import base64, json, struct, sys, time
+    /// A python3 child with tiktoken that times `encode_ordinary` (single thread) on the same
+    /// bytes, once per line naming an encoding that it reads on stdin.
+    final class TiktokenPeer {
+        let process = Process()
+        let input = Pipe()
+        let output = Pipe()
+        let file: URL
+        var buffered = Data()
+
+        static let script = """
+        import json, struct, sys, time
         import tiktoken, tiktoken_ext.openai_public as op
-        root, path, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+        root, path = sys.argv[1], sys.argv[2]
         text = open(path, 'rb').read().decode('utf-8', errors='replace')
-        out = {}
+        encodings = {}
         for name in ('o200k_base', 'cl100k_base'):
             blob = open(f'{root}/Sources/CTallyVocab/{name}.tallyvocab', 'rb').read()
             (n,) = struct.unpack('<I', blob[8:12]); off = 12 + n; ranks = {}
             for r in range(n):
                 ranks[blob[off:off + blob[12 + r]]] = r; off += blob[12 + r]
             op.load_tiktoken_bpe = lambda *a, **k: ranks
-            enc = tiktoken.Encoding(**getattr(op, name)())
-            enc.encode_ordinary(text[:10000])
-            best = float('inf')
-            for _ in range(runs):
-                t = time.perf_counter(); ids = enc.encode_ordinary(text); best = min(best, time.perf_counter() - t)
-            out[name] = [best, len(ids)]
-        print(json.dumps(out))
+            encodings[name] = tiktoken.Encoding(**getattr(op, name)())
+            encodings[name].encode_ordinary(text[:10000])
+        print('ready', flush=True)
+        for line in sys.stdin:
+            enc = encodings[line.strip()]
+            t = time.perf_counter(); ids = enc.encode_ordinary(text); t = time.perf_counter() - t
+            print(json.dumps([t, len(ids)]), flush=True)
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, repositoryRoot.path, file.path, String(runs)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let object = try JSONSerialization.jsonObject(with: data) as? [String: [Double]] else {
-            throw ValidationError("tiktoken run failed (pip install tiktoken, or pass --no-tiktoken)")
+
+        init(corpus: Data) throws {
+            file = FileManager.default.temporaryDirectory.appendingPathComponent("tally-bench-tokenizer-\(getpid()).txt")
+            try corpus.write(to: file)
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-c", Self.script, TokenizerBench.repositoryRoot.path, file.path]
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            guard try readLine() == "ready" else {
+                throw ValidationError("tiktoken did not start (pip install tiktoken, or pass --no-tiktoken)")
+            }
         }
-        return object.compactMapValues { $0.count == 2 ? ($0[0], Int($0[1])) : nil }
+
+        func readLine() throws -> String? {
+            while true {
+                if let newline = buffered.firstIndex(of: 0x0A) {
+                    let line = String(decoding: buffered[buffered.startIndex..<newline], as: UTF8.self)
+                    buffered = Data(buffered[(newline + 1)...])
+                    return line
+                }
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { return nil }
+                buffered.append(chunk)
+            }
+        }
+
+        func time(_ encoding: String) throws -> (seconds: Double, tokens: Int) {
+            input.fileHandleForWriting.write(Data((encoding + "\n").utf8))
+            guard let line = try readLine(),
+                  let pair = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Double], pair.count == 2 else {
+                throw ValidationError("tiktoken run failed")
+            }
+            return (pair[0], Int(pair[1]))
+        }
+
+        func close() {
+            try? input.fileHandleForWriting.close()
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(at: file)
+        }
     }
 
     /// The process's resident set size, from /proc/self/statm (Linux), or nil.
