@@ -107,4 +107,21 @@ struct EncodingTests {
         #expect(try Encoding.named(.o200kBase).ordinaryTokenCount == 199_998)
         #expect(try Encoding.named(.cl100kBase).ordinaryTokenCount == 100_256)
     }
+
+    @Test("one encoding used from many tasks at once gives the same ids as from one")
+    func concurrentUse() async throws {
+        let encoding = try Encoding.named(.o200kBase)
+        let text = try Fixtures.text(of: "vietnamese-chinese.txt") + String(repeating: "word", count: 100)
+        let expected = encoding.encode(text)
+        let results = await withTaskGroup(of: [Int].self) { group in
+            for _ in 0..<16 {
+                group.addTask { encoding.encode(text) }
+            }
+            var all: [[Int]] = []
+            for await ids in group { all.append(ids) }
+            return all
+        }
+        #expect(results.count == 16)
+        #expect(results.allSatisfy { $0 == expected })
+    }
 }
