@@ -11,6 +11,7 @@ public struct TokenizerError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let unknownToken = Code(name: "unknown token")
         /// A chat request is not JSON or not the shape expected.
         public static let malformedRequest = Code(name: "malformed request")
+        /// The code's name, e.g. "unknown token".
         public var description: String { name }
     }
 
@@ -25,5 +26,6 @@ public struct TokenizerError: Error, Sendable, Equatable, CustomStringConvertibl
         self.message = message
     }
 
+    /// The code and the message, e.g. "unknown token: token 300000 at index 2 is not in o200k_base".
     public var description: String { "\(code): \(message)" }
 }
