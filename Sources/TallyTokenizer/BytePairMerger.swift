@@ -70,11 +70,11 @@ struct BytePairMerger: ~Copyable {
         var parts = length
         for k in 0..<length {
             starts[k] = Int32(k)
-            partRanks[k] = table.rank(of: piece + k, 1)
+            partRanks[k] = table.byteRanks[Int(piece[k])]
         }
         starts[length] = Int32(length)
         for k in 0..<(length - 1) {
-            pairRanks[k] = table.rank(of: piece + k, 2)
+            pairRanks[k] = table.pairRanks[Int(piece[k]) << 8 | Int(piece[k + 1])]
         }
         while parts > 1 {
             var best = UInt32.max
@@ -123,9 +123,9 @@ struct BytePairMerger: ~Copyable {
         for k in 0..<length {
             next[k] = Int32(k + 1)
             previous[k] = Int32(k - 1)
-            partRank[k] = table.rank(of: piece + k, 1)
+            partRank[k] = table.byteRanks[Int(piece[k])]
             if k + 1 < length {
-                pairRank[k] = table.rank(of: piece + k, 2)
+                pairRank[k] = table.pairRanks[Int(piece[k]) << 8 | Int(piece[k + 1])]
                 if pairRank[k] != .max { heap.push(UInt64(pairRank[k]) << 32 | UInt64(k)) }
             }
         }

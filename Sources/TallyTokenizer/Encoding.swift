@@ -174,7 +174,12 @@ public struct Encoding: Sendable {
         let length = end - start
         while i < length {
             let pieceEnd = splitter.pieceEnd(from: i)
-            let rank = table.rank(of: segment + i, pieceEnd - i)
+            let rank: UInt32
+            switch pieceEnd - i {
+            case 1: rank = table.byteRanks[Int(segment[i])]
+            case 2: rank = table.pairRanks[Int(segment[i]) << 8 | Int(segment[i + 1])]
+            default: rank = table.rank(of: segment + i, pieceEnd - i)
+            }
             if rank != .max {
                 sink.append(rank)
             } else {

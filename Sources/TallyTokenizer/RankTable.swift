@@ -11,6 +11,11 @@ struct RankTable: @unchecked Sendable {
     let offsets: UnsafeMutablePointer<UInt32>
     let bytes: UnsafePointer<UInt8>
     let count: Int
+    /// The rank of every two-byte sequence (`first << 8 | second`), `UInt32.max` when it is not a
+    /// token; the first merges of every piece look here instead of hashing.
+    let pairRanks: UnsafeMutablePointer<UInt32>
+    /// The rank of every single byte.
+    let byteRanks: UnsafeMutablePointer<UInt32>
 
     /// Builds the table over `count` tokens whose lengths are `lengths` and whose bytes follow
     /// one another at `bytes`. Returns nil when a token appears twice.
@@ -44,9 +49,20 @@ struct RankTable: @unchecked Sendable {
             }
             slots[index] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(rank + 1)
         }
+        pairRanks = .allocate(capacity: 65536)
+        pairRanks.initialize(repeating: .max, count: 65536)
+        byteRanks = .allocate(capacity: 256)
+        byteRanks.initialize(repeating: .max, count: 256)
+        for rank in 0..<count {
+            let start = Int(offsets[rank])
+            switch lengths[rank] {
+            case 1: byteRanks[Int(bytes[start])] = UInt32(rank)
+            case 2: pairRanks[Int(bytes[start]) << 8 | Int(bytes[start + 1])] = UInt32(rank)
+            default: break
+            }
+        }
         if duplicate {
-            slots.deallocate()
-            offsets.deallocate()
+            deallocate()
             return nil
         }
     }
@@ -55,10 +71,9 @@ struct RankTable: @unchecked Sendable {
     func deallocate() {
         slots.deallocate()
         offsets.deallocate()
+        pairRanks.deallocate()
+        byteRanks.deallocate()
     }
-
-    /// Bytes of memory the table itself allocated (slots and offsets), for the benchmark.
-    var allocatedBytes: Int { (mask + 1) * 8 + (count + 1) * 4 }
 
     /// The rank of the `length` bytes at `key`, or `UInt32.max` when they are not a token.
     @inline(__always)
