@@ -150,6 +150,47 @@ public struct ChatTokenCounter: Sendable {
         return counter.countOpenAIChat(messages: messages, tools: tools)
     }
 
+    /// The input tokens of an OpenAI Responses request body (`instructions`, `input` as a string
+    /// or items, `tools`), counted with the chat-completions rule: `instructions` as a system
+    /// message, each message item as a message, function calls and their outputs as tool calls
+    /// and tool messages. OpenAI does not document the Responses framing, so the count is always
+    /// an estimate.
+    public static func countOpenAIResponsesRequest(_ body: some Collection<UInt8>, model: String? = nil) throws(TokenizerError) -> TokenCount {
+        let object = try parseObject(body)
+        let counter = try ChatTokenCounter(model: try modelName(object, model))
+        var messages: [ChatMessage] = []
+        if let instructions = object["instructions"] as? String {
+            messages.append(ChatMessage(role: "system", text: instructions))
+        }
+        if let input = object["input"] as? String {
+            messages.append(ChatMessage(role: "user", text: input))
+        } else if let items = object["input"] as? [Any] {
+            for (index, raw) in items.enumerated() {
+                guard let item = raw as? [String: Any] else {
+                    throw TokenizerError(.malformedRequest, "request body: input[\(index)] is not an object")
+                }
+                switch item["type"] as? String ?? "message" {
+                case "message":
+                    messages.append(ChatMessage(role: item["role"] as? String ?? "user", content: parts(item["content"])))
+                case "function_call":
+                    messages.append(ChatMessage(role: "assistant", content: [], toolCalls: [
+                        .init(name: item["name"] as? String ?? "", arguments: item["arguments"] as? String ?? ""),
+                    ]))
+                case "function_call_output":
+                    messages.append(ChatMessage(role: "tool", content: parts(item["output"])))
+                case let type:
+                    messages.append(ChatMessage(role: "user", content: [.other(type: type)]))
+                }
+            }
+        }
+        var tools: [ToolDefinition] = []
+        for tool in object["tools"] as? [[String: Any]] ?? [] where tool["type"] as? String == "function" {
+            tools.append(definition(tool, schemaKey: "parameters"))
+        }
+        return counter.countOpenAIChat(messages: messages, tools: tools)
+            .estimated("Responses API framing is not documented: the chat-completions rule stands in")
+    }
+
     /// The input tokens of an Anthropic messages request body (`system`, `messages`, `tools`);
     /// always an estimate. The model is the body's `model` unless `model` is given.
     public static func countAnthropicMessagesRequest(_ body: some Collection<UInt8>, model: String? = nil) throws(TokenizerError) -> TokenCount {
@@ -224,7 +265,9 @@ public struct ChatTokenCounter: Sendable {
             if let text = item as? String { return .text(text) }
             let part = item as? [String: Any] ?? [:]
             let type = part["type"] as? String ?? "unknown"
-            if type == "text" || type == "input_text", let text = part["text"] as? String { return .text(text) }
+            if type == "text" || type == "input_text" || type == "output_text", let text = part["text"] as? String {
+                return .text(text)
+            }
             return .other(type: type)
         }
     }

@@ -92,4 +92,25 @@ struct ChatTokenCounterTests {
         }
         #expect(throws: TokenizerError.self) { try ChatTokenCounter.countOpenAIChatRequest(Array(#"{"messages":[]}"#.utf8)) }
     }
+
+    @Test("a Responses request counts like the same chat request, marked estimated")
+    func responsesRequest() throws {
+        let body = """
+        {"model": "gpt-4o", "instructions": "You are a helpful, pattern-following assistant that translates corporate jargon into plain English.",
+         "input": [
+          {"role": "user", "content": [{"type": "input_text", "text": "New synergies will help drive top-line growth."}]},
+          {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Things working well together will increase revenue."}]},
+          {"role": "user", "content": "This late pivot means we don't have time to boil the ocean for the client deliverable."}
+         ]}
+        """
+        let count = try ChatTokenCounter.countOpenAIChatRequest(Array(Self.requestJSON.utf8))
+        let responses = try ChatTokenCounter.countOpenAIResponsesRequest(Array(body.utf8))
+        let encoding = try Encoding.named(.o200kBase)
+        // The chat request names two participants: a name costs its tokens + 1.
+        let names = encoding.count("example_user") + 1 + encoding.count("example_assistant") + 1
+        #expect(responses.tokens == count.tokens - names)
+        #expect(!responses.isExact && responses.method.contains("Responses"))
+        let plain = try ChatTokenCounter.countOpenAIResponsesRequest(Array(#"{"model":"gpt-5","input":"Hello, world!"}"#.utf8))
+        #expect(plain.tokens == 3 + encoding.count("user") + 4 + 3)
+    }
 }
