@@ -49,7 +49,15 @@ let package = Package(
         // tiktoken-compatible BPE. Pure.
         .target(
             name: "TallyTokenizer",
+            dependencies: ["CTallyVocab"],
             swiftSettings: swiftSettings
+        ),
+        // The tokenizer's vocabularies embedded with `.incbin` (written by Scripts/convert-vocab),
+        // and SHA-256 from the system libcrypto to check them at load.
+        .target(
+            name: "CTallyVocab",
+            exclude: ["cl100k_base.tallyvocab", "o200k_base.tallyvocab"],
+            linkerSettings: [.linkedLibrary("crypto", .when(platforms: [.linux]))]
         ),
         // The command-line tool: parses, calls the modules, formats.
         .executableTarget(
@@ -86,7 +94,12 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TallyTokenizerTests", dependencies: ["TallyTokenizer"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TallyTokenizerTests",
+            dependencies: ["TallyTokenizer"],
+            exclude: ["Corpus"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TallyCLITests",
             dependencies: ["tally", "TallyPricing", .product(name: "ArgumentParser", package: "swift-argument-parser")],

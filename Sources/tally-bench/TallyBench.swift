@@ -8,6 +8,7 @@ struct TallyBench: AsyncParsableCommand {
         abstract: "Tally's benchmarks; run with `swift run -c release tally-bench SUITE`.",
         subcommands: [
             StreamBench.self,
+            TokenizerBench.self,
         ]
     )
 }
