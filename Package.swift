@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "TallyLedger", targets: ["TallyLedger"]),
         .library(name: "TallyStream", targets: ["TallyStream"]),
         .library(name: "TallyTokenizer", targets: ["TallyTokenizer"]),
+        .library(name: "TallyGateway", targets: ["TallyGateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,6 +52,23 @@ let package = Package(
             name: "TallyTokenizer",
             swiftSettings: swiftSettings
         ),
+        // libcurl, the system library, with typed wrappers for its variadic C functions.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Transport (libcurl multi), retry policy, provider adapters and the metering Gateway.
+        .target(
+            name: "TallyGateway",
+            dependencies: ["CCurl"],
+            swiftSettings: swiftSettings
+        ),
+        // Test-only code shared by test targets and benchmarks: the fake upstream HTTP server.
+        .target(
+            name: "TallyTestSupport",
+            swiftSettings: swiftSettings
+        ),
         // The command-line tool: parses, calls the modules, formats.
         .executableTarget(
             name: "tally",
@@ -82,6 +100,11 @@ let package = Package(
         .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger"], swiftSettings: swiftSettings),
         .testTarget(name: "TallyStreamTests", dependencies: ["TallyStream"], swiftSettings: swiftSettings),
         .testTarget(name: "TallyTokenizerTests", dependencies: ["TallyTokenizer"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TallyGatewayTests",
+            dependencies: ["TallyGateway", "TallyTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "TallyCLITests", dependencies: ["tally"], swiftSettings: swiftSettings),
     ]
 )
