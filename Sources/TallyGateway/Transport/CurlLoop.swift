@@ -125,9 +125,9 @@ final class CurlLoop: @unchecked Sendable {
         guard let transfer = transfers.removeValue(forKey: id) else { return }
         curl_multi_remove_handle(multi, transfer.easy)
         counters.newConnections.add(transfer.newConnections, ordering: .relaxed)
-        if let error { transfer.state.finish(error) }
         counters.liveTransfers.subtract(1, ordering: .relaxed)
         counters.completedTransfers.add(1, ordering: .relaxed)
+        if let error { transfer.state.finish(error) }
         // `transfer` is released here: its deinit calls curl_easy_cleanup on this thread.
     }
 
@@ -151,8 +151,8 @@ final class CurlLoop: @unchecked Sendable {
             _ = tally_curl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &pointer)
             guard let pointer else { continue }
             let transfer = Unmanaged<EasyTransfer>.fromOpaque(pointer).takeUnretainedValue()
-            transfer.complete(result)
             remove(transfer.state.id, failingWith: nil)
+            transfer.complete(result)  // after the removal, so a woken caller sees the counters settled
         }
     }
 
@@ -173,8 +173,9 @@ final class CurlLoop: @unchecked Sendable {
             }
         }
         for id in idle {
-            transfers[id]?.failIdle(after: idleTimeout)
+            let transfer = transfers[id]
             remove(id, failingWith: nil)
+            transfer?.failIdle(after: idleTimeout)
         }
         // Paused transfers get a deadline again when resumed (see `resume`).
         nextIdleScan = earliest

@@ -103,8 +103,9 @@ final class EasyTransfer {
 
         var list: UnsafeMutablePointer<curl_slist>?
         for field in request.headers {
-            guard !field.name.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" }),
-                  !field.value.contains(where: { $0 == "\r" || $0 == "\n" })
+            // Bytes, not Characters: "\r\n" is one Character and would slip past a Character test.
+            guard !field.name.isEmpty, !field.name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 }),
+                  !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 })
             else {
                 throw TransportError(
                     code: .invalidRequest, url: request.url,
