@@ -85,6 +85,9 @@ let package = Package(
         .executableTarget(
             name: "tally-bench",
             dependencies: [
+                "CCurl",
+                "TallyGateway",
+                "TallyTestSupport",
                 "TallyPricing",
                 "TallyLedger",
                 "TallyStream",

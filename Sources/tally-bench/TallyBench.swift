@@ -7,6 +7,7 @@ struct TallyBench: AsyncParsableCommand {
         commandName: "tally-bench",
         abstract: "Tally's benchmarks; run with `swift run -c release tally-bench SUITE`.",
         subcommands: [
+            TransportBench.self,
         ]
     )
 }
