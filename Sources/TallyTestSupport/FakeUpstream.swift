@@ -135,7 +135,7 @@ package final class FakeUpstream: Sendable {
             thread.stackSize = 256 * 1024
             thread.start()
         }
-        state.withLock { _ in close(listener) }
+        state.withLock { _ in _ = close(listener) }
     }
 
     private func serve(_ connection: Connection, number: Int) {
@@ -191,6 +191,12 @@ final class Connection {
         let terminator: [UInt8] = Array("\r\n\r\n".utf8)
         var headEnd: Int?
         while headEnd == nil {
+            if buffer.first == 0x16 {
+                // A TLS ClientHello: answer in plain text, as a real plain-HTTP server would,
+                // so the client's TLS layer fails at once instead of waiting.
+                _ = write(Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8))
+                return nil
+            }
             headEnd = buffer.firstRange(of: terminator)?.upperBound
             if headEnd == nil, !fill() { return nil }
         }

@@ -177,6 +177,31 @@ struct TransportTests {
         #expect(error?.message.contains(unresolvableHost) == true)
     }
 
+    @Test func aConnectionThatIsNeverAcceptedHitsTheConnectTimeout() async throws {
+        let blackHole = try BlackHoleListener()
+        let transport = try Transport(configuration: .init(connectTimeout: .milliseconds(200)))
+        let started = ContinuousClock.now
+
+        let error = await transportError {
+            _ = try await transport.execute(.init(url: "http://127.0.0.1:\(blackHole.port)/v1/models"))
+        }
+
+        #expect(error?.code == .connectTimeout)
+        #expect(ContinuousClock.now - started < .seconds(3))
+    }
+
+    @Test func httpsToAPlainHTTPServerFailsWithATLSError() async throws {
+        let upstream = try FakeUpstream()
+        let transport = try Transport(configuration: .init(connectTimeout: .seconds(5)))
+
+        let error = await transportError {
+            _ = try await transport.execute(.init(url: "https://127.0.0.1:\(upstream.port)/v1/models"))
+        }
+
+        #expect(error?.code == .tls)
+        #expect(error?.message.contains("https://127.0.0.1") == true)
+    }
+
     @Test func anUpstreamThatSendsHeadersThenNothingHitsTheIdleTimeout() async throws {
         let upstream = try FakeUpstream()
         upstream.respond(to: "/idle", with: .idle)
