@@ -47,6 +47,9 @@ final class TransferState: Sendable {
         }
     }
 
+    /// The largest chunk made by joining libcurl's writes for a reader that is behind.
+    static let coalescedChunkLimit = 64 * 1024
+
     let id: UInt64
     let url: String
     let highWater: Int
@@ -93,7 +96,13 @@ final class TransferState: Sendable {
                 counters.pauses.add(1, ordering: .relaxed)
                 return (.pause, nil, [])
             }
-            inner.chunks.append(Array(bytes))
+            // Coalesce into the last unread chunk while it is small: a reader that fell behind
+            // catches up with one wake-up instead of one per libcurl write.
+            if inner.hasChunk, inner.chunks[inner.chunks.count - 1].count + bytes.count <= Self.coalescedChunkLimit {
+                inner.chunks[inner.chunks.count - 1].append(contentsOf: bytes)
+            } else {
+                inner.chunks.append(Array(bytes))
+            }
             inner.bufferedBytes += bytes.count
             counters.buffered(bytes.count, transferTotal: inner.bufferedBytes)
             return (.accepted, nil, [])

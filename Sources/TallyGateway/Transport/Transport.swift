@@ -20,7 +20,8 @@ public final class Transport: Sendable {
         public var maximumRedirects: Int
         /// Body bytes held for a slow reader before the transfer is paused. Default: 256 KiB.
         public var maximumBufferedBytesPerTransfer: Int
-        /// Idle connections kept for reuse; 0 for libcurl's default (4 per transfer in flight).
+        /// Idle connections kept open for reuse. Default: 256. (libcurl's own default, 4 per
+        /// transfer in flight, closes most connections after a burst of requests ends.)
         public var maximumCachedConnections: Int
 
         /// The defaults described on each property.
@@ -30,7 +31,7 @@ public final class Transport: Sendable {
             totalTimeout: Duration? = nil,
             maximumRedirects: Int = 5,
             maximumBufferedBytesPerTransfer: Int = 256 * 1024,
-            maximumCachedConnections: Int = 0
+            maximumCachedConnections: Int = 256
         ) {
             self.connectTimeout = connectTimeout
             self.idleTimeout = idleTimeout

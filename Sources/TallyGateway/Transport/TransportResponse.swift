@@ -11,7 +11,8 @@ extension Transport {
         package var headers: HTTPHeaders
         /// The HTTP version the response came over: `"1.1"`, `"2"`, …
         package var httpVersion: String
-        /// The body, chunk by chunk as libcurl hands it over (at most 16 KiB each).
+        /// The body, in chunks as libcurl hands them over; writes that arrived while the reader
+        /// was busy come joined, up to 64 KiB a chunk.
         package var body: Body
 
         /// Reads the whole body, failing with `TransportError` code `invalidResponse` past `limit` bytes.
