@@ -72,6 +72,9 @@ final class EasyTransfer {
         if let total = configuration.totalTimeout {
             set(CURLOPT_TIMEOUT_MS, total.milliseconds)
         }
+        if let file = configuration.certificateAuthoritiesFile {
+            set(CURLOPT_CAINFO, string: file)
+        }
         if followsRedirects {
             set(CURLOPT_FOLLOWLOCATION, 1)
             set(CURLOPT_MAXREDIRS, configuration.maximumRedirects)

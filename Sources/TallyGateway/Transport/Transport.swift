@@ -23,6 +23,9 @@ public final class Transport: Sendable {
         /// Idle connections kept open for reuse. Default: 256. (libcurl's own default, 4 per
         /// transfer in flight, closes most connections after a burst of requests ends.)
         public var maximumCachedConnections: Int
+        /// A PEM file of certificate authorities to trust instead of the system store; `nil`
+        /// (the default) for the system store.
+        public var certificateAuthoritiesFile: String?
 
         /// The defaults described on each property.
         public init(
@@ -31,7 +34,8 @@ public final class Transport: Sendable {
             totalTimeout: Duration? = nil,
             maximumRedirects: Int = 5,
             maximumBufferedBytesPerTransfer: Int = 256 * 1024,
-            maximumCachedConnections: Int = 256
+            maximumCachedConnections: Int = 256,
+            certificateAuthoritiesFile: String? = nil
         ) {
             self.connectTimeout = connectTimeout
             self.idleTimeout = idleTimeout
@@ -39,6 +43,7 @@ public final class Transport: Sendable {
             self.maximumRedirects = maximumRedirects
             self.maximumBufferedBytesPerTransfer = maximumBufferedBytesPerTransfer
             self.maximumCachedConnections = maximumCachedConnections
+            self.certificateAuthoritiesFile = certificateAuthoritiesFile
         }
     }
 
