@@ -23,6 +23,9 @@ struct TransportBench: AsyncParsableCommand {
     @Option(name: .long, help: "MiB per throughput run, split over the concurrent streams.")
     var mebibytes: Int = 256
 
+    @Option(name: .long, help: "MiB a slow reader reads from an endless stream (memory check); 0 to skip.")
+    var slowReaderMebibytes: Int = 1024
+
     func run() async throws {
         let upstream = try FakeUpstream()
         upstream.respond(to: "/sse", with: .openAIChatStream(pieces: ["Hello", " there", "!"]))
@@ -51,6 +54,12 @@ struct TransportBench: AsyncParsableCommand {
                     "seconds": rounded(seconds, places: 4), "mib_per_s": rounded(Double(bytes) / 1_048_576 / seconds),
                 ])
             }
+        }
+        if slowReaderMebibytes > 0 {
+            try await slowReaderMemory(transport, upstream: upstream)
+        }
+        for _ in 0..<100 where transport.statistics.liveTransfers > 0 {
+            try await Task.sleep(for: .milliseconds(10))  // a dropped response is removed asynchronously
         }
         let stats = transport.statistics
         emit(["case": "end", "live_transfers": stats.liveTransfers, "new_connections": stats.newConnections])
@@ -91,6 +100,42 @@ struct TransportBench: AsyncParsableCommand {
             try await group.waitForAll()
         }
         return (ContinuousClock.now - start).seconds
+    }
+
+    /// Reads an endless stream slower than it arrives and reports resident memory: it must
+    /// stay flat, since the transfer is paused whenever the reader is 256 KiB behind.
+    private func slowReaderMemory(_ transport: Transport, upstream: FakeUpstream) async throws {
+        upstream.respond(to: "/endless", with: .endless(chunkSize: 64 * 1024))
+        let target = slowReaderMebibytes * 1_048_576
+        let before = residentBytes()
+        var peak = before
+        var read = 0
+        var sinceNap = 0
+        let start = ContinuousClock.now
+        let response = try await transport.execute(.init(url: upstream.baseURL + "/endless"))
+        for try await chunk in response.body {
+            read += chunk.count
+            sinceNap += chunk.count
+            if sinceNap >= 256 * 1024 {
+                sinceNap = 0
+                peak = max(peak, residentBytes())
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            if read >= target { break }
+        }
+        let stats = transport.statistics
+        emit([
+            "case": "slow-reader-memory", "bytes": read, "seconds": rounded((ContinuousClock.now - start).seconds, places: 2),
+            "rss_before_mib": rounded(Double(before) / 1_048_576), "rss_peak_mib": rounded(Double(peak) / 1_048_576),
+            "peak_transfer_buffer_kib": rounded(Double(stats.peakTransferBufferedBytes) / 1024),
+            "pauses": stats.pauses, "resumes": stats.resumes,
+        ])
+    }
+
+    private func residentBytes() -> Int {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = statm.split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
     }
 
     // MARK: Bare libcurl
