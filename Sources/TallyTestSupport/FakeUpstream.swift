@@ -33,6 +33,7 @@ package final class FakeUpstream: Sendable {
         var abandonedResponses = 0
         var openSockets: Set<Int32> = []
         var stopped = false
+        var bodyReadPause: Duration = .zero
     }
 
     /// The port the server listens on.
@@ -86,6 +87,13 @@ package final class FakeUpstream: Sendable {
     /// Serves `replies` in order to requests for `path`; the last reply repeats.
     package func respond(to path: String, with replies: [Reply]) {
         state.withLock { $0.routes[path] = (replies, 0) }
+    }
+
+    /// A pause before each read of a request body (64 KiB at most per read), to make a large
+    /// upload slow. Default: none.
+    package var bodyReadPause: Duration {
+        get { state.withLock { $0.bodyReadPause } }
+        set { state.withLock { $0.bodyReadPause = newValue } }
     }
 
     /// Every request received so far, in order of arrival.
@@ -145,7 +153,7 @@ package final class FakeUpstream: Sendable {
                 close(connection.fd)
             }
         }
-        while let request = connection.readRequest(number: number) {
+        while let request = connection.readRequest(number: number, bodyReadPause: { self.bodyReadPause }) {
             let reply = state.withLock { state -> Reply in
                 state.requests.append(request)
                 let path = String(request.path.prefix { $0 != "?" })
@@ -171,6 +179,11 @@ package final class FakeUpstream: Sendable {
     }
 }
 
+func pauseThread(_ duration: Duration) {
+    let (seconds, attoseconds) = duration.components
+    Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+}
+
 /// The fake upstream could not start.
 package struct FakeUpstreamError: Error, CustomStringConvertible {
     package var description: String
@@ -187,7 +200,7 @@ final class Connection {
     }
 
     /// Reads one request (headers and a `Content-Length` or chunked body); nil at end of stream.
-    func readRequest(number: Int) -> FakeUpstream.RecordedRequest? {
+    func readRequest(number: Int, bodyReadPause: () -> Duration) -> FakeUpstream.RecordedRequest? {
         let terminator: [UInt8] = Array("\r\n\r\n".utf8)
         var headEnd: Int?
         while headEnd == nil {
@@ -214,7 +227,9 @@ final class Connection {
         var request = FakeUpstream.RecordedRequest(
             method: String(requestLine[0]), path: String(requestLine[1]), headers: headers, body: [], connection: number)
         if let length = request.header("content-length").flatMap(Int.init) {
+            let pause = bodyReadPause()
             while buffer.count < length {
+                if pause > .zero { pauseThread(pause) }
                 if !fill() { return nil }
             }
             request.body = Array(buffer[..<length])

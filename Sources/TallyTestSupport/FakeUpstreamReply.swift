@@ -217,8 +217,7 @@ extension FakeUpstream {
 }
 
 private func sleep(_ duration: Duration) {
-    let (seconds, attoseconds) = duration.components
-    Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+    pauseThread(duration)
 }
 
 private func reasonPhrase(_ status: Int) -> String {

@@ -230,6 +230,19 @@ struct TransportTests {
         #expect(error?.receivedResponseBytes == false)
     }
 
+    @Test func aSlowUploadIsNotIdleWhileItsBodyIsStillGoingOut() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/upload", with: .json(#"{"ok":true}"#))
+        upstream.bodyReadPause = .milliseconds(4)  // 64 KiB per 4 ms: about 1 s for 16 MiB
+        let transport = try Transport(configuration: .init(idleTimeout: .milliseconds(300)))
+        let body = [UInt8](repeating: UInt8(ascii: "u"), count: 16 * 1024 * 1024)
+
+        let response = try await transport.execute(.init(method: "POST", url: upstream.baseURL + "/upload", body: body))
+
+        #expect(response.status == 200)
+        #expect(upstream.requests.first?.body.count == body.count)
+    }
+
     @Test func aResetBeforeTheResponseIsAConnectionResetWithNoResponseBytes() async throws {
         let upstream = try FakeUpstream()
         upstream.respond(to: "/reset", with: .resetBeforeResponse)
@@ -296,6 +309,24 @@ struct TransportTests {
 
         #expect(error?.code == .tooManyRedirects)
         #expect(upstream.requests.count == 4)
+    }
+
+    @Test func aURLThatIsNotHTTPIsRefused() async throws {
+        let transport = try Transport()
+
+        let error = await transportError { _ = try await transport.execute(.init(url: "file:///etc/hostname")) }
+
+        #expect(error?.code == .invalidRequest)
+    }
+
+    @Test func aRedirectToANonHTTPURLIsNotFollowed() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/sneaky", with: .json("", status: 302, headers: [("Location", "file:///etc/hostname")]))
+        let transport = try Transport()
+
+        let error = await transportError { _ = try await transport.execute(.init(url: upstream.baseURL + "/sneaky")) }
+
+        #expect(error?.code == .invalidRequest)
     }
 
     @Test func aHeaderWithALineBreakIsRefusedBeforeAnythingIsSent() async throws {

@@ -157,7 +157,8 @@ final class CurlLoop: @unchecked Sendable {
     }
 
     /// Fails transfers that received no byte for the idle timeout. Paused transfers are waiting
-    /// for their consumer, not for the upstream, so they are never idle.
+    /// for their consumer, not for the upstream, so they are never idle; nor is a transfer whose
+    /// request body is still going out (checked when its deadline comes).
     private func scanForIdleTransfers() {
         guard let idleTimeout, let scanAt = nextIdleScan else { return }
         let now = ContinuousClock.now
@@ -165,7 +166,11 @@ final class CurlLoop: @unchecked Sendable {
         var earliest: ContinuousClock.Instant?
         var idle: [UInt64] = []
         for (id, transfer) in transfers where !transfer.pausedForBackpressure {
-            let deadline = transfer.lastActivity + idleTimeout
+            var deadline = transfer.lastActivity + idleTimeout
+            if deadline <= now, transfer.uploadProgressed() {
+                transfer.lastActivity = now  // still sending a large request body
+                deadline = now + idleTimeout
+            }
             if deadline <= now {
                 idle.append(id)
             } else if earliest.map({ deadline < $0 }) ?? true {

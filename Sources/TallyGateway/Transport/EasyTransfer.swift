@@ -11,6 +11,8 @@ final class EasyTransfer {
 
     /// The last time a byte arrived (or the transfer started or was resumed).
     var lastActivity: ContinuousClock.Instant
+    /// Request-body bytes sent when the idle timer last looked: an upload in progress is not idle.
+    var uploadedBytes: curl_off_t = 0
     /// Whether the write callback last told libcurl to pause.
     var pausedForBackpressure = false
     /// Set when the idle timer, not libcurl, ended the transfer.
@@ -63,6 +65,9 @@ final class EasyTransfer {
         }
 
         set(CURLOPT_URL, string: request.url)
+        // HTTP only, redirects included: a URL from a caller must never read file:// or speak FTP.
+        set(CURLOPT_PROTOCOLS_STR, string: "http,https")
+        set(CURLOPT_REDIR_PROTOCOLS_STR, string: "http,https")
         set(CURLOPT_NOSIGNAL, 1)
         set(CURLOPT_HTTP_VERSION, tally_curl_http_version_2tls)
         set(CURLOPT_PIPEWAIT, 1)
@@ -206,7 +211,16 @@ final class EasyTransfer {
         timedOutIdle = true
         state.finish(TransportError(
             code: .idleTimeout, url: state.url,
-            message: "no byte from \(state.url) for \(timeout) (idle timeout)"))
+            message: "no byte to or from \(state.url) for \(timeout) (idle timeout)"))
+    }
+
+    /// Whether more of the request body went out since the last call (for the idle timer).
+    func uploadProgressed() -> Bool {
+        var sent: curl_off_t = 0
+        _ = tally_curl_easy_getinfo_off_t(easy, CURLINFO_SIZE_UPLOAD_T, &sent)
+        guard sent > uploadedBytes else { return false }
+        uploadedBytes = sent
+        return true
     }
 
     var newConnections: Int {

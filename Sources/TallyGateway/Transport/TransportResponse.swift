@@ -31,17 +31,6 @@ extension Transport {
             }
             return bytes
         }
-
-        /// Reads at most `limit` bytes of the body and stops the transfer there.
-        package func prefixOfBody(_ limit: Int) async throws -> [UInt8] {
-            var bytes: [UInt8] = []
-            for try await chunk in body {
-                bytes.append(contentsOf: chunk.prefix(limit - bytes.count))
-                if bytes.count >= limit { break }
-            }
-            body.handle.cancel()
-            return bytes
-        }
     }
 
     /// A response body: byte chunks in order, then the end or a `TransportError`.
