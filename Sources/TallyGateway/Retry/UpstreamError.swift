@@ -40,6 +40,7 @@ public struct UpstreamError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// "URL answered STATUS: message".
     public var description: String {
         "\(url) answered \(status): \(message)"
     }

@@ -50,6 +50,7 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         /// Any other failure; ``TransportError/underlying`` says what.
         public static let other = Code(base: .other)
 
+        /// The code in words, e.g. "could not resolve host".
         public var description: String { base.rawValue }
     }
 
@@ -78,6 +79,7 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         self.receivedResponseBytes = receivedResponseBytes
     }
 
+    /// The message, followed by libcurl's text in parentheses when there is one.
     public var description: String {
         if let underlying, !underlying.isEmpty {
             return "\(message) (\(underlying))"
