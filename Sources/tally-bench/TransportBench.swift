@@ -26,6 +26,9 @@ struct TransportBench: AsyncParsableCommand {
     @Option(name: .long, help: "MiB a slow reader reads from an endless stream (memory check); 0 to skip.")
     var slowReaderMebibytes: Int = 1024
 
+    @Option(name: .long, help: "Concurrent slow SSE streams held open at once (memory check); 0 to skip.")
+    var heldStreams: Int = 1000
+
     func run() async throws {
         let upstream = try FakeUpstream()
         upstream.respond(to: "/sse", with: .openAIChatStream(pieces: ["Hello", " there", "!"]))
@@ -57,6 +60,9 @@ struct TransportBench: AsyncParsableCommand {
         }
         if slowReaderMebibytes > 0 {
             try await slowReaderMemory(transport, upstream: upstream)
+        }
+        if heldStreams > 0 {
+            try await heldStreamsMemory(transport, upstream: upstream)
         }
         for _ in 0..<100 where transport.statistics.liveTransfers > 0 {
             try await Task.sleep(for: .milliseconds(10))  // a dropped response is removed asynchronously
@@ -132,6 +138,41 @@ struct TransportBench: AsyncParsableCommand {
         ])
     }
 
+    /// Holds many slow SSE streams open at once (an OpenAI-style stream of 40 events, 25 ms
+    /// apart) and reports resident memory at the peak. The fake upstream's threads (one per
+    /// connection) are in the same process, so the figure is an upper bound for the Transport.
+    private func heldStreamsMemory(_ transport: Transport, upstream: FakeUpstream) async throws {
+        upstream.respond(to: "/held", with: .openAIChatStream(pieces: Array(repeating: "token", count: 36), delay: .milliseconds(25)))
+        let before = residentBytes()
+        let peak = PeakGauge(before)
+        let start = ContinuousClock.now
+        let bytes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<heldStreams {
+                group.addTask {
+                    let response = try await transport.execute(.init(url: upstream.baseURL + "/held"))
+                    var count = 0
+                    for try await chunk in response.body { count += chunk.count }
+                    return count
+                }
+            }
+            group.addTask {
+                while transport.statistics.liveTransfers > 0 || ContinuousClock.now - start < .milliseconds(200) {
+                    let now = residentBytes()
+                    peak.record(now)
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return 0
+            }
+            return try await group.reduce(0, +)
+        }
+        emit([
+            "case": "held-streams-memory", "streams": heldStreams, "bytes": bytes,
+            "seconds": rounded((ContinuousClock.now - start).seconds, places: 2),
+            "rss_before_mib": rounded(Double(before) / 1_048_576),
+            "rss_peak_mib": rounded(Double(peak.value) / 1_048_576),
+        ])
+    }
+
     private func residentBytes() -> Int {
         guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
         let fields = statm.split(separator: " ")
@@ -180,6 +221,17 @@ struct TransportBench: AsyncParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         }
     }
+}
+
+/// The largest value recorded, from any task.
+private final class PeakGauge: Sendable {
+    private let peak: Mutex<Int>
+
+    init(_ initial: Int) { peak = Mutex(initial) }
+
+    var value: Int { peak.withLock { $0 } }
+
+    func record(_ value: Int) { peak.withLock { $0 = max($0, value) } }
 }
 
 /// Latency samples and their percentiles in microseconds.
