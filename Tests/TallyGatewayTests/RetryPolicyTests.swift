@@ -34,6 +34,14 @@ struct RetryPolicyTests {
         }
     }
 
+    @Test func theUpstreamsXShouldRetryHeaderOverridesTheStatusRule() {
+        let policy = RetryPolicy.standard
+        #expect(!policy.isRetryable(status: 503, headers: ["x-should-retry": "false"]))
+        #expect(policy.isRetryable(status: 400, headers: ["X-Should-Retry": "true"]))
+        #expect(policy.isRetryable(status: 429, headers: [:]))
+        #expect(!policy.isRetryable(status: 401, headers: ["x-should-retry": "maybe"]))
+    }
+
     @Test func connectionFailuresAreRetriedButNotDNSTLSOrFailuresAfterResponseBytes() {
         let policy = RetryPolicy.standard
         func error(_ code: TransportError.Code, afterBytes: Bool = false) -> TransportError {

@@ -6,6 +6,9 @@
 /// - a connection that could not be made (refused, or the connect timeout), or that was closed
 ///   or reset before any response byte arrived.
 ///
+/// An `x-should-retry: true|false` header on the response overrides the status rule, as in the
+/// official OpenAI and Anthropic SDKs.
+///
 /// Never retried: any other status (400, 401, 403, 404, 422, 501, …), a DNS failure (usually a
 /// wrong host name, not a passing fault), a TLS failure, an idle timeout (the upstream may be
 /// working on, and billing, the request), and a failure after response bytes arrived.
@@ -49,6 +52,17 @@ public struct RetryPolicy: Sendable, Hashable {
     /// Whether a response with `status` is worth another attempt.
     package func isRetryable(status: Int) -> Bool {
         Self.retryableStatuses.contains(status)
+    }
+
+    /// Whether a response is worth another attempt: the upstream's own `x-should-retry: true`
+    /// or `false` (sent by OpenAI and Anthropic, honoured by their SDKs) decides when present,
+    /// else the status.
+    package func isRetryable(status: Int, headers: HTTPHeaders) -> Bool {
+        switch headers["x-should-retry"]?.trimmingSpaces().lowercased() {
+        case "true": true
+        case "false": false
+        default: isRetryable(status: status)
+        }
     }
 
     /// Whether a transport failure is worth another attempt.

@@ -55,7 +55,7 @@ extension Transport {
                 }
                 let error = await upstreamError(from: response, url: request.url)
                 failure = .upstream(error)
-                waitBeforeNext = policy.isRetryable(status: response.status)
+                waitBeforeNext = policy.isRetryable(status: response.status, headers: response.headers)
                     ? policy.delay(afterAttempts: attempts, retryAfter: error.retryAfter, using: &generator)
                     : nil
             } catch let error as TransportError {
