@@ -34,10 +34,13 @@ struct RetryPolicyTests {
         }
     }
 
-    @Test func theUpstreamsXShouldRetryHeaderOverridesTheStatusRule() {
+    @Test func theUpstreamsXShouldRetryHeaderOverridesTheStatusRuleExceptForTheFourNeverRetried() {
         let policy = RetryPolicy.standard
         #expect(!policy.isRetryable(status: 503, headers: ["x-should-retry": "false"]))
-        #expect(policy.isRetryable(status: 400, headers: ["X-Should-Retry": "true"]))
+        #expect(policy.isRetryable(status: 422, headers: ["X-Should-Retry": "true"]))
+        for status in [400, 401, 403, 404] {
+            #expect(!policy.isRetryable(status: status, headers: ["x-should-retry": "true"]), "status \(status)")
+        }
         #expect(policy.isRetryable(status: 429, headers: [:]))
         #expect(!policy.isRetryable(status: 401, headers: ["x-should-retry": "maybe"]))
     }

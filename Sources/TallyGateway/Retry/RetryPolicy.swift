@@ -7,7 +7,7 @@
 ///   or reset before any response byte arrived.
 ///
 /// An `x-should-retry: true|false` header on the response overrides the status rule, as in the
-/// official OpenAI and Anthropic SDKs.
+/// official OpenAI and Anthropic SDKs, except that 400, 401, 403 and 404 are never retried.
 ///
 /// Never retried: any other status (400, 401, 403, 404, 422, 501, …), a DNS failure (usually a
 /// wrong host name, not a passing fault), a TLS failure, an idle timeout (the upstream may be
@@ -54,14 +54,18 @@ public struct RetryPolicy: Sendable, Hashable {
         Self.retryableStatuses.contains(status)
     }
 
+    /// Statuses never retried, whatever the upstream says: the request itself is wrong.
+    package static let neverRetriedStatuses: Set<Int> = [400, 401, 403, 404]
+
     /// Whether a response is worth another attempt: the upstream's own `x-should-retry: true`
     /// or `false` (sent by OpenAI and Anthropic, honoured by their SDKs) decides when present,
-    /// else the status.
+    /// except that 400, 401, 403 and 404 are never retried; else the status.
     package func isRetryable(status: Int, headers: HTTPHeaders) -> Bool {
+        if Self.neverRetriedStatuses.contains(status) { return false }
         switch headers["x-should-retry"]?.trimmingSpaces().lowercased() {
-        case "true": true
-        case "false": false
-        default: isRetryable(status: status)
+        case "true": return true
+        case "false": return false
+        default: return isRetryable(status: status)
         }
     }
 
