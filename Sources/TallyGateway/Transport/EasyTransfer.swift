@@ -15,8 +15,6 @@ final class EasyTransfer {
     var uploadedBytes: curl_off_t = 0
     /// Whether the write callback last told libcurl to pause.
     var pausedForBackpressure = false
-    /// Set when the idle timer, not libcurl, ended the transfer.
-    var timedOutIdle = false
 
     // The header block being read.
     private var blockStatus: Int?
@@ -208,7 +206,6 @@ final class EasyTransfer {
     }
 
     func failIdle(after timeout: Duration) {
-        timedOutIdle = true
         state.finish(TransportError(
             code: .idleTimeout, url: state.url,
             message: "no byte to or from \(state.url) for \(timeout) (idle timeout)"))
