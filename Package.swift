@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "TallyLedger", targets: ["TallyLedger"]),
         .library(name: "TallyStream", targets: ["TallyStream"]),
         .library(name: "TallyTokenizer", targets: ["TallyTokenizer"]),
+        .library(name: "TallyGateway", targets: ["TallyGateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -59,6 +60,23 @@ let package = Package(
             exclude: ["cl100k_base.tallyvocab", "o200k_base.tallyvocab"],
             linkerSettings: [.linkedLibrary("crypto", .when(platforms: [.linux]))]
         ),
+        // libcurl, the system library, with typed wrappers for its variadic C functions.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Transport (libcurl multi), retry policy, provider adapters and the metering Gateway.
+        .target(
+            name: "TallyGateway",
+            dependencies: ["CCurl"],
+            swiftSettings: swiftSettings
+        ),
+        // Test-only code shared by test targets and benchmarks: the fake upstream HTTP server.
+        .target(
+            name: "TallyTestSupport",
+            swiftSettings: swiftSettings
+        ),
         // The command-line tool: parses, calls the modules, formats.
         .executableTarget(
             name: "tally",
@@ -75,6 +93,9 @@ let package = Package(
         .executableTarget(
             name: "tally-bench",
             dependencies: [
+                "CCurl",
+                "TallyGateway",
+                "TallyTestSupport",
                 "TallyPricing",
                 "TallyLedger",
                 "TallyStream",
@@ -98,6 +119,11 @@ let package = Package(
             name: "TallyTokenizerTests",
             dependencies: ["TallyTokenizer"],
             exclude: ["Corpus"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TallyGatewayTests",
+            dependencies: ["TallyGateway", "TallyTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -27,7 +27,7 @@ struct EmbedFiles: BuildToolPlugin {
                 displayName: "Embedding \(source.folder)/ into \(target.name)",
                 executable: try context.tool(named: "embed-files").url,
                 arguments: [output.path, root.path, source.fileExtension],
-                inputFiles: [root] + inputs,
+                inputFiles: (FileManager.default.fileExists(atPath: root.path) ? [root] : []) + inputs,
                 outputFiles: [output]
             )
         ]

@@ -9,6 +9,7 @@ struct TallyBench: AsyncParsableCommand {
         subcommands: [
             StreamBench.self,
             TokenizerBench.self,
+            TransportBench.self,
         ]
     )
 }

@@ -1,0 +1,343 @@
+import Testing
+import TallyTestSupport
+@testable import TallyGateway
+
+@Suite(.timeLimit(.minutes(1)))
+struct TransportTests {
+    @Test func aGETReturnsTheStatusHeadersAndBody() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/v1/models", with: .json(#"{"data":[]}"#, headers: [("X-Request-Id", "req-1")]))
+        let transport = try Transport()
+
+        let response = try await transport.execute(.init(url: upstream.baseURL + "/v1/models?limit=2"))
+
+        #expect(response.status == 200)
+        #expect(response.httpVersion == "1.1")
+        #expect(response.headers["x-request-id"] == "req-1")
+        #expect(try await response.text == #"{"data":[]}"#)
+        #expect(upstream.requests.map(\.method) == ["GET"])
+        #expect(upstream.requests.first?.path == "/v1/models?limit=2")
+    }
+
+    @Test func aPOSTSendsItsBodyAndHeadersUpstreamWithoutExpectContinue() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/v1/chat/completions", with: .openAIChatCompletion())
+        let transport = try Transport()
+        let body = Array(#"{"model":"gpt-4o-mini","messages":[]}"#.utf8) + Array(repeating: UInt8(ascii: " "), count: 4000)
+
+        let response = try await transport.execute(.init(
+            method: "POST", url: upstream.baseURL + "/v1/chat/completions",
+            headers: ["Authorization": "Bearer sk-test", "Content-Type": "application/json"], body: body))
+
+        #expect(response.status == 200)
+        #expect(try await response.text.contains(#""prompt_tokens":12"#))
+        let received = try #require(upstream.requests.first)
+        #expect(received.method == "POST")
+        #expect(received.body == body)
+        #expect(received.header("authorization") == "Bearer sk-test")
+        #expect(received.header("expect") == nil)
+    }
+
+    @Test func aHundredConcurrentTransfersAllComplete() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/stream", with: .openAIChatStream(pieces: ["a", "b", "c"], delay: .milliseconds(5)))
+        let transport = try Transport()
+        let expected = try await transport.execute(.init(url: upstream.baseURL + "/stream")).text
+
+        let bodies = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<100 {
+                group.addTask { try await transport.execute(.init(url: upstream.baseURL + "/stream")).text }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+
+        #expect(bodies.count == 100)
+        #expect(bodies.allSatisfy { $0 == expected })
+        #expect(await eventually { transport.statistics.liveTransfers == 0 })
+    }
+
+    @Test func sequentialRequestsReuseOneConnection() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/v1/models", with: .json("{}"))
+        let transport = try Transport()
+
+        for _ in 0..<20 {
+            _ = try await transport.execute(.init(url: upstream.baseURL + "/v1/models")).text
+        }
+
+        #expect(upstream.requests.count == 20)
+        #expect(upstream.connectionsAccepted == 1)
+        #expect(await eventually { transport.statistics.newConnections == 1 })
+    }
+
+    @Test func aSlowReaderKeepsTheBufferBoundedByPausingAndResumingTheTransfer() async throws {
+        let upstream = try FakeUpstream()
+        let part = Array(repeating: UInt8(ascii: "x"), count: 16 * 1024)
+        upstream.respond(to: "/big", with: .init(status: 200, parts: Array(repeating: part, count: 256), chunked: true))
+        let limit = 64 * 1024
+        // The idle timeout is far shorter than the reader's stalls: a paused transfer is not idle.
+        let transport = try Transport(configuration: .init(
+            idleTimeout: .milliseconds(300), maximumBufferedBytesPerTransfer: limit))
+
+        let response = try await transport.execute(.init(url: upstream.baseURL + "/big"))
+        var total = 0
+        var chunks = 0
+        for try await chunk in response.body {
+            total += chunk.count
+            chunks += 1
+            #expect(transport.statistics.bufferedBytes <= limit + 16 * 1024)
+            if chunks == 10 { try await Task.sleep(for: .milliseconds(600)) }
+            if chunks % 16 == 0 { try await Task.sleep(for: .milliseconds(2)) }
+        }
+
+        #expect(total == 256 * 16 * 1024)
+        let statistics = transport.statistics
+        #expect(statistics.peakTransferBufferedBytes <= limit + 16 * 1024)
+        #expect(statistics.pauses > 0)
+        #expect(statistics.resumes > 0)
+        #expect(statistics.bufferedBytes == 0)
+    }
+
+    @Test func cancellingTheReadingTaskRemovesTheTransferAndClosesTheConnection() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/endless", with: .endless())
+        let transport = try Transport()
+        let firstChunks = AsyncStream<Void>.makeStream()
+
+        let reader = Task {
+            let response = try await transport.execute(.init(url: upstream.baseURL + "/endless"))
+            var count = 0
+            for try await _ in response.body {
+                count += 1
+                if count == 3 { firstChunks.continuation.yield() }
+            }
+        }
+        for await _ in firstChunks.stream { break }
+        #expect(transport.statistics.liveTransfers == 1)
+        reader.cancel()
+
+        let error = await transportError { try await reader.value }
+        #expect(error?.code == .cancelled)
+        #expect(await eventually { transport.statistics.liveTransfers == 0 })
+        #expect(await eventually { upstream.abandonedResponses == 1 })
+        #expect(await eventually { transport.statistics.bufferedBytes == 0 })
+    }
+
+    @Test func droppingAResponseMidStreamRemovesTheTransfer() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/endless", with: .endless())
+        let transport = try Transport()
+
+        do {
+            let response = try await transport.execute(.init(url: upstream.baseURL + "/endless"))
+            for try await _ in response.body { break }
+        }
+
+        #expect(await eventually { transport.statistics.liveTransfers == 0 })
+        #expect(await eventually { upstream.abandonedResponses == 1 })
+    }
+
+    @Test func cancellingBeforeTheHeadArrivesRemovesTheTransfer() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/silent", with: .silent)
+        let transport = try Transport()
+
+        let request = Task { try await transport.execute(.init(url: upstream.baseURL + "/silent")) }
+        #expect(await eventually { upstream.requests.count == 1 })
+        request.cancel()
+
+        let error = await transportError { _ = try await request.value }
+        #expect(error?.code == .cancelled)
+        #expect(error?.receivedResponseBytes == false)
+        #expect(await eventually { transport.statistics.liveTransfers == 0 })
+    }
+
+    @Test func aClosedPortFailsWithCouldNotConnect() async throws {
+        let upstream = try FakeUpstream()
+        let url = upstream.baseURL + "/v1/models"
+        upstream.stop()
+        try await Task.sleep(for: .milliseconds(50))
+        let transport = try Transport()
+
+        let error = await transportError { _ = try await transport.execute(.init(url: url)) }
+
+        #expect(error?.code == .couldNotConnect)
+        #expect(error?.message.contains(url) == true)
+        #expect(error?.underlying != nil)
+        #expect(transport.statistics.liveTransfers == 0)
+    }
+
+    @Test func anUnresolvableHostFailsWithCouldNotResolve() async throws {
+        let transport = try Transport()
+        let url = "http://\(unresolvableHost)/v1/models"
+
+        let error = await transportError { _ = try await transport.execute(.init(url: url)) }
+
+        #expect(error?.code == .couldNotResolve)
+        #expect(error?.message.contains(unresolvableHost) == true)
+    }
+
+    @Test func aConnectionThatIsNeverAcceptedHitsTheConnectTimeout() async throws {
+        let blackHole = try BlackHoleListener()
+        let transport = try Transport(configuration: .init(connectTimeout: .milliseconds(200)))
+        let started = ContinuousClock.now
+
+        let error = await transportError {
+            _ = try await transport.execute(.init(url: "http://127.0.0.1:\(blackHole.port)/v1/models"))
+        }
+
+        #expect(error?.code == .connectTimeout)
+        #expect(ContinuousClock.now - started < .seconds(3))
+    }
+
+    @Test func httpsToAPlainHTTPServerFailsWithATLSError() async throws {
+        let upstream = try FakeUpstream()
+        let transport = try Transport(configuration: .init(connectTimeout: .seconds(5)))
+
+        let error = await transportError {
+            _ = try await transport.execute(.init(url: "https://127.0.0.1:\(upstream.port)/v1/models"))
+        }
+
+        #expect(error?.code == .tls)
+        #expect(error?.message.contains("https://127.0.0.1") == true)
+    }
+
+    @Test func anUpstreamThatSendsHeadersThenNothingHitsTheIdleTimeout() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/idle", with: .idle)
+        let transport = try Transport(configuration: .init(idleTimeout: .milliseconds(300)))
+        let started = ContinuousClock.now
+
+        let response = try await transport.execute(.init(url: upstream.baseURL + "/idle"))
+        let error = await transportError { for try await _ in response.body {} }
+
+        #expect(response.status == 200)
+        #expect(error?.code == .idleTimeout)
+        #expect(error?.receivedResponseBytes == true)
+        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(await eventually { transport.statistics.liveTransfers == 0 })
+        #expect(await eventually { upstream.abandonedResponses == 1 })
+    }
+
+    @Test func anUpstreamThatNeverAnswersHitsTheIdleTimeoutBeforeTheHead() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/silent", with: .silent)
+        let transport = try Transport(configuration: .init(idleTimeout: .milliseconds(300)))
+
+        let error = await transportError { _ = try await transport.execute(.init(url: upstream.baseURL + "/silent")) }
+
+        #expect(error?.code == .idleTimeout)
+        #expect(error?.receivedResponseBytes == false)
+    }
+
+    @Test func aSlowUploadIsNotIdleWhileItsBodyIsStillGoingOut() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/upload", with: .json(#"{"ok":true}"#))
+        upstream.bodyReadPause = .milliseconds(4)  // 64 KiB per 4 ms: about 1 s for 16 MiB
+        let transport = try Transport(configuration: .init(idleTimeout: .milliseconds(300)))
+        let body = [UInt8](repeating: UInt8(ascii: "u"), count: 16 * 1024 * 1024)
+
+        let response = try await transport.execute(.init(method: "POST", url: upstream.baseURL + "/upload", body: body))
+
+        #expect(response.status == 200)
+        #expect(upstream.requests.first?.body.count == body.count)
+    }
+
+    @Test func aResetBeforeTheResponseIsAConnectionResetWithNoResponseBytes() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/reset", with: .resetBeforeResponse)
+        let transport = try Transport()
+
+        let error = await transportError { _ = try await transport.execute(.init(url: upstream.baseURL + "/reset")) }
+
+        #expect(error?.code == .connectionReset)
+        #expect(error?.receivedResponseBytes == false)
+    }
+
+    @Test func aResetMidStreamDeliversTheBytesBeforeItThenFails() async throws {
+        let upstream = try FakeUpstream()
+        let stream = FakeUpstream.Reply.openAIChatStream()
+        upstream.respond(to: "/reset", with: stream.resetting(afterBytes: 300))
+        let transport = try Transport()
+
+        let response = try await transport.execute(.init(url: upstream.baseURL + "/reset"))
+        var received: [UInt8] = []
+        let error = await transportError {
+            for try await chunk in response.body { received += chunk }
+        }
+
+        #expect(response.status == 200)
+        #expect(error?.code == .connectionReset)
+        #expect(error?.receivedResponseBytes == true)
+        #expect(!received.isEmpty)
+        #expect(await eventually { transport.statistics.liveTransfers == 0 })
+    }
+
+    @Test func aStreamWrittenOneByteAtATimeArrivesWhole() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/whole", with: .anthropicStream())
+        upstream.respond(to: "/bytes", with: FakeUpstream.Reply.anthropicStream().bytePerWrite(delay: .microseconds(50)))
+        let transport = try Transport()
+
+        let whole = try await transport.execute(.init(url: upstream.baseURL + "/whole")).text
+        let trickled = try await transport.execute(.init(url: upstream.baseURL + "/bytes")).text
+
+        #expect(trickled == whole)
+        #expect(whole.hasSuffix("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"))
+    }
+
+    @Test func aRedirectIsFollowedAndOnlyTheFinalHeadIsDelivered() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/old", with: .json("moved", status: 308, headers: [("Location", "/new")]))
+        upstream.respond(to: "/new", with: .json(#"{"ok":true}"#, headers: [("X-Final", "yes")]))
+        let transport = try Transport()
+
+        let response = try await transport.execute(.init(url: upstream.baseURL + "/old"))
+
+        #expect(response.status == 200)
+        #expect(response.headers["x-final"] == "yes")
+        #expect(response.headers["location"] == nil)
+        #expect(try await response.text == #"{"ok":true}"#)
+    }
+
+    @Test func aRedirectLoopFailsWithTooManyRedirects() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/loop", with: .json("again", status: 302, headers: [("Location", "/loop")]))
+        let transport = try Transport(configuration: .init(maximumRedirects: 3))
+
+        let error = await transportError { _ = try await transport.execute(.init(url: upstream.baseURL + "/loop")) }
+
+        #expect(error?.code == .tooManyRedirects)
+        #expect(upstream.requests.count == 4)
+    }
+
+    @Test func aURLThatIsNotHTTPIsRefused() async throws {
+        let transport = try Transport()
+
+        let error = await transportError { _ = try await transport.execute(.init(url: "file:///etc/hostname")) }
+
+        #expect(error?.code == .invalidRequest)
+    }
+
+    @Test func aRedirectToANonHTTPURLIsNotFollowed() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/sneaky", with: .json("", status: 302, headers: [("Location", "file:///etc/hostname")]))
+        let transport = try Transport()
+
+        let error = await transportError { _ = try await transport.execute(.init(url: upstream.baseURL + "/sneaky")) }
+
+        #expect(error?.code == .invalidRequest)
+    }
+
+    @Test func aHeaderWithALineBreakIsRefusedBeforeAnythingIsSent() async throws {
+        let upstream = try FakeUpstream()
+        let transport = try Transport()
+
+        let error = await transportError {
+            _ = try await transport.execute(.init(url: upstream.baseURL + "/", headers: ["X-Bad": "a\r\nInjected: 1"]))
+        }
+
+        #expect(error?.code == .invalidRequest)
+        #expect(upstream.requests.isEmpty)
+    }
+}
