@@ -27,8 +27,10 @@ public final class Ledger: Sendable {
     }
 
     /// Opens a ledger with a given list of migrations (tests supply their own).
-    package init(path: String, migrations: [Migration], pricing: Pricer?) throws {
-        let storage = try SQLiteLedgerStorage(path: path, mode: .write, migrations: migrations)
+    package init(path: String, migrations: [Migration], pricing: Pricer?, maximumPageCount: Int? = nil) throws {
+        let storage = try SQLiteLedgerStorage(
+            path: path, mode: .write, migrations: migrations, maximumPageCount: maximumPageCount
+        )
         self.path = path
         self.storage = storage
         self.writer = LedgerWriter(storage: storage)

@@ -28,7 +28,8 @@ final class SQLiteLedgerStorage: Sendable {
     /// The schema version recorded in the file when it was opened (after migrating, in write mode).
     let schemaVersion: Int
 
-    init(path: String, mode: Mode, migrations: [Migration] = Migration.embedded) throws {
+    /// Opens the file; `maximumPageCount` caps its size (tests use it to make the disk "fill").
+    init(path: String, mode: Mode, migrations: [Migration] = Migration.embedded, maximumPageCount: Int? = nil) throws {
         let migrator = Migrator(migrations: migrations, path: path)
         self.path = path
         self.migrator = migrator
@@ -39,10 +40,23 @@ final class SQLiteLedgerStorage: Sendable {
             configuration.label = "tally.ledger"
             switch mode {
             case .write:
+                // Check an existing file read-only first: opening a pool switches the file to WAL
+                // and writes to it, which a refused file (another application's database, a
+                // newer ledger) must never see.
+                if Self.fileSize(path) > 0 {
+                    var readOnly = configuration
+                    readOnly.readonly = true
+                    _ = try DatabaseQueue(path: path, configuration: readOnly).read { db in
+                        try migrator.checkedRecord(db, creating: false)
+                    }
+                }
                 configuration.prepareDatabase { db in
                     // WAL with synchronous=NORMAL: a commit survives the process crashing at
                     // any point; only an OS crash or power loss can lose the last commits.
                     try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+                    if let maximumPageCount {
+                        _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(maximumPageCount)")
+                    }
                 }
                 let pool = try DatabasePool(path: path, configuration: configuration)
                 try migrator.migrate(pool)
@@ -105,6 +119,11 @@ final class SQLiteLedgerStorage: Sendable {
             throw LedgerError(.io, path: path, message: "cannot create the ledger: \(errnoText())")
         }
         close(descriptor)
+    }
+
+    private static func fileSize(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }
