@@ -61,7 +61,6 @@ CREATE TRIGGER ledger_tags_are_never_deleted BEFORE DELETE ON ledger_tags
 BEGIN SELECT RAISE(ABORT, 'ledger tags are append-only'); END;
 
 -- Sums of ledger_rows, maintained in the transaction that appends the rows.
--- grain 0: UTC hour × provider × model × project × user
 -- grain 1: UTC hour × provider × model           (project = user = '')
 -- grain 2: UTC day  × provider × model           (project = user = '')
 -- grain 3: UTC day  × provider × model × project × user

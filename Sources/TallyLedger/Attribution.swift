@@ -17,9 +17,19 @@ public struct Attribution: Sendable, Hashable, Codable {
     /// No attribution.
     public static let none = Attribution()
 
-    /// The first value holding a control character (which the ledger refuses), or nil.
+    /// The first value holding a control character (C0, DEL or C1, which the ledger refuses), or nil.
     var invalidValue: String? {
-        let values = [project, user].compactMap { $0 } + tags
-        return values.first { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }
+        func isInvalid(_ value: String) -> Bool {
+            var previous: UInt8 = 0
+            for byte in value.utf8 {
+                // C0 and DEL are single bytes; C1 (U+0080…U+009F) is 0xC2 followed by 0x80…0x9F.
+                if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte < 0xA0) { return true }
+                previous = byte
+            }
+            return false
+        }
+        if let project, isInvalid(project) { return project }
+        if let user, isInvalid(user) { return user }
+        return tags.first(where: isInvalid)
     }
 }

@@ -82,7 +82,7 @@ public struct LedgerInfo: Sendable, Hashable {
 public struct LedgerVerification: Sendable, Hashable {
     /// A rollup grain whose stored sums differ from a recount of the rows.
     public struct RollupMismatch: Sendable, Hashable {
-        /// The grain ("hourFull", "dayModel", …).
+        /// The grain ("hourModel", "dayModel", "dayFull").
         public var grain: String
         /// Stored rollup rows that no recount row equals.
         public var rowsNotMatchingRecount: Int

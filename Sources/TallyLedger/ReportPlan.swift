@@ -4,8 +4,9 @@ import Foundation
 ///
 /// Rollups are kept per UTC hour and UTC day. A period whose ends fall on whole UTC hours
 /// (every day and month of a zone whose offset is a whole number of hours, DST included) is
-/// read from them: UTC days for its whole days, hours for its ragged ends. A zone with a
-/// :30 or :45 offset, a range not on whole hours, or a tag makes the report read the rows.
+/// read from them: UTC days for its whole days, hours (or, with project or user, the rows of
+/// those hours) for its ragged ends. A zone with a :30 or :45 offset, a range not on whole
+/// hours, or a tag makes the report read the rows.
 struct ReportPlan: Sendable {
     struct Period: Sendable {
         var interval: DateInterval?
@@ -63,29 +64,47 @@ struct ReportPlan: Sendable {
             || filter.project != nil || filter.user != nil
     }
 
-    /// The rollup buckets covering each period: hours up to the first UTC midnight, whole UTC days, hours after the last.
-    var bucketRanges: [BucketRange] {
-        let hourGrain: RollupGrain = fullKey ? .hourFull : .hourModel
+    /// A stretch of time, in milliseconds, whose rows are summed directly.
+    struct RowRange: Sendable {
+        var period: Int
+        var lowerMs: Int64
+        var upperMs: Int64
+    }
+
+    /// How each period is read: whole UTC days from the day rollups, the ragged hours at its ends
+    /// from the hour rollup (provider × model) or from the rows (when project or user is involved).
+    /// A report read from the rows has no bucket ranges and one row range per period.
+    var ranges: (buckets: [BucketRange], rows: [RowRange]) {
+        guard source == .rollup else {
+            return ([], periods.enumerated().map { RowRange(period: $0.offset, lowerMs: $0.element.lowerMs, upperMs: $0.element.upperMs) })
+        }
         let dayGrain: RollupGrain = fullKey ? .dayFull : .dayModel
-        var ranges: [BucketRange] = []
+        var buckets: [BucketRange] = []
+        var rows: [RowRange] = []
+        func hours(_ period: Int, _ lower: Int64, _ upper: Int64) {
+            guard lower < upper else { return }
+            if fullKey {
+                rows.append(RowRange(
+                    period: period, lowerMs: lower * RollupGrain.millisecondsPerHour, upperMs: upper * RollupGrain.millisecondsPerHour
+                ))
+            } else {
+                buckets.append(BucketRange(period: period, grain: .hourModel, lower: lower, upper: upper))
+            }
+        }
         for (index, period) in periods.enumerated() {
             let firstHour = floorDivide(period.lowerMs, RollupGrain.millisecondsPerHour)
             let endHour = floorDivide(period.upperMs, RollupGrain.millisecondsPerHour)
             let firstDay = floorDivide(firstHour + 23, 24)
             let endDay = floorDivide(endHour, 24)
             if firstDay < endDay {
-                if firstHour < firstDay * 24 {
-                    ranges.append(BucketRange(period: index, grain: hourGrain, lower: firstHour, upper: firstDay * 24))
-                }
-                ranges.append(BucketRange(period: index, grain: dayGrain, lower: firstDay, upper: endDay))
-                if endDay * 24 < endHour {
-                    ranges.append(BucketRange(period: index, grain: hourGrain, lower: endDay * 24, upper: endHour))
-                }
-            } else if firstHour < endHour {
-                ranges.append(BucketRange(period: index, grain: hourGrain, lower: firstHour, upper: endHour))
+                hours(index, firstHour, firstDay * 24)
+                buckets.append(BucketRange(period: index, grain: dayGrain, lower: firstDay, upper: endDay))
+                hours(index, endDay * 24, endHour)
+            } else {
+                hours(index, firstHour, endHour)
             }
         }
-        return ranges
+        return (buckets, rows)
     }
 }
 

@@ -1,9 +1,13 @@
 import TallyPricing
 
 /// The rollup grains kept in `ledger_rollup` (see migrations/0001_ledger.sql).
+///
+/// Provider × model sums are kept per UTC hour and per UTC day, so a model or provider
+/// breakdown in any whole-hour time zone reads whole days and at most 46 hours per period.
+/// Sums that include project and user are kept per UTC day only: per hour they would be
+/// nearly as many rows as the ledger itself and make every append twice as costly; the
+/// ragged hours at the ends of a local day or month are summed from the rows instead.
 enum RollupGrain: Int64, CaseIterable, Sendable {
-    /// UTC hour × provider × model × project × user.
-    case hourFull = 0
     /// UTC hour × provider × model.
     case hourModel = 1
     /// UTC day × provider × model.
@@ -14,8 +18,8 @@ enum RollupGrain: Int64, CaseIterable, Sendable {
     static let millisecondsPerHour: Int64 = 3_600_000
     static let millisecondsPerDay: Int64 = 86_400_000
 
-    var isDay: Bool { self == .dayModel || self == .dayFull }
-    var isFull: Bool { self == .hourFull || self == .dayFull }
+    var isDay: Bool { self != .hourModel }
+    var isFull: Bool { self == .dayFull }
     var bucketMilliseconds: Int64 { isDay ? Self.millisecondsPerDay : Self.millisecondsPerHour }
 
     func bucket(ofMilliseconds ms: Int64) -> Int64 { floorDivide(ms, bucketMilliseconds) }
@@ -73,24 +77,58 @@ struct RollupTotals: Sendable, Hashable {
 }
 
 /// Rollup deltas gathered over a batch, written once per key when the batch commits.
+///
+/// Names are interned per batch, so each row hashes its four names once rather than once per grain.
 struct RollupAccumulator {
-    private(set) var deltas: [RollupKey: RollupTotals] = [:]
+    struct Key: Hashable {
+        var grain: RollupGrain
+        var bucket: Int64
+        var provider: Int32
+        var model: Int32
+        var project: Int32
+        var user: Int32
+    }
+
+    private var deltas: [Key: RollupTotals] = [:]
+    private var names: [String] = [""]
+    private var ids: [String: Int32] = ["": 0]
+
+    private mutating func id(_ name: String) -> Int32 {
+        if let id = ids[name] { return id }
+        let id = Int32(names.count)
+        names.append(name)
+        ids[name] = id
+        return id
+    }
 
     mutating func add(_ entry: LedgerEntry) {
-        let project = entry.attribution.project ?? ""
-        let user = entry.attribution.user ?? ""
+        let provider = id(entry.provider)
+        let model = id(entry.modelRequested)
+        let project = id(entry.attribution.project ?? "")
+        let user = id(entry.attribution.user ?? "")
         for grain in RollupGrain.allCases {
-            let key = RollupKey(
+            let key = Key(
                 grain: grain,
                 bucket: grain.bucket(ofMilliseconds: entry.timestampMs),
-                provider: entry.provider,
-                model: entry.modelRequested,
-                project: grain.isFull ? project : "",
-                user: grain.isFull ? user : ""
+                provider: provider,
+                model: model,
+                project: grain.isFull ? project : 0,
+                user: grain.isFull ? user : 0
             )
             deltas[key, default: RollupTotals()].add(entry)
         }
     }
 
-    var isEmpty: Bool { deltas.isEmpty }
+    /// Every key touched, with its names, and the sums to add to it.
+    func forEach(_ body: (RollupKey, RollupTotals) throws -> Void) rethrows {
+        for (key, totals) in deltas {
+            try body(
+                RollupKey(
+                    grain: key.grain, bucket: key.bucket, provider: names[Int(key.provider)],
+                    model: names[Int(key.model)], project: names[Int(key.project)], user: names[Int(key.user)]
+                ),
+                totals
+            )
+        }
+    }
 }

@@ -4,23 +4,23 @@ import TallyPricing
 
 extension SQLiteLedgerStorage {
     /// The sums of `ledger_rows` in `ledger_rollup`'s column order, as SQL over the alias `l`.
-    static let rowMetricsSQL = """
-        COALESCE(SUM(l.kind = 'request'), 0), COALESCE(SUM(l.kind = 'adjustment'), 0),
-        COALESCE(SUM(l.usage_source = 'estimated'), 0), COALESCE(SUM(l.cost_nano IS NULL), 0),
-        COALESCE(SUM(l.list_cost_nano IS NULL), 0), COALESCE(SUM(l.input_tokens), 0),
-        COALESCE(SUM(l.cached_input_tokens), 0), COALESCE(SUM(l.cache_write_tokens), 0),
-        COALESCE(SUM(l.cache_write_1h_tokens), 0), COALESCE(SUM(l.output_tokens), 0),
-        COALESCE(SUM(l.reasoning_tokens), 0), COALESCE(SUM(l.cost_nano), 0),
-        COALESCE(SUM(CASE WHEN l.cost_nano IS NOT NULL THEN l.list_cost_nano END), 0),
-        COALESCE(SUM(CASE WHEN l.list_cost_nano IS NOT NULL THEN l.cost_nano END), 0)
-        """
+    static let rowMetrics = [
+        "SUM(l.kind = 'request')", "SUM(l.kind = 'adjustment')", "SUM(l.usage_source = 'estimated')",
+        "SUM(l.cost_nano IS NULL)", "SUM(l.list_cost_nano IS NULL)", "SUM(l.input_tokens)",
+        "SUM(l.cached_input_tokens)", "SUM(l.cache_write_tokens)", "SUM(l.cache_write_1h_tokens)",
+        "SUM(l.output_tokens)", "SUM(l.reasoning_tokens)", "SUM(l.cost_nano)",
+        "SUM(CASE WHEN l.cost_nano IS NOT NULL THEN l.list_cost_nano END)",
+        "SUM(CASE WHEN l.list_cost_nano IS NOT NULL THEN l.cost_nano END)",
+    ].map { "COALESCE(\($0), 0)" }
 
     /// The same sums over rollup rows, as SQL over the alias `r`.
-    static let rollupMetricsSQL = [
+    static let rollupMetrics = [
         "requests", "adjustments", "estimated", "unpriced", "without_list_price", "input_tokens",
         "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens", "output_tokens",
         "reasoning_tokens", "cost_nano", "list_cost_nano", "listed_cost_nano",
-    ].map { "COALESCE(SUM(r.\($0)), 0)" }.joined(separator: ", ")
+    ].map { "COALESCE(SUM(r.\($0)), 0)" }
+
+    static let rowMetricsSQL = rowMetrics.joined(separator: ", ")
 
     // MARK: - Reports
 
@@ -45,33 +45,44 @@ extension SQLiteLedgerStorage {
         }
     }
 
+    /// One query: the rollup part and the row part each grouped by period and dimensions,
+    /// then added together.
     private func aggregate(
         _ db: Database, _ plan: ReportPlan, dimensions: [Report.Dimension], byPeriod: Bool
     ) throws -> [Report.Row] {
+        let dimensions = dimensions.filter { $0 != .month && $0 != .day }
+        let (buckets, rowRanges) = plan.ranges
+        var ctes: [String] = []
+        var parts: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
-        var sql = ""
-        var columns: [String] = []
-        var conditions: [String] = []
-        var from: String
-        if plan.source == .rollup {
-            let ranges = plan.bucketRanges
-            guard !ranges.isEmpty else { return [] }
-            sql = "WITH ranges(period, grain, lo, hi) AS (VALUES "
-                + Array(repeating: "(?, ?, ?, ?)", count: ranges.count).joined(separator: ", ") + ") "
-            for range in ranges {
+        let aliases = dimensions.indices.map { "d\($0)" }
+        let metricAliases = (0..<14).map { "m\($0)" }
+
+        if !buckets.isEmpty {
+            ctes.append("buckets(period, grain, lo, hi) AS (VALUES "
+                + Array(repeating: "(?, ?, ?, ?)", count: buckets.count).joined(separator: ", ") + ")")
+            for range in buckets {
                 arguments += [Int64(range.period), range.grain.rawValue, range.lower, range.upper]
             }
-            from = "ranges CROSS JOIN ledger_rollup AS r"
-            conditions = ["r.grain = ranges.grain", "r.bucket >= ranges.lo", "r.bucket < ranges.hi"]
-            for dimension in dimensions {
-                switch dimension {
-                case .provider: columns.append("r.provider")
-                case .model: columns.append("r.model")
-                case .project: columns.append("NULLIF(r.project, '')")
-                case .user: columns.append("NULLIF(r.user_name, '')")
-                case .tag, .month, .day: continue
+        }
+        if !rowRanges.isEmpty {
+            ctes.append("spans(period, lo, hi) AS (VALUES "
+                + Array(repeating: "(?, ?, ?)", count: rowRanges.count).joined(separator: ", ") + ")")
+            for range in rowRanges {
+                arguments += [Int64(range.period), range.lowerMs, range.upperMs]
+            }
+        }
+        if !buckets.isEmpty {
+            let columns: [String] = dimensions.map {
+                switch $0 {
+                case .provider: "r.provider"
+                case .model: "r.model"
+                case .project: "NULLIF(r.project, '')"
+                case .user: "NULLIF(r.user_name, '')"
+                case .tag, .month, .day: "NULL"
                 }
             }
+            var conditions = ["r.grain = buckets.grain", "r.bucket >= buckets.lo", "r.bucket < buckets.hi"]
             let filters: [(String, String?)] = [
                 ("r.provider", plan.filter.provider), ("r.model", plan.filter.model),
                 ("r.project", plan.filter.project), ("r.user_name", plan.filter.user),
@@ -80,26 +91,26 @@ extension SQLiteLedgerStorage {
                 conditions.append("\(column) = ?")
                 arguments.append(value)
             }
-        } else {
-            sql = "WITH ranges(period, lo, hi) AS (VALUES "
-                + Array(repeating: "(?, ?, ?)", count: plan.periods.count).joined(separator: ", ") + ") "
-            for (index, period) in plan.periods.enumerated() {
-                arguments += [Int64(index), period.lowerMs, period.upperMs]
-            }
-            from = "ranges CROSS JOIN ledger_rows AS l"
-            conditions = ["l.ts_ms >= ranges.lo", "l.ts_ms < ranges.hi"]
-            for dimension in dimensions {
-                switch dimension {
-                case .provider: columns.append("l.provider")
-                case .model: columns.append("l.model_requested")
-                case .project: columns.append("l.project")
-                case .user: columns.append("l.user_name")
-                case .tag:
-                    columns.append("t.tag")
-                    from += " LEFT JOIN ledger_tags AS t ON t.seq = l.seq"
-                case .month, .day: continue
+            let selected = ["buckets.period AS period"] + zip(columns, aliases).map { "\($0) AS \($1)" }
+                + zip(Self.rollupMetrics, metricAliases).map { "\($0) AS \($1)" }
+            parts.append("SELECT " + selected.joined(separator: ", ")
+                + " FROM buckets CROSS JOIN ledger_rollup AS r WHERE " + conditions.joined(separator: " AND ")
+                + " GROUP BY " + (["buckets.period"] + columns).joined(separator: ", "))
+        }
+        if !rowRanges.isEmpty {
+            var from = "spans CROSS JOIN ledger_rows AS l"
+            let columns: [String] = dimensions.map {
+                switch $0 {
+                case .provider: "l.provider"
+                case .model: "l.model_requested"
+                case .project: "l.project"
+                case .user: "l.user_name"
+                case .tag: "t.tag"
+                case .month, .day: "NULL"
                 }
             }
+            if dimensions.contains(.tag) { from += " LEFT JOIN ledger_tags AS t ON t.seq = l.seq" }
+            var conditions = ["l.ts_ms >= spans.lo", "l.ts_ms < spans.hi"]
             let filters: [(String, String?)] = [
                 ("l.provider", plan.filter.provider), ("l.model_requested", plan.filter.model),
                 ("l.project", plan.filter.project), ("l.user_name", plan.filter.user),
@@ -112,30 +123,33 @@ extension SQLiteLedgerStorage {
                 conditions.append("EXISTS (SELECT 1 FROM ledger_tags AS ft WHERE ft.seq = l.seq AND ft.tag = ?)")
                 arguments.append(tag)
             }
+            let selected = ["spans.period AS period"] + zip(columns, aliases).map { "\($0) AS \($1)" }
+                + zip(Self.rowMetrics, metricAliases).map { "\($0) AS \($1)" }
+            parts.append("SELECT " + selected.joined(separator: ", ")
+                + " FROM " + from + " WHERE " + conditions.joined(separator: " AND ")
+                + " GROUP BY " + (["spans.period"] + columns).joined(separator: ", "))
         }
-        let groupColumns = (byPeriod ? ["ranges.period"] : []) + columns
-        let selected = [byPeriod ? "ranges.period" : "0"] + columns
-            + [plan.source == .rollup ? Self.rollupMetricsSQL : Self.rowMetricsSQL]
-        sql += "SELECT " + selected.joined(separator: ", ") + " FROM " + from
-            + " WHERE " + conditions.joined(separator: " AND ")
-        if !groupColumns.isEmpty {
-            let list = groupColumns.joined(separator: ", ")
+        guard !parts.isEmpty else { return [] }
+        let groups = (byPeriod ? ["period"] : []) + aliases
+        var sql = "WITH " + ctes.joined(separator: ", ")
+            + " SELECT " + ([byPeriod ? "period" : "0"] + aliases + metricAliases.map { "COALESCE(SUM(\($0)), 0)" }).joined(separator: ", ")
+            + " FROM (" + parts.joined(separator: " UNION ALL ") + ")"
+        if !groups.isEmpty {
+            let list = groups.joined(separator: ", ")
             sql += " GROUP BY \(list) ORDER BY \(list)"
         }
         var result: [Report.Row] = []
         let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
-        let dimensionColumns = dimensions.filter { $0 != .month && $0 != .day }
         while let row = try rows.next() {
-            let period = plan.periods[Int(row[0] as Int64)].interval
             var values: [Report.Dimension: String] = [:]
-            for (offset, dimension) in dimensionColumns.enumerated() {
+            for (offset, dimension) in dimensions.enumerated() {
                 values[dimension] = row[1 + offset]
             }
-            let metrics = (0..<14).map { row[1 + dimensionColumns.count + $0] as Int64 }
+            let metrics = (0..<14).map { row[1 + dimensions.count + $0] as Int64 }
             let totals = Report.Totals(RollupTotals(values: metrics))
-            if !byPeriod, dimensionColumns.isEmpty, totals.requests == 0, totals.adjustments == 0 { continue }
+            if groups.isEmpty, totals.requests == 0, totals.adjustments == 0 { continue }
             result.append(Report.Row(
-                period: byPeriod ? period : nil,
+                period: byPeriod ? plan.periods[Int(row[0] as Int64)].interval : nil,
                 provider: values[.provider], model: values[.model], project: values[.project],
                 user: values[.user], tag: values[.tag], totals: totals
             ))

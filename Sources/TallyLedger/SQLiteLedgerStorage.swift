@@ -27,10 +27,14 @@ final class SQLiteLedgerStorage: Sendable {
     let writer: (any DatabaseWriter)?
     /// The schema version recorded in the file when it was opened (after migrating, in write mode).
     let schemaVersion: Int
+    /// Checkpoints the write-ahead log off the append path (write mode only).
+    private let checkpointer: Checkpointer?
 
     /// Opens the file; `maximumPageCount` caps its size (tests use it to make the disk "fill").
     init(path: String, mode: Mode, migrations: [Migration] = Migration.embedded, maximumPageCount: Int? = nil) throws {
         let migrator = Migrator(migrations: migrations, path: path)
+        let checkpointer = mode == .write ? Checkpointer(path: path) : nil
+        self.checkpointer = checkpointer
         self.path = path
         self.migrator = migrator
         do {
@@ -53,7 +57,8 @@ final class SQLiteLedgerStorage: Sendable {
                 configuration.prepareDatabase { db in
                     // WAL with synchronous=NORMAL: a commit survives the process crashing at
                     // any point; only an OS crash or power loss can lose the last commits.
-                    try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+                    try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536")
+                    checkpointer?.install(on: db)
                     if let maximumPageCount {
                         _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(maximumPageCount)")
                     }
@@ -155,6 +160,10 @@ final class SQLiteLedgerStorage: Sendable {
 
     func ledgerError(_ error: any Error) -> LedgerError { Self.ledgerError(error, path: path) }
 
+    deinit {
+        checkpointer?.close()
+    }
+
     private func requireWriter() throws -> any DatabaseWriter {
         guard let writer else { throw LedgerError(.io, path: path, message: "opened read-only") }
         return writer
@@ -211,9 +220,7 @@ final class SQLiteLedgerStorage: Sendable {
                 results.append(.success(.appended(first.map { $0..<(last + 1) } ?? 0..<0)))
             }
         }
-        for (key, totals) in rollup.deltas {
-            try statements.upsert(key, totals)
-        }
+        try rollup.forEach { key, totals in try statements.upsert(key, totals) }
         return results
     }
 
