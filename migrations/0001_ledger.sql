@@ -43,13 +43,12 @@ CREATE TABLE ledger_rows (
 );
 CREATE INDEX ledger_rows_by_time ON ledger_rows (ts_ms);
 
--- Attribution tags, one row per (ledger row, tag).
+-- Attribution tags, one row per (ledger row, tag). Tag reports join by seq over a time range.
 CREATE TABLE ledger_tags (
     seq INTEGER NOT NULL REFERENCES ledger_rows (seq),
     tag TEXT    NOT NULL,
     PRIMARY KEY (seq, tag)
 ) WITHOUT ROWID;
-CREATE INDEX ledger_tags_by_tag ON ledger_tags (tag, seq);
 
 CREATE TRIGGER ledger_rows_are_never_updated BEFORE UPDATE ON ledger_rows
 BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only: write an adjustment instead'); END;

@@ -9,10 +9,14 @@ import Synchronization
 /// synchronous=NORMAL it syncs the log and the database file there: a few milliseconds added
 /// to one unlucky append. Here the writer's commit only notes the log's size (a WAL hook, which
 /// also turns the automatic checkpoint off), and a PASSIVE checkpoint runs on another thread
-/// while appends go on.
+/// while appends go on. Under a sustained bulk load a passive checkpoint never catches up and
+/// the log would grow without bound (and every read slow down with it): past
+/// `restartPages` the checkpoint is a RESTART, which makes writers wait until it is done.
 final class Checkpointer: Sendable {
-    /// Log pages that trigger a checkpoint (SQLite's own default threshold).
+    /// Log pages that trigger a passive checkpoint (SQLite's own default threshold).
     static let thresholdPages: Int32 = 1000
+    /// Log pages past which writers wait for the checkpoint (64 MiB of 4 KiB pages).
+    static let restartPages: Int32 = 16_384
 
     private let path: String
     private let running = Atomic<Bool>(false)
@@ -41,13 +45,14 @@ final class Checkpointer: Sendable {
         guard pages >= Self.thresholdPages, !closed.load(ordering: .relaxed),
               running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else { return }
+        let mode: Database.CheckpointMode = pages >= Self.restartPages ? .restart : .passive
         queue.async {
-            self.checkpoint()
+            self.checkpoint(mode)
             self.running.store(false, ordering: .releasing)
         }
     }
 
-    private func checkpoint() {
+    private func checkpoint(_ mode: Database.CheckpointMode) {
         guard !closed.load(ordering: .relaxed) else { return }
         connection.withLock { connection in
             do {
@@ -57,7 +62,7 @@ final class Checkpointer: Sendable {
                     configuration.label = "tally.ledger.checkpoint"
                     connection = try DatabaseQueue(path: path, configuration: configuration)
                 }
-                _ = try connection?.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                _ = try connection?.writeWithoutTransaction { db in try db.checkpoint(mode) }
             } catch {
                 // A checkpoint that fails is retried at the next threshold; SQLite's log stays valid.
             }

@@ -87,6 +87,19 @@ public enum Report {
 
         /// No rows.
         public static let zero = Totals(RollupTotals())
+
+        /// Adds another set of sums to these.
+        mutating func add(_ other: Totals) {
+            requests += other.requests
+            adjustments += other.adjustments
+            usage = usage + other.usage
+            cost += other.cost
+            listCost += other.listCost
+            costWithListPrice += other.costWithListPrice
+            estimatedRows += other.estimatedRows
+            unpricedRows += other.unpricedRows
+            rowsWithoutListPrice += other.rowsWithoutListPrice
+        }
     }
 
     /// One line of a breakdown: the group's values (nil where not grouped by) and its totals.

@@ -24,7 +24,8 @@ extension SQLiteLedgerStorage {
 
     // MARK: - Reports
 
-    /// A report's rows, total and unpriced models, read in one transaction.
+    /// A report's rows, total and unpriced models: one query grouped by the report's dimensions
+    /// and by provider and model, regrouped here (a second query for the total when grouping by tag).
     func summary(_ plan: ReportPlan) throws -> Report.Summary {
         guard !plan.periods.isEmpty else {
             return Report.Summary(rows: [], total: .zero, unpriced: [], source: plan.source)
@@ -32,11 +33,39 @@ extension SQLiteLedgerStorage {
         do {
             return try reader.read { db in
                 let byPeriod = plan.periods.first?.interval != nil
-                let groups = try aggregate(db, plan, dimensions: plan.dimensions, byPeriod: byPeriod)
-                let total = try aggregate(db, plan, dimensions: [], byPeriod: false).first?.totals ?? .zero
-                let unpriced = try aggregate(db, plan, dimensions: [.provider, .model], byPeriod: false)
-                    .filter { $0.totals.unpricedRows > 0 }
-                    .map { Report.UnpricedModel(provider: $0.provider ?? "", model: $0.model ?? "", rows: $0.totals.unpricedRows) }
+                let fine = try aggregate(db, plan, dimensions: (plan.dimensions + [.provider, .model]).uniqued(), byPeriod: byPeriod)
+                let keep = Set(plan.dimensions)
+                var groups: [Report.Row] = []
+                var index: [Report.Row: Int] = [:]
+                for row in fine {
+                    var key = row
+                    key.totals = .zero
+                    if !keep.contains(.provider) { key.provider = nil }
+                    if !keep.contains(.model) { key.model = nil }
+                    if let position = index[key] {
+                        groups[position].totals.add(row.totals)
+                    } else {
+                        index[key] = groups.count
+                        groups.append(row)
+                        groups[groups.count - 1].provider = key.provider
+                        groups[groups.count - 1].model = key.model
+                    }
+                }
+                // Each row once: without a tag dimension the fine rows partition the ledger's rows.
+                let byModel = keep.contains(.tag)
+                    ? try aggregate(db, plan, dimensions: [.provider, .model], byPeriod: false)
+                    : fine
+                var total = Report.Totals.zero
+                var unpricedRows: [String: (provider: String, model: String, rows: Int64)] = [:]
+                for row in byModel {
+                    total.add(row.totals)
+                    if row.totals.unpricedRows > 0 {
+                        let provider = row.provider ?? "", model = row.model ?? ""
+                        unpricedRows["\(provider)\u{1F}\(model)", default: (provider, model, 0)].rows += row.totals.unpricedRows
+                    }
+                }
+                let unpriced = unpricedRows.values
+                    .map { Report.UnpricedModel(provider: $0.provider, model: $0.model, rows: $0.rows) }
                     .sorted { ($0.rows, $1.provider, $1.model) > ($1.rows, $0.provider, $0.model) }
                 return Report.Summary(rows: groups, total: total, unpriced: unpriced, source: plan.source)
             }

@@ -57,7 +57,7 @@ final class SQLiteLedgerStorage: Sendable {
                 configuration.prepareDatabase { db in
                     // WAL with synchronous=NORMAL: a commit survives the process crashing at
                     // any point; only an OS crash or power loss can lose the last commits.
-                    try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536")
+                    try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA journal_size_limit = 67108864")
                     checkpointer?.install(on: db)
                     if let maximumPageCount {
                         _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(maximumPageCount)")

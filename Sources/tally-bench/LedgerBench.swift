@@ -38,6 +38,7 @@ struct LedgerBench: AsyncParsableCommand {
 
         // Batched appends: one transaction per batch of `batch` rows.
         var appendSeconds = 0.0
+        var appendCPUSeconds = 0.0
         var generateSeconds = 0.0
         var written = 0
         while written < rows {
@@ -46,14 +47,17 @@ struct LedgerBench: AsyncParsableCommand {
             let entries = (written..<(written + count)).map { synthetic.entry($0, of: rows) }
             generateSeconds += seconds(since: generated)
             let appended = ContinuousClock.now
+            let cpu = Self.cpuSeconds()
             try await ledger.append(contentsOf: entries)
             appendSeconds += seconds(since: appended)
+            appendCPUSeconds += Self.cpuSeconds() - cpu
             written += count
         }
         emit([
             "bench": "ledger.append.batched", "rows": written, "batch": batch,
             "seconds": appendSeconds, "rows_per_second": Double(written) / appendSeconds,
-            "generate_seconds": generateSeconds,
+            "generate_seconds": generateSeconds, "cpu_seconds": appendCPUSeconds,
+            "rows_per_cpu_second": Double(written) / appendCPUSeconds, "load_average": Self.loadAverage(),
         ])
 
         // One awaited append: begin (journal) then finish (row + journal delete), each awaited alone.
@@ -75,7 +79,9 @@ struct LedgerBench: AsyncParsableCommand {
             try await ledger.finish(ticket, with: entry)
             finishTimes.append(seconds(since: finished))
         }
-        emit(latency("ledger.finish.awaited", finishTimes))
+        var finish = latency("ledger.finish.awaited", finishTimes)
+        finish["load_average"] = Self.loadAverage()
+        emit(finish)
         emit(latency("ledger.begin.awaited", beginTimes))
 
         // Group commit: 64 callers each awaiting their own appends, concurrently.
@@ -112,23 +118,42 @@ struct LedgerBench: AsyncParsableCommand {
         for (name, dimensions, zone) in queries {
             guard let timeZone = TimeZone(identifier: zone) else { continue }
             var times: [Double] = []
+            var cpuTimes: [Double] = []
             var summary: Report.Summary?
             let runs = zone == "Asia/Kolkata" ? 1 : repeats
             for _ in 0..<runs {
                 let started = ContinuousClock.now
+                let cpu = Self.cpuSeconds()
                 summary = try await reader.summary(range: year, groupBy: dimensions, timeZone: timeZone)
                 times.append(seconds(since: started))
+                cpuTimes.append(Self.cpuSeconds() - cpu)
             }
             times.sort()
+            cpuTimes.sort()
             emit([
                 "bench": name, "time_zone": zone, "ledger_rows": written, "result_rows": summary?.rows.count ?? 0,
                 "source": summary?.source.rawValue ?? "", "runs": runs,
                 "ms_min": times.first.map { $0 * 1000 } ?? 0, "ms_median": times[times.count / 2] * 1000,
-                "ms_max": (times.last ?? 0) * 1000,
+                "ms_max": (times.last ?? 0) * 1000, "cpu_ms_median": cpuTimes[cpuTimes.count / 2] * 1000,
+                "load_average": Self.loadAverage(),
             ])
         }
         let info = try reader.info()
         emit(["bench": "ledger.file", "rows": info.rows ?? 0, "bytes": info.bytes])
+    }
+
+    /// User and system CPU time of the whole process (every thread), in seconds.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// The 1-minute load average: how busy the shared machine was.
+    static func loadAverage() -> String {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").first.map(String.init) ?? ""
     }
 
     private func seconds(since start: ContinuousClock.Instant) -> Double {
