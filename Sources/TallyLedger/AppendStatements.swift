@@ -138,18 +138,25 @@ struct AppendStatements {
         upsertRollup.bind(key.model)
         upsertRollup.bind(key.project)
         upsertRollup.bind(key.user)
-        for value in totals.values { upsertRollup.bind(value) }
+        upsertRollup.bind(totals.requests)
+        upsertRollup.bind(totals.adjustments)
+        upsertRollup.bind(totals.estimated)
+        upsertRollup.bind(totals.unpriced)
+        upsertRollup.bind(totals.withoutListPrice)
+        upsertRollup.bind(totals.input)
+        upsertRollup.bind(totals.cachedInput)
+        upsertRollup.bind(totals.cacheWrite)
+        upsertRollup.bind(totals.cacheWrite1h)
+        upsertRollup.bind(totals.output)
+        upsertRollup.bind(totals.reasoning)
+        upsertRollup.bind(totals.cost)
+        upsertRollup.bind(totals.listCost)
+        upsertRollup.bind(totals.listedCost)
         try upsertRollup.run()
     }
 }
 
 extension RollupTotals {
-    /// The sums in `ledger_rollup`'s column order.
-    var values: [Int64] {
-        [requests, adjustments, estimated, unpriced, withoutListPrice, input, cachedInput, cacheWrite,
-         cacheWrite1h, output, reasoning, cost, listCost, listedCost]
-    }
-
     /// Sums read back in `ledger_rollup`'s column order.
     init(values: [Int64]) {
         self.init(

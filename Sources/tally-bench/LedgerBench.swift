@@ -26,6 +26,9 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "Times each report query runs.")
     var repeats = 5
 
+    @Flag(inversion: .prefixedNo, help: "Whether to time the report queries.")
+    var reports = true
+
     func run() async throws {
         let base = directory ?? NSTemporaryDirectory() + "tally-bench-ledger-\(getpid())"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
@@ -104,6 +107,7 @@ struct LedgerBench: AsyncParsableCommand {
             "seconds": concurrentSeconds, "rows_per_second": Double(callers * perCaller) / concurrentSeconds,
         ])
 
+        guard reports else { return }
         // Report queries over the whole year.
         let reader = try LedgerReader(path: path)
         let year = synthetic.start..<synthetic.start.addingTimeInterval(synthetic.span)
