@@ -51,7 +51,15 @@ let package = Package(
         // tiktoken-compatible BPE. Pure.
         .target(
             name: "TallyTokenizer",
+            dependencies: ["CTallyVocab"],
             swiftSettings: swiftSettings
+        ),
+        // The tokenizer's vocabularies embedded with `.incbin` (written by Scripts/convert-vocab),
+        // and SHA-256 from the system libcrypto to check them at load.
+        .target(
+            name: "CTallyVocab",
+            exclude: ["cl100k_base.tallyvocab", "o200k_base.tallyvocab"],
+            linkerSettings: [.linkedLibrary("crypto", .when(platforms: [.linux]))]
         ),
         // The command-line tool: parses, calls the modules, formats.
         .executableTarget(
@@ -82,8 +90,22 @@ let package = Package(
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         .testTarget(name: "TallyPricingTests", dependencies: ["TallyPricing"], swiftSettings: swiftSettings),
         .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger"], swiftSettings: swiftSettings),
-        .testTarget(name: "TallyStreamTests", dependencies: ["TallyStream"], swiftSettings: swiftSettings),
-        .testTarget(name: "TallyTokenizerTests", dependencies: ["TallyTokenizer"], swiftSettings: swiftSettings),
-        .testTarget(name: "TallyCLITests", dependencies: ["tally"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TallyStreamTests",
+            dependencies: ["TallyStream"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TallyTokenizerTests",
+            dependencies: ["TallyTokenizer"],
+            exclude: ["Corpus"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TallyCLITests",
+            dependencies: ["tally", "TallyPricing", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -18,28 +18,26 @@ struct EmbedFiles: BuildToolPlugin {
             return []
         }
         let root = context.package.directoryURL.appending(path: source.folder)
-        let files = try Self.files(under: root, fileExtension: source.fileExtension)
+        // The folders are inputs too: adding or removing a file changes a folder's modification
+        // time, which reruns the tool, and the tool lists the folder itself.
+        let inputs = Self.entries(under: root)
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedFiles.swift")
         return [
             .buildCommand(
                 displayName: "Embedding \(source.folder)/ into \(target.name)",
                 executable: try context.tool(named: "embed-files").url,
-                arguments: [output.path, root.path] + files.map(\.path),
-                inputFiles: files,
+                arguments: [output.path, root.path, source.fileExtension],
+                inputFiles: [root] + inputs,
                 outputFiles: [output]
             )
         ]
     }
 
-    /// Every file with the extension below `root`, sorted by path for a stable output.
-    static func files(under root: URL, fileExtension: String) throws -> [URL] {
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {
-            return []
-        }
+    /// Every file and folder below `root`.
+    static func entries(under root: URL) -> [URL] {
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return [] }
         var found: [URL] = []
-        for case let url as URL in walker where url.pathExtension == fileExtension {
-            found.append(url)
-        }
+        for case let url as URL in walker { found.append(url) }
         return found.sorted { $0.path < $1.path }
     }
 }

@@ -38,7 +38,7 @@ package struct DecimalText: Sendable, Hashable {
                 guard digits <= 36 else { return nil }
                 significand = significand * 10 + Int128(byte - UInt8(ascii: "0"))
                 if sawPoint { exponent -= 1 }
-            } else if byte == UInt8(ascii: "."), !sawPoint {
+            } else if byte == UInt8(ascii: "."), !sawPoint, sawDigit {
                 sawPoint = true
             } else {
                 break

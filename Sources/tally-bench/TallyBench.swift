@@ -7,6 +7,8 @@ struct TallyBench: AsyncParsableCommand {
         commandName: "tally-bench",
         abstract: "Tally's benchmarks; run with `swift run -c release tally-bench SUITE`.",
         subcommands: [
+            StreamBench.self,
+            TokenizerBench.self,
             LedgerBench.self,
             LedgerChildCommand.self,
         ]

@@ -18,24 +18,22 @@ struct LedgerExportCommand: AsyncParsableCommand {
     @OptionGroup var options: LedgerOptions
 
     @Option(help: ArgumentHelp("Only rows sent at or after this time (YYYY-MM-DD, UTC midnight, or ISO 8601).", valueName: "time"))
-    var since: String?
+    var since: DateArgument?
 
     @Option(help: ArgumentHelp("Only rows sent before this time (YYYY-MM-DD, UTC midnight, or ISO 8601).", valueName: "time"))
-    var until: String?
+    var until: DateArgument?
 
     @Option(help: "Output format.")
     var format: Format = .csv
 
     func run() async throws {
         try await reportingLedgerFailures {
-            let since = try self.since.map { try Self.parseTime($0, flag: "--since") }
-            let until = try self.until.map { try Self.parseTime($0, flag: "--until") }
             let reader = try LedgerReader(path: options.path)
             var output = OutputBuffer()
             if format == .csv {
                 output.append(LedgerText.csvHeader.joined(separator: ",") + "\n")
             }
-            try reader.forEachEntry(since: since, until: until) { stored in
+            try reader.forEachEntry(since: since?.date, until: until?.date) { stored in
                 let fields = LedgerText.fields(seq: stored.seq, entry: stored.entry)
                 switch format {
                 case .csv:
@@ -46,18 +44,6 @@ struct LedgerExportCommand: AsyncParsableCommand {
             }
             output.flush()
         }
-    }
-
-    static func parseTime(_ text: String, flag: String) throws -> Date {
-        let full = ISO8601DateFormatter()
-        if let date = full.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = fractional.date(from: text) { return date }
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate]
-        if let date = day.date(from: text) { return date }
-        throw Failure("\(flag) '\(text)': not a date (YYYY-MM-DD) or an ISO 8601 time", status: ExitStatus.usage)
     }
 }
 

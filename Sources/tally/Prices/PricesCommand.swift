@@ -5,6 +5,6 @@ struct PricesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prices",
         abstract: "List, compare, validate and import price tables.",
-        subcommands: []
+        subcommands: [PricesList.self, PricesShow.self, PricesCompare.self, PricesValidate.self, PricesDiff.self, PricesImport.self]
     )
 }

@@ -1,0 +1,57 @@
+// libFuzzer entry point for the SSE parser and the stream decoders. Built and run by
+// Scripts/fuzz-sse (not by SwiftPM: it needs -sanitize=fuzzer on every file).
+//
+// Each input is parsed whole and again cut into chunks whose sizes come from the input's
+// first bytes; the two parses must give the same events and the same error, and every event
+// goes through all three decoders. A difference is a finding, reported by trapping.
+import TallyStream
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func sseParserFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data, size > 0 else { return 0 }
+    let input = UnsafeRawBufferPointer(start: data, count: size)
+    let control = input[0]
+    let stream = UnsafeRawBufferPointer(rebasing: input[1...])
+    // A small limit sometimes, so the limit path is reached within libFuzzer's input sizes.
+    let limit = control & 0x80 != 0 ? Int(control & 0x7F) + 1 : 1 << 20
+
+    let whole = parse(stream, limit: limit) { _ in Int.max }
+    let split = parse(stream, limit: limit) { offset in
+        Int(input[offset % input.count] % 17) + 1
+    }
+    precondition(whole == split, "chunked parse differs from the whole parse")
+
+    var decoders = WireFormat.allCases.map { StreamDecoder(format: $0) }
+    for event in whole.events {
+        for index in decoders.indices { decoders[index].decode(event) { _ in } }
+    }
+    for format in WireFormat.allCases {
+        _ = try? ResponseSummary(decoding: stream, format: format)
+    }
+    return 0
+}
+
+private struct Outcome: Equatable {
+    var events: [SSEEvent] = []
+    var error: SSEParserError?
+    var end: SSEParser.End?
+}
+
+private func parse(_ stream: UnsafeRawBufferPointer, limit: Int, chunkSize: (Int) -> Int) -> Outcome {
+    var parser = SSEParser(maxEventBytes: limit)
+    var outcome = Outcome()
+    var offset = 0
+    do {
+        while offset < stream.count {
+            let end = min(stream.count, offset &+ chunkSize(offset))
+            try parser.parse(UnsafeRawBufferPointer(rebasing: stream[offset..<end])) { outcome.events.append($0) }
+            offset = end
+        }
+        outcome.end = parser.finish()
+    } catch let error as SSEParserError {
+        outcome.error = error
+    } catch {
+        preconditionFailure("unexpected error \(error)")
+    }
+    return outcome
+}

@@ -1,1 +1,0 @@
-// TallyStream: filled by its issue.

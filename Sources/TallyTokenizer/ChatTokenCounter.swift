@@ -1,0 +1,340 @@
+internal import Foundation
+
+/// Counts the prompt tokens of a chat request before it is sent, or when a provider did not
+/// report usage.
+///
+/// OpenAI chat completions (gpt-3.5-turbo-0613 and later, gpt-4, gpt-4o, gpt-4.1, gpt-5, o-series),
+/// as OpenAI's cookbook documents it: every message costs 3 tokens plus the tokens of its role and
+/// content, a `name` costs its tokens plus 1, and 3 more prime the reply (gpt-3.5-turbo-0301: 4 per
+/// message, and a name replaces the role, −1). Content given as an array counts each text part;
+/// other parts (images, audio, files) are not counted and make the count an estimate. Estimates,
+/// stated in the result's method: tool calls in assistant messages (name + arguments + 3), and tool
+/// definitions, rendered the way OpenAI presents them to the model (a TypeScript `namespace
+/// functions` with one `type name = (_: {…}) => any;` per tool), + 9 tokens, − 4 when a
+/// system/developer message is present.
+///
+/// Anthropic messages: Claude's tokenizer is not public, so the texts (system, text blocks, tool
+/// use inputs as JSON, tool results) are counted with o200k_base under the same per-message
+/// framing, plus Anthropic's documented tool-use system prompt (346 tokens) when tools are given;
+/// always an estimate.
+public struct ChatTokenCounter: Sendable {
+    /// The model's encoding and accuracy.
+    public let model: ModelEncoding
+
+    /// A counter for `model` (see `ModelEncoding.lookup` for which encoding that is).
+    public init(model: String) throws(TokenizerError) {
+        self.model = try Encoding.forModel(model)
+    }
+
+    /// A counter with an explicit encoding choice.
+    public init(model: ModelEncoding) {
+        self.model = model
+    }
+
+    static let anthropicToolSystemPromptTokens = 346
+
+    // MARK: Typed values
+
+    /// The prompt tokens of an OpenAI chat-completions request's messages and tools.
+    public func countOpenAIChat(messages: [ChatMessage], tools: [ToolDefinition] = []) -> TokenCount {
+        let encoding = model.encoding
+        let legacy = model.model.lowercased().contains("0301")
+        var total = 0
+        var reasons: [String] = []
+        for message in messages {
+            total += legacy ? 4 : 3
+            if let name = message.name {
+                total += encoding.count(name) + (legacy ? -1 : 1)
+                if !legacy { total += encoding.count(message.role) }
+            } else {
+                total += encoding.count(message.role)
+            }
+            total += countParts(message.content, reasons: &reasons)
+            total += countToolCalls(message.toolCalls, reasons: &reasons)
+        }
+        total += 3
+        if !tools.isEmpty {
+            total += encoding.count(Self.renderTools(tools)) + 9
+            if messages.contains(where: { $0.role == "system" || $0.role == "developer" }) { total -= 4 }
+            reasons.append("tool definitions counted as OpenAI's TypeScript rendering (±a few tokens)")
+        }
+        return result(total, reasons)
+    }
+
+    /// The input tokens of an Anthropic messages request (always an estimate).
+    public func countAnthropicMessages(system: [String], messages: [ChatMessage], tools: [ToolDefinition] = []) -> TokenCount {
+        let encoding = model.encoding
+        var total = 0
+        var reasons: [String] = []
+        if !system.isEmpty {
+            total += 3 + encoding.count("system")
+            for text in system { total += encoding.count(text) }
+        }
+        for message in messages {
+            total += 3 + encoding.count(message.role)
+            total += countParts(message.content, reasons: &reasons)
+            total += countToolCalls(message.toolCalls, reasons: &reasons)
+        }
+        total += 3
+        if !tools.isEmpty {
+            total += Self.anthropicToolSystemPromptTokens
+            for tool in tools {
+                total += encoding.count(tool.name)
+                if let description = tool.description { total += encoding.count(description) }
+                if let parameters = tool.parameters { total += encoding.count(parameters) }
+            }
+            reasons.append("tools counted as their name, description and schema JSON plus Anthropic's 346-token tool prompt")
+        }
+        return result(total, reasons).estimated("Anthropic's tokenizer is not public: \(model.encoding.name.rawValue) stands in, with OpenAI's per-message framing")
+    }
+
+    private func countParts(_ parts: [ChatMessage.Part], reasons: inout [String]) -> Int {
+        var total = 0
+        for part in parts {
+            switch part {
+            case .text(let text):
+                total += model.encoding.count(text)
+            case .other(let type):
+                let reason = "non-text content (\(type)) not counted"
+                if !reasons.contains(reason) { reasons.append(reason) }
+            }
+        }
+        return total
+    }
+
+    private func countToolCalls(_ calls: [ChatMessage.ToolCall], reasons: inout [String]) -> Int {
+        guard !calls.isEmpty else { return 0 }
+        let reason = "tool calls counted as name + arguments + 3 each"
+        if !reasons.contains(reason) { reasons.append(reason) }
+        return calls.reduce(0) { $0 + model.encoding.count($1.name) + model.encoding.count($1.arguments) + 3 }
+    }
+
+    private func result(_ total: Int, _ reasons: [String]) -> TokenCount {
+        var count = TokenCount(tokens: max(total, 0), encoding: model.encoding.name, accuracy: model.accuracy)
+        for reason in reasons { count = count.estimated(reason) }
+        return count
+    }
+
+    // MARK: Request JSON
+
+    /// The prompt tokens of an OpenAI chat-completions request body (`messages`, `tools` or the
+    /// legacy `functions`). The model is the body's `model` unless `model` is given.
+    public static func countOpenAIChatRequest(_ body: some Collection<UInt8>, model: String? = nil) throws(TokenizerError) -> TokenCount {
+        let object = try parseObject(body)
+        let counter = try ChatTokenCounter(model: try modelName(object, model))
+        guard let rawMessages = object["messages"] as? [Any] else {
+            throw TokenizerError(.malformedRequest, "request body: \"messages\" is missing or not an array")
+        }
+        var messages: [ChatMessage] = []
+        for (index, raw) in rawMessages.enumerated() {
+            guard let message = raw as? [String: Any], let role = message["role"] as? String else {
+                throw TokenizerError(.malformedRequest, "request body: messages[\(index)] has no \"role\" string")
+            }
+            var calls: [ChatMessage.ToolCall] = []
+            for call in message["tool_calls"] as? [[String: Any]] ?? [] {
+                let function = call["function"] as? [String: Any] ?? [:]
+                calls.append(.init(name: function["name"] as? String ?? "", arguments: function["arguments"] as? String ?? ""))
+            }
+            if let function = message["function_call"] as? [String: Any] {
+                calls.append(.init(name: function["name"] as? String ?? "", arguments: function["arguments"] as? String ?? ""))
+            }
+            messages.append(ChatMessage(role: role, content: parts(message["content"]), name: message["name"] as? String, toolCalls: calls))
+        }
+        var tools: [ToolDefinition] = []
+        for tool in object["tools"] as? [[String: Any]] ?? [] {
+            if let function = tool["function"] as? [String: Any] { tools.append(definition(function, schemaKey: "parameters")) }
+        }
+        for function in object["functions"] as? [[String: Any]] ?? [] {
+            tools.append(definition(function, schemaKey: "parameters"))
+        }
+        return counter.countOpenAIChat(messages: messages, tools: tools)
+    }
+
+    /// The input tokens of an OpenAI Responses request body (`instructions`, `input` as a string
+    /// or items, `tools`), counted with the chat-completions rule: `instructions` as a system
+    /// message, each message item as a message, function calls and their outputs as tool calls
+    /// and tool messages. OpenAI does not document the Responses framing, so the count is always
+    /// an estimate.
+    public static func countOpenAIResponsesRequest(_ body: some Collection<UInt8>, model: String? = nil) throws(TokenizerError) -> TokenCount {
+        let object = try parseObject(body)
+        let counter = try ChatTokenCounter(model: try modelName(object, model))
+        var messages: [ChatMessage] = []
+        if let instructions = object["instructions"] as? String {
+            messages.append(ChatMessage(role: "system", text: instructions))
+        }
+        if let input = object["input"] as? String {
+            messages.append(ChatMessage(role: "user", text: input))
+        } else if let items = object["input"] as? [Any] {
+            for (index, raw) in items.enumerated() {
+                guard let item = raw as? [String: Any] else {
+                    throw TokenizerError(.malformedRequest, "request body: input[\(index)] is not an object")
+                }
+                switch item["type"] as? String ?? "message" {
+                case "message":
+                    messages.append(ChatMessage(role: item["role"] as? String ?? "user", content: parts(item["content"])))
+                case "function_call":
+                    messages.append(ChatMessage(role: "assistant", content: [], toolCalls: [
+                        .init(name: item["name"] as? String ?? "", arguments: item["arguments"] as? String ?? ""),
+                    ]))
+                case "function_call_output":
+                    messages.append(ChatMessage(role: "tool", content: parts(item["output"])))
+                case let type:
+                    messages.append(ChatMessage(role: "user", content: [.other(type: type)]))
+                }
+            }
+        }
+        var tools: [ToolDefinition] = []
+        for tool in object["tools"] as? [[String: Any]] ?? [] where tool["type"] as? String == "function" {
+            tools.append(definition(tool, schemaKey: "parameters"))
+        }
+        return counter.countOpenAIChat(messages: messages, tools: tools)
+            .estimated("Responses API framing is not documented: the chat-completions rule stands in")
+    }
+
+    /// The input tokens of an Anthropic messages request body (`system`, `messages`, `tools`);
+    /// always an estimate. The model is the body's `model` unless `model` is given.
+    public static func countAnthropicMessagesRequest(_ body: some Collection<UInt8>, model: String? = nil) throws(TokenizerError) -> TokenCount {
+        let object = try parseObject(body)
+        let counter = try ChatTokenCounter(model: try modelName(object, model))
+        var system: [String] = []
+        if let text = object["system"] as? String {
+            system = [text]
+        } else if let blocks = object["system"] as? [[String: Any]] {
+            system = blocks.compactMap { $0["text"] as? String }
+        }
+        guard let rawMessages = object["messages"] as? [Any] else {
+            throw TokenizerError(.malformedRequest, "request body: \"messages\" is missing or not an array")
+        }
+        var messages: [ChatMessage] = []
+        for (index, raw) in rawMessages.enumerated() {
+            guard let message = raw as? [String: Any], let role = message["role"] as? String else {
+                throw TokenizerError(.malformedRequest, "request body: messages[\(index)] has no \"role\" string")
+            }
+            var content: [ChatMessage.Part] = []
+            var calls: [ChatMessage.ToolCall] = []
+            if let text = message["content"] as? String {
+                content = [.text(text)]
+            } else {
+                for block in message["content"] as? [[String: Any]] ?? [] {
+                    switch block["type"] as? String ?? "" {
+                    case "text":
+                        content.append(.text(block["text"] as? String ?? ""))
+                    case "thinking":
+                        content.append(.text(block["thinking"] as? String ?? ""))
+                    case "tool_use":
+                        calls.append(.init(name: block["name"] as? String ?? "", arguments: jsonText(block["input"] ?? [String: Any]())))
+                    case "tool_result":
+                        content += parts(block["content"])
+                    case let type:
+                        content.append(.other(type: type))
+                    }
+                }
+            }
+            messages.append(ChatMessage(role: role, content: content, toolCalls: calls))
+        }
+        let tools = (object["tools"] as? [[String: Any]] ?? []).map { definition($0, schemaKey: "input_schema") }
+        return counter.countAnthropicMessages(system: system, messages: messages, tools: tools)
+    }
+
+    private static func parseObject(_ body: some Collection<UInt8>) throws(TokenizerError) -> [String: Any] {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(body))
+        } catch {
+            throw TokenizerError(.malformedRequest, "request body is not JSON: \(error.localizedDescription)")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw TokenizerError(.malformedRequest, "request body is not a JSON object")
+        }
+        return object
+    }
+
+    private static func modelName(_ object: [String: Any], _ override: String?) throws(TokenizerError) -> String {
+        if let override { return override }
+        guard let model = object["model"] as? String else {
+            throw TokenizerError(.malformedRequest, "request body: \"model\" is missing and no model was given")
+        }
+        return model
+    }
+
+    /// A message's or tool result's content: a string, an array of parts, or null.
+    private static func parts(_ content: Any?) -> [ChatMessage.Part] {
+        if let text = content as? String { return [.text(text)] }
+        guard let array = content as? [Any] else { return [] }
+        return array.map { item in
+            if let text = item as? String { return .text(text) }
+            let part = item as? [String: Any] ?? [:]
+            let type = part["type"] as? String ?? "unknown"
+            if type == "text" || type == "input_text" || type == "output_text", let text = part["text"] as? String {
+                return .text(text)
+            }
+            return .other(type: type)
+        }
+    }
+
+    private static func definition(_ function: [String: Any], schemaKey: String) -> ToolDefinition {
+        ToolDefinition(
+            name: function["name"] as? String ?? "",
+            description: function["description"] as? String,
+            parameters: function[schemaKey].map { jsonText($0) }
+        )
+    }
+
+    private static func jsonText(_ value: Any) -> String {
+        guard JSONSerialization.isValidJSONObject(value),
+              let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            if let text = value as? String { return "\"\(text)\"" }
+            return "\(value)"
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    // MARK: Tool rendering
+
+    /// Tool definitions as OpenAI presents them to the model: a TypeScript namespace.
+    static func renderTools(_ tools: [ToolDefinition]) -> String {
+        var lines = ["namespace functions {", ""]
+        for tool in tools {
+            if let description = tool.description, !description.isEmpty { lines.append("// \(description)") }
+            let schema = tool.parameters.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
+            let properties = schema?["properties"] as? [String: Any] ?? [:]
+            if properties.isEmpty {
+                lines.append("type \(tool.name) = () => any;")
+            } else {
+                lines.append("type \(tool.name) = (_: {")
+                lines.append(renderProperties(schema ?? [:]))
+                lines.append("}) => any;")
+            }
+            lines.append("")
+        }
+        lines.append("} // namespace functions")
+        return lines.joined(separator: "\n")
+    }
+
+    private static func renderProperties(_ schema: [String: Any]) -> String {
+        let properties = schema["properties"] as? [String: Any] ?? [:]
+        let required = Set(schema["required"] as? [String] ?? [])
+        var lines: [String] = []
+        for (name, raw) in properties.sorted(by: { $0.key < $1.key }) {
+            let property = raw as? [String: Any] ?? [:]
+            if let description = property["description"] as? String, !description.isEmpty { lines.append("// \(description)") }
+            lines.append("\(name)\(required.contains(name) ? "" : "?"): \(renderType(property)),")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func renderType(_ schema: [String: Any]) -> String {
+        if let values = schema["enum"] as? [Any] {
+            return values.map { value in (value as? String).map { "\"\($0)\"" } ?? "\(value)" }.joined(separator: " | ")
+        }
+        switch schema["type"] as? String ?? "" {
+        case "string": return "string"
+        case "number", "integer": return "number"
+        case "boolean": return "boolean"
+        case "null": return "null"
+        case "array": return renderType(schema["items"] as? [String: Any] ?? [:]) + "[]"
+        case "object": return "{\n" + renderProperties(schema) + "\n}"
+        default: return "any"
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// TallyTokenizer: filled by its issue.

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Testing
+import TallyPricing
+@testable import tally
+
+struct BudgetTests {
+    let month = Date(timeIntervalSince1970: 1_761_955_200)..<Date(timeIntervalSince1970: 1_764_547_200)  // 30 days
+
+    func result(spend: String, limit: String = "500", forecast: Bool = false, daysElapsed: Double = 15) -> BudgetResult {
+        let budget = Budget(name: nil, limit: Money(decimalUSD: limit) ?? .zero, forecast: forecast)
+        return BudgetResult(
+            budget: budget, spend: Money(decimalUSD: spend) ?? .zero, period: month,
+            now: month.lowerBound.addingTimeInterval(daysElapsed * 86_400)
+        )
+    }
+
+    @Test func isOkBelowTheWarningShare() {
+        let check = result(spend: "399.99")
+        #expect(check.status == .ok)
+        #expect(check.summary == "month spend $399.99 of $500.00 (80.0%)")
+    }
+
+    @Test func warnsAtTheWarningShare() {
+        let check = result(spend: "412.50")
+        #expect(check.status == .warning)
+        #expect(check.summary == "month spend $412.50 of $500.00 (82.5%)")
+        #expect(check.perfdata == "spend=412.50;400.00;500.00;0")
+    }
+
+    @Test func isCriticalOnlyOverTheLimit() {
+        #expect(result(spend: "500.00").status == .warning)
+        #expect(result(spend: "500.000000001").status == .critical)
+    }
+
+    @Test func warnsWhenTheForecastExceedsTheLimit() {
+        // $300 in 15 of 30 days burns to $600.
+        let check = result(spend: "300", forecast: true)
+        #expect(check.forecast == Money(decimalUSD: "600"))
+        #expect(check.status == .warning)
+        #expect(check.perfdata == "spend=300.00;400.00;500.00;0 forecast=600.00;;500.00;0")
+        // $240 in 15 days burns to $480: OK.
+        #expect(result(spend: "240", forecast: true).status == .ok)
+    }
+
+    @Test func readsABudgetFileAndNamesEveryBadLine() throws {
+        let good = """
+            { "budgets": [ { "name": "team a", "limit": "500", "warn": "90", "project": "a", "forecast": true },
+                           { "name": "daily", "limit": 20, "period": "day" } ] }
+            """
+        let budgets = try BudgetFile.budgets(Array(good.utf8), file: "b.json").get()
+        #expect(budgets.map(\.warnPermille) == [900, 800])
+        #expect(budgets.last?.limit == Money(decimalUSD: "20"))
+        #expect(budgets.last?.period == .day)
+        #expect(BudgetResult.perfLabel("team a") == "'team a'")
+
+        let bad = """
+            { "budgets": [ { "name": "x", "limit": "-5", "warn": "120", "period": "week", "limt": 3 }, { "limit": "1" } ] }
+            """
+        guard case .failure(let failure) = BudgetFile.budgets(Array(bad.utf8), file: "b.json") else {
+            Issue.record("a bad budget file was accepted")
+            return
+        }
+        #expect(failure.lines == [
+            "b.json: $.budgets[0].limt: unknown field \"limt\" (known: name, limit, warn, period, project, user, forecast)",
+            "b.json: $.budgets[0].limit: \"-5\" must be a positive amount of USD such as \"500\" or \"12.50\"",
+            "b.json: $.budgets[0].warn: \"120\" must be a percentage from 0 to 100 such as \"80\"",
+            "b.json: $.budgets[0].period: \"week\" must be month or day",
+            "b.json: $.budgets[1].name: missing: every budget in a file has a name",
+        ])
+    }
+}
+
+struct PeriodOptionsTests {
+    func period(_ arguments: [String], now: Date = Date()) throws -> Period {
+        try PeriodOptions.parse(arguments).resolve(now: now)
+    }
+
+    @Test func takesMonthBoundariesInTheGivenZone() throws {
+        let bangkok = try period(["--month", "2026-11", "--tz", "Asia/Bangkok"])
+        // 2026-11-01T00:00+07:00 is 2026-10-31T17:00Z.
+        #expect(bangkok.range.lowerBound == ISO8601DateFormatter().date(from: "2026-10-31T17:00:00Z"))
+        #expect(bangkok.range.upperBound == ISO8601DateFormatter().date(from: "2026-11-30T17:00:00Z"))
+    }
+
+    @Test func followsDaylightSavingTime() throws {
+        // Berlin leaves summer time on 2026-10-25: October has 31 days and one extra hour.
+        let october = try period(["--month", "2026-10", "--tz", "Europe/Berlin"])
+        #expect(october.range.upperBound.timeIntervalSince(october.range.lowerBound) == 31 * 86_400 + 3_600)
+    }
+
+    @Test func includesTheUntilDay() throws {
+        let days = try period(["--since", "2026-11-01", "--until", "2026-11-02", "--tz", "UTC"])
+        #expect(days.range.upperBound.timeIntervalSince(days.range.lowerBound) == 2 * 86_400)
+    }
+
+    @Test func refusesBadPeriods() {
+        for arguments in [["--month", "2026-13"], ["--month", "26-11"], ["--since", "2026-02-30"], ["--tz", "Mars/Olympus"],
+                          ["--since", "2026-11-05", "--until", "2026-11-01"]] {
+            #expect(throws: Failure.self, "\(arguments)") { try period(arguments) }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+@testable import TallyPricing
+
+struct GenAIPricesImporterTests {
+    static let imported: Result<GenAIPricesImporter.Result, any Error> = Result {
+        try GenAIPricesImporter.tables(from: try genAIPricesReference(), source: "genai-prices 0.2.3")
+    }
+
+    func book() throws -> PriceBook {
+        let result = try Self.imported.get()
+        return try PriceBook(
+            includingBundled: false,
+            userTables: result.tables.map { PriceBook.Source(origin: $0.origin, bytes: Array(PriceTableWriter.json($0).utf8)) }
+        )
+    }
+
+    @Test func keepsO3sPriceCutOnItsDay() throws {
+        let book = try book()
+        let usage = Usage(input: 1_000_000, output: 1_000_000)
+        let before = try #require(book.cost(of: usage, provider: "openai", model: "o3", at: instant("2025-06-09T23:59:59Z")).charge)
+        #expect(before.cost == Money(decimalUSD: "50.00"))  // $10 + $40
+        let after = try #require(book.cost(of: usage, provider: "openai", model: "o3-2025-04-16", at: instant("2025-06-10T00:00:00Z")).charge)
+        #expect(after.cost == Money(decimalUSD: "10.00"))  // $2 + $8
+        #expect(after.entry.from == "2025-06-10")
+    }
+
+    @Test func pricesClaudeSonnetLongContextAsAWholeAtTheTier() throws {
+        let book = try book()
+        func cost(_ input: Int64) throws -> Charge {
+            try #require(book.cost(of: Usage(input: input, output: 1_000), provider: "anthropic", model: "claude-sonnet-4-5", at: Date()).charge)
+        }
+        // 200,000 tokens: base prices, $3 in and $15 out per million.
+        #expect(try cost(200_000).cost == Money(decimalUSD: "0.615"))
+        // 200,001: every class at the tier's, $6 in and $22.50 out, output included.
+        let above = try cost(200_001)
+        #expect(above.cost == Money(decimalUSD: "1.222506"))
+        #expect(above.entry.tierAbove == 200_000)
+    }
+
+    @Test func countsWhatItImportsAndWhatItCannotRepresent() throws {
+        let summaries = Dictionary(uniqueKeysWithValues: try Self.imported.get().summaries.map { ($0.provider, $0) })
+        // Each figure is what the genai-prices 0.2.3 data holds for the provider (counted
+        // independently by a short Python script over the same file when the test was written).
+        let expected: [String: (imported: Int, history: Int, clauses: Int, windows: Int)] = [
+            "openai": (104, 5, 25, 0), "anthropic": (27, 2, 73, 0), "gemini": (66, 12, 93, 0),
+            "deepseek": (8, 2, 4, 8), "xai": (19, 2, 8, 0), "mistral": (38, 5, 3, 0),
+        ]
+        for (provider, figures) in expected {
+            let summary = try #require(summaries[provider])
+            #expect(summary.imported == figures.imported, "\(provider)")
+            #expect(summary.withHistory == figures.history, "\(provider)")
+            #expect(summary.unrepresentableMatches.count == figures.clauses, "\(provider)")
+            #expect(summary.timeOfDayWindows.count == figures.windows, "\(provider)")
+        }
+        #expect(summaries["deepseek"]?.timeOfDayWindows.first == "deepseek-chat: 00:30:00+00:00–16:30:00+00:00")
+    }
+
+    func problems(_ json: String) -> [String] {
+        do {
+            _ = try GenAIPricesImporter.tables(from: Array(json.utf8), providers: ["acme"], source: "g.json")
+            return []
+        } catch {
+            return error.problems.map(\.description)
+        }
+    }
+
+    @Test func refusesAnUnknownTopLevelShape() {
+        #expect(problems("[1]") == ["g.json: $: not genai-prices data: expected an object with a \"providers\" array, found an array without one"])
+    }
+
+    @Test func refusesPricesThatAreNotDecimalStrings() {
+        let json = """
+            { "providers": [{ "id": "acme", "models": [{ "id": "m", "prices": { "input_mtok": 2.5, "output_mtok": "x" } }] }] }
+            """
+        #expect(problems(json) == [
+            "g.json: $.providers[0].models[0].prices.input_mtok: price must be a decimal string, found a number",
+            "g.json: $.providers[0].models[0].prices.output_mtok: \"x\" is not a non-negative decimal with at most 9 decimal places",
+        ])
+    }
+
+    @Test func refusesConditionalDatesThatGoBackwardsAndUnknownConstraints() {
+        let json = """
+            { "providers": [{ "id": "acme", "models": [{ "id": "m", "prices": [
+              { "constraint": { "_type": "StartDateConstraint", "start_date": "2025-06-10" }, "prices": { "input_mtok": "1" } },
+              { "constraint": { "_type": "StartDateConstraint", "start_date": "2025-01-01" }, "prices": { "input_mtok": "1" } },
+              { "constraint": { "_type": "MoonPhaseConstraint" }, "prices": { "input_mtok": "1" } }
+            ] }] }] }
+            """
+        #expect(problems(json) == [
+            "g.json: $.providers[0].models[0].prices[1].constraint.start_date: 2025-01-01 is not after the previous set's 2025-06-10: conditional dates must go forward",
+            "g.json: $.providers[0].models[0].prices[2].constraint._type: unknown constraint type \"MoonPhaseConstraint\"",
+        ])
+    }
+}
+
+struct PriceDiffTests {
+    @Test func findsTheModelsWhosePricesDifferBetweenTheTwoSources() throws {
+        let day = try #require(CalendarDay("2026-11-25"))
+        let liteLLM = try LiteLLMImporter.tables(from: try liteLLMReference(), providers: ["openai"], source: "l").tables
+        let genAI = try GenAIPricesImporter.tables(from: try genAIPricesReference(), providers: ["openai"], source: "g").tables
+        let diff = PriceDiff(liteLLM, genAI, at: day)
+        #expect(!diff.isEmpty)
+        // gpt-4.1 agrees in both sources; o3's current price too, though only genai-prices has its history.
+        #expect(!diff.rows.contains { $0.model == "gpt-4.1" })
+        #expect(!diff.rows.contains { $0.model == "o3" && $0.field != nil })
+        let sameAgain = PriceDiff(liteLLM, liteLLM, at: day)
+        #expect(sameAgain.isEmpty)
+    }
+
+    @Test func reportsModelsOnOneSideAndChangedClasses() throws {
+        let a = try book([("a.json", officialTable)]).tables
+        let b = try book([("b.json", officialTable.replacingFirst("\"8.00\"", with: "\"9.00\""))]).tables
+        let diff = PriceDiff(a, b, at: try #require(CalendarDay("2025-07-01")))
+        #expect(diff.rows.map { "\($0.model) \($0.field ?? "-") \($0.a ?? "-") \($0.b ?? "-")" } == [
+            "acme-1 output 8.00 9.00", "acme-1 reasoning 8.00 9.00",
+        ])
+        let onlyA = PriceDiff(a, [], at: try #require(CalendarDay("2025-07-01")))
+        #expect(onlyA.rows.map { "\($0.provider)/\($0.model) \($0.a ?? "-") \($0.b ?? "-")" } == ["acme/acme-1 present -"])
+    }
+}
+
+struct OfficialTableMergeTests {
+    @Test func theBundledTablesAreExactlyWhatTheMergeWrites() throws {
+        let day = try #require(CalendarDay("2026-11-25"))
+        let liteLLM = try LiteLLMImporter.tables(from: try liteLLMReference(), source: "LiteLLM litellm-model-prices-1.110.2.json", updated: day)
+        let genAI = try GenAIPricesImporter.tables(from: try genAIPricesReference(), source: "genai-prices genai-prices-0.2.3.json", updated: day)
+        let merged = OfficialTableMerge.merge(
+            liteLLM: liteLLM.tables, genAIPrices: genAI.tables, at: day,
+            source: "LiteLLM litellm-model-prices-1.110.2.json (current prices) and genai-prices genai-prices-0.2.3.json (dated history and tiers), read 2026-11-25; merged by `tally prices import official`"
+        )
+        let bundled = Dictionary(uniqueKeysWithValues: PriceBook.bundledSources.map { ($0.origin, String(decoding: $0.bytes, as: UTF8.self)) })
+        #expect(merged.tables.count == 6)
+        for table in merged.tables {
+            #expect(PriceTableWriter.json(table) == bundled[table.origin], "\(table.origin) differs from a fresh merge: run `tally prices import official`")
+        }
+    }
+
+    @Test func shipsGenAIPricesHistoryOnlyWhereItHasDates() throws {
+        let day = try #require(CalendarDay("2026-11-25"))
+        let book = try PriceBook()
+        // o3 has dated entries in genai-prices: its history ships.
+        #expect(book.model("o3", provider: "openai")?.prices.count == 2)
+        // deepseek-chat has none (only a time-of-day window): LiteLLM's price ships.
+        let chat = try #require(book.model("deepseek-chat", provider: "deepseek"))
+        #expect(PriceBook.entry(of: chat, atSeconds: day.secondsSinceEpoch)?.rates.input == TokenPrice(decimalUSD: "0.28"))
+    }
+}
