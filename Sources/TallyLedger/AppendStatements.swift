@@ -8,6 +8,7 @@ struct AppendStatements {
     private var insertJournalRow: SQLiteStatement
     private var deleteJournalRow: SQLiteStatement
     private var upsertRollup: SQLiteStatement
+    private var selectRow: SQLiteStatement
 
     static let insertRowSQL = """
         INSERT INTO ledger_rows (
@@ -54,6 +55,7 @@ struct AppendStatements {
             """)
         deleteJournalRow = try SQLiteStatement(db, sql: "DELETE FROM ledger_journal WHERE seq = ?")
         upsertRollup = try SQLiteStatement(db, sql: Self.upsertRollupSQL)
+        selectRow = try SQLiteStatement(db, sql: "SELECT 1 FROM ledger_rows WHERE seq = ?")
     }
 
     /// Appends one row and its tags; returns its sequence number.
@@ -102,6 +104,18 @@ struct AppendStatements {
         insertRow.bind(reference?.model)
         insertRow.bind(reference?.from)
         insertRow.bind(reference?.tierAbove)
+    }
+
+    /// The first adjustment in `entries` whose row does not exist, or nil.
+    mutating func missingAdjustedRow(_ entries: [LedgerEntry]) throws -> (id: String, adjusts: Int64)? {
+        for entry in entries {
+            guard let adjusted = entry.adjusts else { continue }
+            selectRow.bind(adjusted)
+            guard try selectRow.step() else {
+                return (entry.id, adjusted)
+            }
+        }
+        return nil
     }
 
     /// Records an in-flight request; returns its journal sequence number.

@@ -57,7 +57,10 @@ final class SQLiteLedgerStorage: Sendable {
                 configuration.prepareDatabase { db in
                     // WAL with synchronous=NORMAL: a commit survives the process crashing at
                     // any point; only an OS crash or power loss can lose the last commits.
-                    try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA journal_size_limit = 67108864")
+                    // Foreign keys are left unenforced: tags are written with their row, and an
+                    // adjustment's row is checked before its batch (a violation found by SQLite
+                    // would fail every caller grouped into the same transaction).
+                    try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA journal_size_limit = 67108864")
                     checkpointer?.install(on: db)
                     if let maximumPageCount {
                         _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(maximumPageCount)")
@@ -199,6 +202,10 @@ final class SQLiteLedgerStorage: Sendable {
             case .begin(let request):
                 results.append(.success(.begun(journalSeq: try statements.insertJournal(request, owner: .current))))
             case .finish(let journalSeq, let entry):
+                if let missing = try statements.missingAdjustedRow([entry]) {
+                    results.append(.failure(missingRowError(missing)))
+                    continue
+                }
                 guard try statements.deleteJournal(journalSeq) else {
                     results.append(.failure(LedgerError(
                         .invalidValue, path: path,
@@ -210,18 +217,27 @@ final class SQLiteLedgerStorage: Sendable {
                 rollup.add(entry)
                 results.append(.success(.appended(seq..<(seq + 1))))
             case .append(let entries):
+                // Checked before any row of the batch is written: the batch goes in whole or not at all.
+                if let missing = try statements.missingAdjustedRow(entries) {
+                    results.append(.failure(missingRowError(missing)))
+                    continue
+                }
                 var first: Int64?
                 var last: Int64 = 0
-                for entry in entries {
-                    last = try statements.insert(entry)
+                for index in entries.indices {
+                    last = try statements.insert(entries[index])
                     if first == nil { first = last }
-                    rollup.add(entry)
+                    rollup.add(entries[index])
                 }
                 results.append(.success(.appended(first.map { $0..<(last + 1) } ?? 0..<0)))
             }
         }
         try rollup.forEach { key, totals in try statements.upsert(key, totals) }
         return results
+    }
+
+    private func missingRowError(_ missing: (id: String, adjusts: Int64)) -> LedgerError {
+        LedgerError(.invalidValue, path: path, message: "adjustment \(missing.id) names row \(missing.adjusts), which does not exist; nothing of its batch was written")
     }
 
     /// Turns journal rows whose owning process is gone into `interrupted` rows with estimated

@@ -55,6 +55,11 @@ struct SQLiteStatement {
 
     /// Runs the statement to completion and readies it for the next bindings.
     mutating func run() throws {
+        _ = try step()
+    }
+
+    /// Runs the statement to its first row (true) or to completion (false), then resets it.
+    mutating func step() throws -> Bool {
         let code: Int32 = text.withUnsafeBufferPointer { bytes in
             for parameter in textParameters {
                 if parameter.count == 0 {
@@ -78,6 +83,7 @@ struct SQLiteStatement {
         }
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
+        return code == SQLITE_ROW
     }
 
     /// The rowid of the connection's last insert.

@@ -89,6 +89,13 @@ struct LedgerTests {
         var orphan = adjustment
         orphan.adjusts = nil
         await #expect(throws: LedgerError.self) { try await ledger.append(orphan) }
+        var dangling = adjustment
+        dangling.adjusts = 999
+        await #expect(throws: LedgerError.self) {
+            try await ledger.append(contentsOf: [sampleEntry(id: "with-dangling", at: at), dangling])
+        }
+        #expect(try allEntries(directory.ledgerPath).count == 2)
+        #expect(try ledger.reader.verify().isConsistent)
     }
 
     @Test func writtenRowsCanNeitherBeUpdatedNorDeleted() async throws {
