@@ -15,7 +15,7 @@ struct LedgerBench: AsyncParsableCommand {
     var rows = 10_000_000
 
     @Option(help: "Rows per append(contentsOf:) batch while building.")
-    var batch = 20_000
+    var batch = 50_000
 
     @Option(help: "Awaited begin/finish pairs to time.")
     var samples = 20_000
