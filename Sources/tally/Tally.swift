@@ -9,6 +9,7 @@ struct Tally: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             PricesCommand.self,
+            EstimateCommand.self,
             LedgerCommand.self,
         ]
     )
