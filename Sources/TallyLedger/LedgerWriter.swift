@@ -55,8 +55,13 @@ final class LedgerWriter: Sendable {
             if group.isEmpty { return }
             do {
                 let results = try storage.write(group.map(\.operation))
-                for (pending, result) in zip(group, results) {
-                    pending.continuation.resume(with: result.mapError { $0 as any Error })
+                for (index, pending) in group.enumerated() {
+                    guard index < results.count else {
+                        // Never expected: every operation gets a result. No caller may hang on it.
+                        pending.continuation.resume(throwing: LedgerError(.io, path: storage.path, message: "the write returned no result"))
+                        continue
+                    }
+                    pending.continuation.resume(with: results[index].mapError { $0 as any Error })
                 }
             } catch {
                 let failure = storage.ledgerError(error)
