@@ -136,6 +136,27 @@ struct GatewayTests {
         #expect(row.cost == harness.charge(row.usage, provider: "holysheep", model: "gpt-4.1", at: row.timestamp)?.cost)
     }
 
+    @Test func aUsageChunkWithCRLFLineEndsSentOneByteAtATimeIsHiddenAndNothingElse() async throws {
+        let harness = try GatewayHarness()
+        let prefix = #"{"id":"c","object":"chat.completion.chunk","model":"gpt-4.1","choices":"#
+        let usageEvent = "data: " + prefix + #"[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9}}"# + "\r\n\r\n"
+        let events = [
+            ": OPENROUTER PROCESSING\r\n\r\n",
+            "data: " + prefix + #"[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}"# + "\r\n\r\n",
+            "data: " + prefix + #"[{"index":0,"delta":{},"finish_reason":"stop"}]}"# + "\r\n\r\n",
+            usageEvent,
+            "data: [DONE]\r\n\r\n",
+        ]
+        harness.upstream.respond(to: "/v1/chat/completions", with: FakeUpstream.Reply.sse(events).bytePerWrite())
+        let forwarded = try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
+            var forwarded: [UInt8] = []
+            for try await chunk in stream.chunks { forwarded += chunk.bytes }
+            return forwarded
+        }
+        #expect(String(decoding: forwarded, as: UTF8.self) == events.filter { $0 != usageEvent }.joined())
+        #expect(try harness.rows().first?.usage == Usage(input: 7, output: 2))
+    }
+
     @Test func aStreamThatAskedForUsageKeepsTheUsageChunkAndEveryByte() async throws {
         let harness = try GatewayHarness()
         let reply = FakeUpstream.Reply.openAIChatStream(model: "gpt-4.1", promptTokens: 20, completionTokens: 5)
