@@ -19,10 +19,15 @@ let package = Package(
         .library(name: "TallyStream", targets: ["TallyStream"]),
         .library(name: "TallyTokenizer", targets: ["TallyTokenizer"]),
         .library(name: "TallyGateway", targets: ["TallyGateway"]),
+        .library(name: "TallyServer", targets: ["TallyServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // Price tables, exact money, model resolution and the cost of a usage. Pure.
@@ -79,10 +84,26 @@ let package = Package(
             name: "TallyTestSupport",
             swiftSettings: swiftSettings
         ),
+        // The metering proxy: OpenAI- and Anthropic-compatible routes over Gateway (Hummingbird 2).
+        .target(
+            name: "TallyServer",
+            dependencies: [
+                "TallyGateway",
+                "TallyLedger",
+                "TallyPricing",
+                "TallyStream",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The command-line tool: parses, calls the modules, formats.
         .executableTarget(
             name: "tally",
             dependencies: [
+                "TallyServer",
                 "TallyPricing",
                 "TallyLedger",
                 "TallyStream",
@@ -90,6 +111,8 @@ let package = Package(
                 "TallyGateway",
                 // `tally demo` runs its simulated provider on loopback with the fake upstream.
                 "TallyTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -124,6 +147,15 @@ let package = Package(
             name: "TallyTokenizerTests",
             dependencies: ["TallyTokenizer"],
             exclude: ["Corpus"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TallyServerTests",
+            dependencies: [
+                "TallyServer", "TallyGateway", "TallyLedger", "TallyPricing", "TallyTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

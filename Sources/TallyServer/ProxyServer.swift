@@ -1,0 +1,276 @@
+public import Foundation
+public import Hummingbird
+public import Logging
+import NIOCore
+import Synchronization
+public import TallyGateway
+public import TallyLedger
+public import TallyPricing
+import TallyStream
+
+/// `tally serve`: an OpenAI- and Anthropic-compatible HTTP proxy that meters every call through
+/// a `Gateway`, so apps in any language are metered by changing their base URL.
+public struct ProxyServer: Sendable {
+    /// What the server needs: its configuration, a ledger, prices and a transport shared by every upstream.
+    let configuration: ServerConfiguration
+    let ledger: Ledger
+    let prices: PriceBook
+    let transport: Transport
+    let gateways: [String: Gateway]
+    let keys: GatewayKeys
+    let budgets: BudgetGuard
+    let metrics = ProxyMetrics()
+    let logger: Logger
+
+    /// Creates the server; one `Gateway` per upstream, all sharing `transport` and `ledger`.
+    public init(configuration: ServerConfiguration, ledger: Ledger, prices: PriceBook, transport: Transport, logger: Logger) throws {
+        self.configuration = configuration
+        self.ledger = ledger
+        self.prices = prices
+        self.transport = transport
+        self.logger = logger
+        var gateways: [String: Gateway] = [:]
+        let metrics = self.metrics
+        for entry in configuration.upstreams {
+            let gateway = try Gateway(upstream: entry.upstream, ledger: ledger, prices: prices, transport: transport)
+            gateway.onRecord = { metrics.record($0) }
+            gateways[entry.name] = gateway
+        }
+        self.gateways = gateways
+        keys = GatewayKeys(configuration.gatewayKeys)
+        budgets = BudgetGuard(budgets: configuration.budgets, reader: ledger.reader)
+    }
+
+    /// Whether `host` is a loopback address.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+    }
+
+    /// The routes, with CORS when origins are configured.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        if !configuration.corsOrigins.isEmpty {
+            router.add(middleware: AllowedOriginsMiddleware(origins: Set(configuration.corsOrigins)))
+        }
+        router.get("healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
+        }
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.render()))
+            )
+        }
+        for endpoint in [Endpoint.chatCompletions, .completions, .embeddings, .responses, .messages] {
+            router.post(RouterPath("v1" + endpoint.path)) { request, context in
+                await self.proxy(request, endpoint: endpoint)
+            }
+        }
+        router.get("v1/models") { request, _ in await self.models(request) }
+        return router
+    }
+
+    /// Builds the Hummingbird application listening on `host:port`.
+    public func application(host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+    }
+
+    // MARK: - Proxying
+
+    func dialect(of endpoint: Endpoint) -> Upstream.Dialect { endpoint == .messages ? .anthropic : .openAI }
+
+    func proxy(_ request: Request, endpoint: Endpoint) async -> Response {
+        let dialect = dialect(of: endpoint)
+        let requestID = request.headers[values: HTTPField.Name("x-request-id")!].first.flatMap { $0.isEmpty ? nil : String($0.prefix(128)) }
+            ?? UUID().uuidString
+        do {
+            return try await proxyOrThrow(request, endpoint: endpoint, dialect: dialect, requestID: requestID)
+        } catch let error as WireError {
+            return error.response(requestID: requestID)
+        } catch {
+            logger.error("request \(requestID) failed: \(error)")
+            return WireError(dialect: dialect, status: .internalServerError, type: "api_error", message: "tally serve: \(error)", code: nil)
+                .response(requestID: requestID)
+        }
+    }
+
+    func proxyOrThrow(_ request: Request, endpoint: Endpoint, dialect: Upstream.Dialect, requestID: String) async throws -> Response {
+        // Who is calling: a gateway key names the project; otherwise, when allowed, the client's own key goes upstream.
+        let presented = GatewayKeys.presentedKey(
+            authorization: request.headers[.authorization], apiKey: request.headers[values: HTTPField.Name("x-api-key")!].first
+        )
+        var keyProject: String?
+        var clientKey: String?
+        if !keys.isEmpty {
+            if let presented, let project = keys.project(for: presented) {
+                keyProject = project
+            } else if configuration.allowClientKeys, let presented {
+                clientKey = presented
+            } else {
+                throw WireError(dialect: dialect, status: .unauthorized, type: "authentication_error",
+                                message: presented == nil ? "missing gateway key: send Authorization: Bearer KEY" : "invalid gateway key", code: "invalid_api_key")
+            }
+        } else if configuration.allowClientKeys {
+            clientKey = presented
+        }
+
+        // The body, read up to the limit and never past it.
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: configuration.maximumBodyBytes)
+        } catch {
+            throw WireError(dialect: dialect, status: .contentTooLarge, type: "request_too_large",
+                            message: "request body over \(configuration.maximumBodyBytes) bytes", code: nil)
+        }
+        let body = Array(buffer.readableBytesView)
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+            throw WireError.invalidRequest(dialect, "the request body is not a JSON object")
+        }
+        guard let model = object["model"] as? String, !model.isEmpty else {
+            throw WireError.invalidRequest(dialect, "missing \"model\"")
+        }
+        let streamed = object["stream"] as? Bool ?? false
+        guard let route = configuration.upstream(for: model, dialect: dialect), var gateway = gateways[route.name] else {
+            throw WireError(dialect: dialect, status: .notFound, type: "not_found_error",
+                            message: "no upstream of this gateway serves model \(model)", code: "model_not_found")
+        }
+        if let clientKey {
+            var upstream = route.upstream
+            upstream.apiKey = clientKey
+            gateway = try Gateway(upstream: upstream, ledger: ledger, prices: prices, transport: transport)
+            gateway.onRecord = gateways[route.name]?.onRecord
+        }
+
+        // Attribution: the key's project first, then the headers, then the body's own user fields.
+        func header(_ name: String) -> String? {
+            HTTPField.Name(name).flatMap { request.headers[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let metadata = object["metadata"] as? [String: Any]
+        let attribution = Attribution(
+            project: keyProject ?? header("x-tally-project"),
+            user: header("x-tally-user") ?? (object["user"] as? String) ?? (metadata?["user_id"] as? String),
+            tags: header("x-tally-tags").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+        )
+        if let (budget, spend) = try await budgets.exceeded(project: attribution.project) {
+            throw WireError(dialect: dialect, status: .tooManyRequests, type: "rate_limit_error",
+                            message: "project \(budget.project) is over its \(budget.period) budget: spent $\(spend.decimalString) of $\(budget.limit.decimalString)",
+                            code: "budget_exceeded")
+        }
+
+        // Headers passed upstream: the provider's own options, never a key or a hop-by-hop field.
+        var passed: HTTPHeaders = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            if name == "anthropic-version" || name == "anthropic-beta" || name.hasPrefix("openai-") {
+                passed.add(name: name, value: field.value)
+            }
+        }
+        if let clientKey, route.upstream.apiKey == nil {
+            switch dialect {
+            case .openAI: passed.add(name: "Authorization", value: "Bearer \(clientKey)")
+            case .anthropic: passed.add(name: "x-api-key", value: clientKey)
+            }
+        }
+        let gatewayRequest = GatewayRequest(endpoint: endpoint, body: body, id: requestID, headers: passed)
+        if streamed {
+            return try await stream(gatewayRequest, gateway: gateway, attribution: attribution, dialect: dialect)
+        }
+        do {
+            let response = try await gateway.send(gatewayRequest, attribution: attribution)
+            return Response(
+                status: .init(code: response.status), headers: relayed(response.headers, requestID: requestID, streamed: false),
+                body: .init(byteBuffer: ByteBuffer(bytes: response.body))
+            )
+        } catch {
+            throw wireError(error, dialect: dialect)
+        }
+    }
+
+    func stream(_ request: GatewayRequest, gateway: Gateway, attribution: Attribution, dialect: Upstream.Dialect) async throws -> Response {
+        let open: OpenGatewayStream
+        do {
+            open = try await gateway.openStream(request, attribution: attribution)
+        } catch {
+            throw wireError(error, dialect: dialect)
+        }
+        let metrics = self.metrics
+        metrics.streamStarted()
+        let headers = relayed(open.stream.headers, requestID: request.id ?? open.stream.requestID, streamed: true)
+        return Response(
+            status: .init(code: open.stream.status), headers: headers,
+            body: ResponseBody { writer in
+                defer { metrics.streamEnded() }
+                do {
+                    for try await chunk in open.stream.chunks where !chunk.bytes.isEmpty {
+                        try await writer.write(ByteBuffer(bytes: chunk.bytes))
+                    }
+                    try await writer.finish(nil)
+                } catch {
+                    // The client left, or the upstream failed mid-stream: the row says which.
+                    await open.close()
+                    throw error
+                }
+                await open.close()
+            }
+        )
+    }
+
+    /// The upstream headers a client needs: content type, request id, rate limits, retry hints.
+    func relayed(_ upstream: HTTPHeaders, requestID: String, streamed: Bool) -> HTTPFields {
+        var headers = HTTPFields()
+        for field in upstream {
+            let name = field.name.lowercased()
+            if name == "content-type" || name.hasPrefix("x-ratelimit-") || name.hasPrefix("anthropic-ratelimit-")
+                || name == "retry-after" || name == "openai-processing-ms" || name == "request-id",
+               let fieldName = HTTPField.Name(name) {
+                headers.append(HTTPField(name: fieldName, value: field.value))
+            }
+        }
+        if headers[.contentType] == nil { headers[.contentType] = streamed ? "text/event-stream" : "application/json" }
+        if streamed { headers[.cacheControl] = "no-cache" }
+        if let name = HTTPField.Name("x-request-id") { headers[name] = requestID }
+        return headers
+    }
+
+    /// A gateway failure in the route's wire format: the upstream's own status and body when it answered.
+    func wireError(_ error: any Error, dialect: Upstream.Dialect) -> any Error {
+        guard let error = error as? GatewayError else { return error }
+        switch error.code {
+        case .upstreamStatus:
+            let status = error.upstream?.status ?? 502
+            return WireError(dialect: dialect, status: .init(code: status), type: error.upstream?.type ?? "api_error",
+                             message: error.upstream?.message ?? error.message, code: nil)
+        case .invalidRequest:
+            return WireError.invalidRequest(dialect, error.message)
+        case .transport:
+            let timeout = error.transport.map { $0.code == .connectTimeout || $0.code == .idleTimeout } ?? false
+            return WireError(dialect: dialect, status: timeout ? .gatewayTimeout : .badGateway, type: "api_error",
+                             message: "upstream unreachable: \(error.message)", code: nil)
+        default:
+            return WireError(dialect: dialect, status: .badGateway, type: "api_error", message: error.message, code: nil)
+        }
+    }
+
+    /// `GET /v1/models`: the OpenAI-dialect default upstream's list, passed through.
+    func models(_ request: Request) async -> Response {
+        guard let route = configuration.upstreams.first(where: { $0.upstream.dialect == .openAI && $0.isDefault })
+            ?? configuration.upstreams.first(where: { $0.upstream.dialect == .openAI }),
+              let gateway = gateways[route.name] else {
+            return WireError(dialect: .openAI, status: .notFound, type: "not_found_error", message: "no OpenAI-compatible upstream", code: nil)
+                .response(requestID: nil)
+        }
+        do {
+            let (status, headers, body) = try await gateway.forward(method: "GET", path: "/models")
+            return Response(status: .init(code: status), headers: relayed(headers, requestID: UUID().uuidString, streamed: false),
+                            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        } catch {
+            return WireError(dialect: .openAI, status: .badGateway, type: "api_error", message: "upstream unreachable: \(error)", code: nil)
+                .response(requestID: nil)
+        }
+    }
+}

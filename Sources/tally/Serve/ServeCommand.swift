@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import TallyGateway
+import TallyLedger
+import TallyPricing
+import TallyServer
+
+/// `tally serve`: the metering proxy.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the metering proxy: OpenAI- and Anthropic-compatible routes that meter every call into the ledger.",
+        discussion: """
+            Point an app's base URL at http://127.0.0.1:8787/v1 (OpenAI SDKs) or http://127.0.0.1:8787 \\
+            (Anthropic SDKs). Without --config, one OpenAI upstream comes from OPENAI_BASE_URL and \\
+            OPENAI_API_KEY and one Anthropic upstream from ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY. \\
+            SIGTERM or SIGINT stops accepting, lets streams finish up to --shutdown-timeout, writes every \\
+            ledger row and exits 0.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Where to listen (loopback unless told otherwise).", valueName: "host:port"))
+    var listen: String?
+
+    @Option(help: "A JSON configuration file: upstreams, gateway keys, budgets, CORS origins (see the README).")
+    var config: String?
+
+    @Option(name: .customLong("cors-origin"), help: "An origin to answer CORS requests from (repeatable).")
+    var corsOrigins: [String] = []
+
+    @Option(help: "Seconds to let streams finish on SIGTERM/SIGINT before cancelling them.")
+    var shutdownTimeout: Int = 30
+
+    @OptionGroup var pricing: PricingOptions
+    @OptionGroup var ledger: LedgerOptions
+
+    func run() async throws {
+        try await reportingLedgerFailures {
+            var configuration: ServerConfiguration
+            if let config {
+                let data = try PriceTableFiles.read(config, what: "the server configuration")
+                do {
+                    configuration = try ServerConfiguration.load(data, file: config)
+                } catch {
+                    throw Failure(lines: error.problems, status: ExitStatus.data)
+                }
+            } else {
+                configuration = .fromEnvironment()
+            }
+            if let listen { configuration.listen = listen }
+            configuration.corsOrigins += corsOrigins
+            let (host, port) = try Self.hostAndPort(configuration.listen)
+
+            let book = try pricing.loadBook()
+            let pricer: Ledger.Pricer = { usage, provider, model, date in book.cost(of: usage, provider: provider, model: model, at: date) }
+            let opened = try Ledger(path: ledger.path, pricing: pricer)
+            let transport: Transport
+            do {
+                transport = try Transport()
+            } catch {
+                throw Failure("cannot start libcurl: \(error)", status: ExitStatus.io)
+            }
+            var logger = Logger(label: "tally.serve")
+            logger.logLevel = .info
+            if !ProxyServer.isLoopback(host), configuration.gatewayKeys.isEmpty {
+                logger.warning("listening on \(host), which is not loopback, without gateway keys: anyone who can reach this port can spend through it. Add gateway_keys to the configuration.")
+            }
+            for entry in configuration.upstreams where entry.upstream.apiKey == nil && !configuration.allowClientKeys {
+                logger.warning("upstream \(entry.name) has no API key\(entry.apiKeyEnvironment.map { " (\($0) is not set)" } ?? "")")
+            }
+            let server = try ProxyServer(configuration: configuration, ledger: opened, prices: book, transport: transport, logger: logger)
+            let upstreams = configuration.upstreams.map { "\($0.name) → \($0.upstream.baseURL)" }.joined(separator: ", ")
+            let app = server.application(host: host, port: port) { boundPort in
+                FileHandle.standardError.write(Data("tally serve: listening on http://\(host):\(boundPort) (ledger \(opened.path); upstreams: \(upstreams))\n".utf8))
+            }
+            var groupConfiguration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            groupConfiguration.maximumGracefulShutdownDuration = .seconds(max(0, shutdownTimeout))
+            try await ServiceGroup(configuration: groupConfiguration).run()
+            FileHandle.standardError.write(Data("tally serve: stopped; every ledger row written\n".utf8))
+        }
+    }
+
+    /// "127.0.0.1:8787", "[::1]:8787" or ":8787" (loopback).
+    static func hostAndPort(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw Failure("--listen \(text): expected HOST:PORT such as 127.0.0.1:8787", status: ExitStatus.usage)
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+}

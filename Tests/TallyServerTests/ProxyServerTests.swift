@@ -1,0 +1,235 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+import TallyGateway
+import TallyLedger
+import TallyPricing
+import TallyServer
+import TallyTestSupport
+
+/// A proxy in front of a fake upstream, with a fresh ledger in a temporary folder.
+struct ProxyFixture {
+    let upstream: FakeUpstream
+    let folder: URL
+    let ledger: Ledger
+    let server: ProxyServer
+    let transport: Transport
+
+    init(configure: (inout ServerConfiguration, FakeUpstream) -> Void = { _, _ in }) throws {
+        upstream = try FakeUpstream()
+        folder = FileManager.default.temporaryDirectory.appending(path: "tally-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let book = try PriceBook()
+        ledger = try Ledger(path: folder.appending(path: "ledger.sqlite").path) { usage, provider, model, date in
+            book.cost(of: usage, provider: provider, model: model, at: date)
+        }
+        var configuration = ServerConfiguration()
+        configuration.upstreams = [
+            .init(name: "relay", upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/v1", dialect: .openAI, apiKey: "sk-upstream-secret-1"),
+                  apiKeyEnvironment: nil, models: ["gpt-*"], isDefault: true),
+            .init(name: "anthropic", upstream: Upstream(provider: "anthropic", baseURL: upstream.baseURL + "/v1", dialect: .anthropic, apiKey: "sk-ant-upstream-secret-2"),
+                  apiKeyEnvironment: nil, models: [], isDefault: true),
+        ]
+        configure(&configuration, upstream)
+        transport = try Transport()
+        server = try ProxyServer(configuration: configuration, ledger: ledger, prices: book, transport: transport, logger: Logger(label: "test"))
+    }
+
+    func rows() throws -> [LedgerEntry] {
+        var rows: [LedgerEntry] = []
+        try ledger.reader.forEachEntry { rows.append($0.entry) }
+        return rows
+    }
+
+    func finish() {
+        upstream.stop()
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func run(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = Application(router: server.router())
+        try await app.test(.live, body)
+    }
+}
+
+let chatBody = #"{"model":"gpt-4.1","messages":[{"role":"user","content":"Hello"}]}"#
+let streamBody = #"{"model":"gpt-4.1","stream":true,"messages":[{"role":"user","content":"Hello"}]}"#
+
+struct ProxyServerTests {
+    @Test func relaysAChatCompletionAndLedgersItsUsage() async throws {
+        let fixture = try ProxyFixture()
+        defer { fixture.finish() }
+        fixture.upstream.respond(to: "/v1/chat/completions", with: .openAIChatCompletion(model: "gpt-4.1", promptTokens: 1_000_000, completionTokens: 100_000))
+        try await fixture.run { client in
+            let response = try await client.execute(
+                uri: "/v1/chat/completions", method: .post,
+                headers: [.contentType: "application/json", HTTPField.Name("x-request-id")!: "req-123", HTTPField.Name("x-tally-project")!: "alpha"],
+                body: ByteBuffer(string: chatBody))
+            #expect(response.status == .ok)
+            #expect(response.headers[HTTPField.Name("x-request-id")!] == "req-123")
+            #expect(String(buffer: response.body).contains("\"chat.completion\""))
+        }
+        let rows = try fixture.rows()
+        #expect(rows.count == 1)
+        let row = try #require(rows.first)
+        #expect(row.id == "req-123")
+        #expect(row.outcome == .ok)
+        #expect(row.usage.input == 1_000_000)
+        #expect(row.attribution.project == "alpha")
+        // 1M in × $2 + 100k out × $8, in holysheep credits at $0.1406.
+        #expect(row.cost == Money(decimalUSD: "0.39368"))
+        #expect(row.listCost == Money(decimalUSD: "2.80"))
+        // The upstream got the server's key, not a client's.
+        #expect(fixture.upstream.requests.first?.header("authorization") == "Bearer sk-upstream-secret-1")
+    }
+
+    @Test func streamsEventByEventAndHidesTheInjectedUsageChunk() async throws {
+        let fixture = try ProxyFixture()
+        defer { fixture.finish() }
+        fixture.upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1", pieces: ["Hel", "lo"], promptTokens: 20, completionTokens: 2))
+        try await fixture.run { client in
+            let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: streamBody))
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("text/event-stream") == true)
+            let text = String(buffer: response.body)
+            #expect(text.contains("\"Hel\""))
+            #expect(text.contains("data: [DONE]"))
+            #expect(!text.contains("\"usage\""))
+        }
+        #expect(fixture.upstream.requests.first?.bodyText.contains("\"include_usage\":true") == true)
+        let row = try #require(try fixture.rows().first)
+        #expect(row.streamed)
+        #expect(row.usage.input == 20)
+        #expect(row.usageSource == .reported)
+    }
+
+    @Test func relaysAnthropicMessages() async throws {
+        let fixture = try ProxyFixture()
+        defer { fixture.finish() }
+        fixture.upstream.respond(to: "/v1/messages", with: .anthropicStream(model: "claude-sonnet-4-5", inputTokens: 100, outputTokens: 7))
+        try await fixture.run { client in
+            let response = try await client.execute(
+                uri: "/v1/messages", method: .post, headers: [.contentType: "application/json", HTTPField.Name("x-api-key")!: "client-key-ignored"],
+                body: ByteBuffer(string: #"{"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"metadata":{"user_id":"u-7"},"messages":[{"role":"user","content":"Hi"}]}"#))
+            #expect(response.status == .ok)
+            #expect(String(buffer: response.body).contains("message_stop"))
+        }
+        let row = try #require(try fixture.rows().first)
+        #expect(row.provider == "anthropic")
+        #expect(row.usage.output == 7)
+        #expect(row.attribution.user == "u-7")
+        #expect(fixture.upstream.requests.first?.header("x-api-key") == "sk-ant-upstream-secret-2")
+    }
+
+    @Test func refusesBadRequestsInTheRoutesWireFormat() async throws {
+        let fixture = try ProxyFixture { configuration, _ in configuration.maximumBodyBytes = 1024 }
+        defer { fixture.finish() }
+        try await fixture.run { client in
+            let invalid = try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: "{not json"))
+            #expect(invalid.status == .badRequest)
+            #expect(String(buffer: invalid.body).hasPrefix("{\"error\":{\"message\":"))
+            let anthropic = try await client.execute(uri: "/v1/messages", method: .post, body: ByteBuffer(string: "[]"))
+            #expect(anthropic.status == .badRequest)
+            #expect(String(buffer: anthropic.body).hasPrefix("{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\""))
+            let large = try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: String(repeating: "x", count: 4096)))
+            #expect(large.status == .contentTooLarge)
+            let unknown = try await client.execute(uri: "/v1/nothing", method: .get)
+            #expect(unknown.status == .notFound)
+        }
+        #expect(fixture.upstream.requests.isEmpty)
+        #expect(try fixture.rows().isEmpty)
+    }
+
+    @Test func requiresAGatewayKeyWhenKeysAreConfigured() async throws {
+        let fixture = try ProxyFixture { configuration, _ in
+            configuration.gatewayKeys = [.init(key: "tk-team-alpha-0123456789", project: "team-alpha")]
+        }
+        defer { fixture.finish() }
+        fixture.upstream.respond(to: "/v1/chat/completions", with: .openAIChatCompletion(model: "gpt-4.1"))
+        try await fixture.run { client in
+            let missing = try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: chatBody))
+            #expect(missing.status == .unauthorized)
+            let wrong = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.authorization: "Bearer tk-team-alpha-0123456788"], body: ByteBuffer(string: chatBody))
+            #expect(wrong.status == .unauthorized)
+            #expect(String(buffer: wrong.body).contains("invalid gateway key"))
+            let right = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.authorization: "Bearer tk-team-alpha-0123456789"], body: ByteBuffer(string: chatBody))
+            #expect(right.status == .ok)
+        }
+        let rows = try fixture.rows()
+        #expect(rows.count == 1)
+        #expect(rows.first?.attribution.project == "team-alpha")
+    }
+
+    @Test func refusesAProjectOverItsBudgetWith429() async throws {
+        let fixture = try ProxyFixture { configuration, _ in
+            configuration.budgets = [.init(project: "alpha", limit: Money(decimalUSD: "0.10") ?? .zero, period: "month")]
+        }
+        defer { fixture.finish() }
+        fixture.upstream.respond(to: "/v1/chat/completions", with: .openAIChatCompletion(model: "gpt-4.1", promptTokens: 1_000_000, completionTokens: 0))
+        try await fixture.run { client in
+            let headers: HTTPFields = [HTTPField.Name("x-tally-project")!: "alpha"]
+            let first = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: headers, body: ByteBuffer(string: chatBody))
+            #expect(first.status == .ok)  // spends $0.2812 of $0.10
+            try await Task.sleep(for: .milliseconds(1100))  // past the spend cache
+            let second = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: headers, body: ByteBuffer(string: chatBody))
+            #expect(second.status == .tooManyRequests)
+            #expect(String(buffer: second.body).contains("project alpha is over its month budget"))
+            let other = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [HTTPField.Name("x-tally-project")!: "beta"], body: ByteBuffer(string: chatBody))
+            #expect(other.status == .ok)
+        }
+    }
+
+    @Test func passesUpstreamErrorsThrough() async throws {
+        let fixture = try ProxyFixture()
+        defer { fixture.finish() }
+        fixture.upstream.respond(to: "/v1/chat/completions", with: .error(status: 401, message: "Incorrect API key provided", type: "invalid_request_error"))
+        try await fixture.run { client in
+            let response = try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: chatBody))
+            #expect(response.status == .unauthorized)
+            #expect(String(buffer: response.body).contains("Incorrect API key provided"))
+        }
+        #expect(try fixture.rows().first?.outcome == .error)
+    }
+
+    @Test func answersCORSForListedOriginsOnly() async throws {
+        let fixture = try ProxyFixture { configuration, _ in configuration.corsOrigins = ["https://app.example.com"] }
+        defer { fixture.finish() }
+        fixture.upstream.respond(to: "/v1/chat/completions", with: .openAIChatCompletion(model: "gpt-4.1"))
+        try await fixture.run { client in
+            let preflight = try await client.execute(
+                uri: "/v1/chat/completions", method: .options,
+                headers: [.origin: "https://app.example.com", .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "authorization, content-type"])
+            #expect(preflight.status == .noContent)
+            #expect(preflight.headers[.accessControlAllowOrigin] == "https://app.example.com")
+            #expect(preflight.headers[.accessControlAllowHeaders] == "authorization, content-type")
+            let stranger = try await client.execute(
+                uri: "/v1/chat/completions", method: .options, headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"])
+            #expect(stranger.status == .forbidden)
+            #expect(stranger.headers[.accessControlAllowOrigin] == nil)
+            let request = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.origin: "https://app.example.com"], body: ByteBuffer(string: chatBody))
+            #expect(request.status == .ok)
+            #expect(request.headers[.accessControlAllowOrigin] == "https://app.example.com")
+        }
+    }
+
+    @Test func servesHealthAndMetricsWithoutKeys() async throws {
+        let fixture = try ProxyFixture()
+        defer { fixture.finish() }
+        fixture.upstream.respond(to: "/v1/chat/completions", with: .openAIChatCompletion(model: "gpt-4.1"))
+        try await fixture.run { client in
+            let health = try await client.execute(uri: "/healthz", method: .get)
+            #expect(health.status == .ok)
+            _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.authorization: "Bearer sk-client-planted-key-999"], body: ByteBuffer(string: chatBody))
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            let text = String(buffer: metrics.body)
+            #expect(text.contains(#"tally_requests_total{provider="holysheep",model="gpt-4.1",outcome="ok"} 1"#))
+            #expect(text.contains("tally_cost_nano_usd_total"))
+            #expect(!text.contains("sk-"))
+        }
+        let ledgerBytes = try Data(contentsOf: fixture.folder.appending(path: "ledger.sqlite"))
+        #expect(ledgerBytes.range(of: Data("sk-client-planted-key-999".utf8)) == nil)
+        #expect(ledgerBytes.range(of: Data("sk-upstream-secret-1".utf8)) == nil)
+    }
+}
