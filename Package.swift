@@ -37,6 +37,8 @@ let package = Package(
             dependencies: [
                 "TallyPricing",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API GRDB links, for binding rows on the append path.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings,
             plugins: ["EmbedFiles"]

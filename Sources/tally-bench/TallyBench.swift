@@ -10,6 +10,8 @@ struct TallyBench: AsyncParsableCommand {
             StreamBench.self,
             TokenizerBench.self,
             TransportBench.self,
+            LedgerBench.self,
+            LedgerChildCommand.self,
         ]
     )
 }

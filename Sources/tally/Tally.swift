@@ -10,6 +10,7 @@ struct Tally: AsyncParsableCommand {
         subcommands: [
             PricesCommand.self,
             EstimateCommand.self,
+            LedgerCommand.self,
         ]
     )
 }

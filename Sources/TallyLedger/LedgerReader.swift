@@ -1,0 +1,114 @@
+public import Foundation
+
+/// Reads a ledger: report totals and breakdowns, rows for export, checks and a description.
+public struct LedgerReader: Sendable {
+    let storage: SQLiteLedgerStorage
+
+    init(storage: SQLiteLedgerStorage) {
+        self.storage = storage
+    }
+
+    /// Opens the ledger at `path` read-only; its schema must be this tally's (no migration is run).
+    public init(path: String) throws {
+        self.storage = try SQLiteLedgerStorage(path: path, mode: .read)
+    }
+
+    /// The ledger file.
+    public var path: String { storage.path }
+
+    /// Totals over `range`, broken down by `groupBy`, with months and days taken in `timeZone`.
+    ///
+    /// Sums are exact integers. Served from the hourly and daily rollups when every period
+    /// boundary is a whole UTC hour and no tag is involved; from the rows otherwise.
+    public func summary(
+        range: Range<Date>,
+        groupBy: [Report.Dimension] = [],
+        timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
+        filter: Report.Filter = Report.Filter()
+    ) async throws -> Report.Summary {
+        let plan = ReportPlan(range: range, groupBy: groupBy, timeZone: timeZone, filter: filter)
+        let storage = self.storage
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try storage.summary(plan) })
+            }
+        }
+    }
+
+    /// Calls `body` with every row sent in `since..<until` (either end open when nil), in append order.
+    public func forEachEntry(since: Date? = nil, until: Date? = nil, _ body: (StoredLedgerEntry) throws -> Void) throws {
+        try storage.forEachEntry(
+            fromMs: since.map(LedgerEntry.milliseconds), untilMs: until.map(LedgerEntry.milliseconds), body
+        )
+    }
+
+    /// Runs SQLite's integrity check, recounts every rollup from the rows, and lists the journal's owners.
+    public func verify() throws -> LedgerVerification {
+        try storage.verify()
+    }
+
+    /// Path, schema, row count, first and last request, size.
+    public func info() throws -> LedgerInfo {
+        try storage.info()
+    }
+
+    /// Describes the ledger at `path` without migrating it, even when its schema is older than this tally's.
+    public static func info(path: String) throws -> LedgerInfo {
+        try SQLiteLedgerStorage(path: path, mode: .inspect).info()
+    }
+}
+
+/// What `tally ledger info` shows about a ledger file.
+public struct LedgerInfo: Sendable, Hashable {
+    /// The file.
+    public var path: String
+    /// The schema version recorded in the file.
+    public var schemaVersion: Int
+    /// The schema version this tally migrates to.
+    public var latestSchemaVersion: Int
+    /// Ledger rows, when the schema has them.
+    public var rows: Int64?
+    /// The earliest request's timestamp.
+    public var firstRequest: Date?
+    /// The latest request's timestamp.
+    public var lastRequest: Date?
+    /// Requests in flight (or left by processes that are gone).
+    public var journalRows: Int64?
+    /// Bytes of the file and its write-ahead log.
+    public var bytes: Int64
+}
+
+/// The result of `LedgerReader.verify()`.
+public struct LedgerVerification: Sendable, Hashable {
+    /// A rollup grain whose stored sums differ from a recount of the rows.
+    public struct RollupMismatch: Sendable, Hashable {
+        /// The grain ("hourModel", "dayModel", "dayFull").
+        public var grain: String
+        /// Stored rollup rows that no recount row equals.
+        public var rowsNotMatchingRecount: Int
+        /// Recounted rows that no stored rollup row equals.
+        public var recountRowsNotStored: Int
+    }
+
+    /// A process with requests in the journal.
+    public struct JournalOwner: Sendable, Hashable {
+        /// Its pid.
+        public var pid: Int64
+        /// How many requests it has in flight.
+        public var rows: Int64
+        /// Whether it still runs; when not, the next open for writing recovers its rows.
+        public var isAlive: Bool
+    }
+
+    /// SQLite's `PRAGMA integrity_check` lines: `["ok"]` when sound.
+    public var integrity: [String]
+    /// Grains whose rollups differ from the rows.
+    public var rollupMismatches: [RollupMismatch]
+    /// Ledger rows.
+    public var rows: Int64
+    /// The journal's owners.
+    public var journal: [JournalOwner]
+
+    /// Whether the file is sound and every rollup equals the recount.
+    public var isConsistent: Bool { integrity == ["ok"] && rollupMismatches.isEmpty }
+}

@@ -1,0 +1,134 @@
+import TallyPricing
+
+/// The rollup grains kept in `ledger_rollup` (see migrations/0001_ledger.sql).
+///
+/// Provider × model sums are kept per UTC hour and per UTC day, so a model or provider
+/// breakdown in any whole-hour time zone reads whole days and at most 46 hours per period.
+/// Sums that include project and user are kept per UTC day only: per hour they would be
+/// nearly as many rows as the ledger itself and make every append twice as costly; the
+/// ragged hours at the ends of a local day or month are summed from the rows instead.
+enum RollupGrain: Int64, CaseIterable, Sendable {
+    /// UTC hour × provider × model.
+    case hourModel = 1
+    /// UTC day × provider × model.
+    case dayModel = 2
+    /// UTC day × provider × model × project × user.
+    case dayFull = 3
+
+    static let millisecondsPerHour: Int64 = 3_600_000
+    static let millisecondsPerDay: Int64 = 86_400_000
+
+    var isDay: Bool { self != .hourModel }
+    var isFull: Bool { self == .dayFull }
+    var bucketMilliseconds: Int64 { isDay ? Self.millisecondsPerDay : Self.millisecondsPerHour }
+
+    func bucket(ofMilliseconds ms: Int64) -> Int64 { floorDivide(ms, bucketMilliseconds) }
+}
+
+/// Floor division, right for negative numerators too.
+func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+}
+
+/// One rollup row's key.
+struct RollupKey: Hashable, Sendable {
+    var grain: RollupGrain
+    var bucket: Int64
+    var provider: String
+    var model: String
+    var project: String
+    var user: String
+}
+
+/// The sums one rollup row holds.
+struct RollupTotals: Sendable, Hashable {
+    var requests: Int64 = 0
+    var adjustments: Int64 = 0
+    var estimated: Int64 = 0
+    var unpriced: Int64 = 0
+    var withoutListPrice: Int64 = 0
+    var input: Int64 = 0
+    var cachedInput: Int64 = 0
+    var cacheWrite: Int64 = 0
+    var cacheWrite1h: Int64 = 0
+    var output: Int64 = 0
+    var reasoning: Int64 = 0
+    var cost: Int64 = 0
+    var listCost: Int64 = 0
+    var listedCost: Int64 = 0
+
+    mutating func add(_ entry: LedgerEntry) {
+        if entry.kind == .request { requests += 1 } else { adjustments += 1 }
+        if entry.usageSource == .estimated { estimated += 1 }
+        input &+= entry.usage.input
+        cachedInput &+= entry.usage.cachedInput
+        cacheWrite &+= entry.usage.cacheWrite
+        cacheWrite1h &+= entry.usage.cacheWrite1h
+        output &+= entry.usage.output
+        reasoning &+= entry.usage.reasoning
+        if let cost = entry.cost { self.cost &+= cost.nanoUSD } else { unpriced += 1 }
+        if entry.listCost == nil { withoutListPrice += 1 }
+        if let list = entry.listCost, let cost = entry.cost {
+            listCost &+= list.nanoUSD
+            listedCost &+= cost.nanoUSD
+        }
+    }
+}
+
+/// Rollup deltas gathered over a batch, written once per key when the batch commits.
+///
+/// Names are interned per batch, so each row hashes its four names once rather than once per grain.
+struct RollupAccumulator {
+    struct Key: Hashable {
+        var grain: RollupGrain
+        var bucket: Int64
+        var provider: Int32
+        var model: Int32
+        var project: Int32
+        var user: Int32
+    }
+
+    private var deltas: [Key: RollupTotals] = [:]
+    private var names: [String] = [""]
+    private var ids: [String: Int32] = ["": 0]
+
+    private mutating func id(_ name: String) -> Int32 {
+        if let id = ids[name] { return id }
+        let id = Int32(names.count)
+        names.append(name)
+        ids[name] = id
+        return id
+    }
+
+    mutating func add(_ entry: LedgerEntry) {
+        let provider = id(entry.provider)
+        let model = id(entry.modelRequested)
+        let project = id(entry.attribution.project ?? "")
+        let user = id(entry.attribution.user ?? "")
+        for grain in RollupGrain.allCases {
+            let key = Key(
+                grain: grain,
+                bucket: grain.bucket(ofMilliseconds: entry.timestampMs),
+                provider: provider,
+                model: model,
+                project: grain.isFull ? project : 0,
+                user: grain.isFull ? user : 0
+            )
+            deltas[key, default: RollupTotals()].add(entry)
+        }
+    }
+
+    /// Every key touched, with its names, and the sums to add to it.
+    func forEach(_ body: (RollupKey, RollupTotals) throws -> Void) rethrows {
+        for (key, totals) in deltas {
+            try body(
+                RollupKey(
+                    grain: key.grain, bucket: key.bucket, provider: names[Int(key.provider)],
+                    model: names[Int(key.model)], project: names[Int(key.project)], user: names[Int(key.user)]
+                ),
+                totals
+            )
+        }
+    }
+}

@@ -1,0 +1,338 @@
+import Foundation
+import GRDB
+import TallyPricing
+
+extension SQLiteLedgerStorage {
+    /// The sums of `ledger_rows` in `ledger_rollup`'s column order, as SQL over the alias `l`.
+    static let rowMetrics = [
+        "SUM(l.kind = 'request')", "SUM(l.kind = 'adjustment')", "SUM(l.usage_source = 'estimated')",
+        "SUM(l.cost_nano IS NULL)", "SUM(l.list_cost_nano IS NULL)", "SUM(l.input_tokens)",
+        "SUM(l.cached_input_tokens)", "SUM(l.cache_write_tokens)", "SUM(l.cache_write_1h_tokens)",
+        "SUM(l.output_tokens)", "SUM(l.reasoning_tokens)", "SUM(l.cost_nano)",
+        "SUM(CASE WHEN l.cost_nano IS NOT NULL THEN l.list_cost_nano END)",
+        "SUM(CASE WHEN l.list_cost_nano IS NOT NULL THEN l.cost_nano END)",
+    ].map { "COALESCE(\($0), 0)" }
+
+    /// The same sums over rollup rows, as SQL over the alias `r`.
+    static let rollupMetrics = [
+        "requests", "adjustments", "estimated", "unpriced", "without_list_price", "input_tokens",
+        "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens", "output_tokens",
+        "reasoning_tokens", "cost_nano", "list_cost_nano", "listed_cost_nano",
+    ].map { "COALESCE(SUM(r.\($0)), 0)" }
+
+    static let rowMetricsSQL = rowMetrics.joined(separator: ", ")
+
+    // MARK: - Reports
+
+    /// A report's rows, total and unpriced models: one query grouped by the report's dimensions
+    /// and by provider and model, regrouped here (a second query for the total when grouping by tag).
+    func summary(_ plan: ReportPlan) throws -> Report.Summary {
+        guard !plan.periods.isEmpty else {
+            return Report.Summary(rows: [], total: .zero, unpriced: [], source: plan.source)
+        }
+        do {
+            return try reader.read { db in
+                let byPeriod = plan.periods.first?.interval != nil
+                let fine = try aggregate(db, plan, dimensions: (plan.dimensions + [.provider, .model]).uniqued(), byPeriod: byPeriod)
+                let keep = Set(plan.dimensions)
+                var groups: [Report.Row] = []
+                var index: [Report.Row: Int] = [:]
+                for row in fine {
+                    var key = row
+                    key.totals = .zero
+                    if !keep.contains(.provider) { key.provider = nil }
+                    if !keep.contains(.model) { key.model = nil }
+                    if let position = index[key] {
+                        groups[position].totals.add(row.totals)
+                    } else {
+                        index[key] = groups.count
+                        groups.append(row)
+                        groups[groups.count - 1].provider = key.provider
+                        groups[groups.count - 1].model = key.model
+                    }
+                }
+                // Each row once: without a tag dimension the fine rows partition the ledger's rows.
+                let byModel = keep.contains(.tag)
+                    ? try aggregate(db, plan, dimensions: [.provider, .model], byPeriod: false)
+                    : fine
+                var total = Report.Totals.zero
+                var unpricedRows: [String: (provider: String, model: String, rows: Int64)] = [:]
+                for row in byModel {
+                    total.add(row.totals)
+                    if row.totals.unpricedRows > 0 {
+                        let provider = row.provider ?? "", model = row.model ?? ""
+                        unpricedRows["\(provider)\u{1F}\(model)", default: (provider, model, 0)].rows += row.totals.unpricedRows
+                    }
+                }
+                let unpriced = unpricedRows.values
+                    .map { Report.UnpricedModel(provider: $0.provider, model: $0.model, rows: $0.rows) }
+                    .sorted { ($0.rows, $1.provider, $1.model) > ($1.rows, $0.provider, $0.model) }
+                return Report.Summary(rows: groups, total: total, unpriced: unpriced, source: plan.source)
+            }
+        } catch {
+            throw ledgerError(error)
+        }
+    }
+
+    /// One query: the rollup part and the row part each grouped by period and dimensions,
+    /// then added together.
+    private func aggregate(
+        _ db: Database, _ plan: ReportPlan, dimensions: [Report.Dimension], byPeriod: Bool
+    ) throws -> [Report.Row] {
+        let dimensions = dimensions.filter { $0 != .month && $0 != .day }
+        let (buckets, rowRanges) = plan.ranges
+        var ctes: [String] = []
+        var parts: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        let aliases = dimensions.indices.map { "d\($0)" }
+        let metricAliases = (0..<14).map { "m\($0)" }
+
+        if !buckets.isEmpty {
+            ctes.append("buckets(period, grain, lo, hi) AS (VALUES "
+                + Array(repeating: "(?, ?, ?, ?)", count: buckets.count).joined(separator: ", ") + ")")
+            for range in buckets {
+                arguments += [Int64(range.period), range.grain.rawValue, range.lower, range.upper]
+            }
+        }
+        if !rowRanges.isEmpty {
+            ctes.append("spans(period, lo, hi) AS (VALUES "
+                + Array(repeating: "(?, ?, ?)", count: rowRanges.count).joined(separator: ", ") + ")")
+            for range in rowRanges {
+                arguments += [Int64(range.period), range.lowerMs, range.upperMs]
+            }
+        }
+        if !buckets.isEmpty {
+            let columns: [String] = dimensions.map {
+                switch $0 {
+                case .provider: "r.provider"
+                case .model: "r.model"
+                case .project: "NULLIF(r.project, '')"
+                case .user: "NULLIF(r.user_name, '')"
+                case .tag, .month, .day: "NULL"
+                }
+            }
+            var conditions = ["r.grain = buckets.grain", "r.bucket >= buckets.lo", "r.bucket < buckets.hi"]
+            let filters: [(String, String?)] = [
+                ("r.provider", plan.filter.provider), ("r.model", plan.filter.model),
+                ("r.project", plan.filter.project), ("r.user_name", plan.filter.user),
+            ]
+            for case let (column, value?) in filters {
+                conditions.append("\(column) = ?")
+                arguments.append(value)
+            }
+            let selected = ["buckets.period AS period"] + zip(columns, aliases).map { "\($0) AS \($1)" }
+                + zip(Self.rollupMetrics, metricAliases).map { "\($0) AS \($1)" }
+            parts.append("SELECT " + selected.joined(separator: ", ")
+                + " FROM buckets CROSS JOIN ledger_rollup AS r WHERE " + conditions.joined(separator: " AND ")
+                + " GROUP BY " + (["buckets.period"] + columns).joined(separator: ", "))
+        }
+        if !rowRanges.isEmpty {
+            var from = "spans CROSS JOIN ledger_rows AS l"
+            let columns: [String] = dimensions.map {
+                switch $0 {
+                case .provider: "l.provider"
+                case .model: "l.model_requested"
+                case .project: "l.project"
+                case .user: "l.user_name"
+                case .tag: "t.tag"
+                case .month, .day: "NULL"
+                }
+            }
+            if dimensions.contains(.tag) { from += " LEFT JOIN ledger_tags AS t ON t.seq = l.seq" }
+            var conditions = ["l.ts_ms >= spans.lo", "l.ts_ms < spans.hi"]
+            let filters: [(String, String?)] = [
+                ("l.provider", plan.filter.provider), ("l.model_requested", plan.filter.model),
+                ("l.project", plan.filter.project), ("l.user_name", plan.filter.user),
+            ]
+            for case let (column, value?) in filters {
+                conditions.append("\(column) = ?")
+                arguments.append(value)
+            }
+            if let tag = plan.filter.tag {
+                conditions.append("EXISTS (SELECT 1 FROM ledger_tags AS ft WHERE ft.seq = l.seq AND ft.tag = ?)")
+                arguments.append(tag)
+            }
+            let selected = ["spans.period AS period"] + zip(columns, aliases).map { "\($0) AS \($1)" }
+                + zip(Self.rowMetrics, metricAliases).map { "\($0) AS \($1)" }
+            parts.append("SELECT " + selected.joined(separator: ", ")
+                + " FROM " + from + " WHERE " + conditions.joined(separator: " AND ")
+                + " GROUP BY " + (["spans.period"] + columns).joined(separator: ", "))
+        }
+        guard !parts.isEmpty else { return [] }
+        let groups = (byPeriod ? ["period"] : []) + aliases
+        var sql = "WITH " + ctes.joined(separator: ", ")
+            + " SELECT " + ([byPeriod ? "period" : "0"] + aliases + metricAliases.map { "COALESCE(SUM(\($0)), 0)" }).joined(separator: ", ")
+            + " FROM (" + parts.joined(separator: " UNION ALL ") + ")"
+        if !groups.isEmpty {
+            let list = groups.joined(separator: ", ")
+            sql += " GROUP BY \(list) ORDER BY \(list)"
+        }
+        var result: [Report.Row] = []
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+        while let row = try rows.next() {
+            var values: [Report.Dimension: String] = [:]
+            for (offset, dimension) in dimensions.enumerated() {
+                values[dimension] = row[1 + offset]
+            }
+            let metrics = (0..<14).map { row[1 + dimensions.count + $0] as Int64 }
+            let totals = Report.Totals(RollupTotals(values: metrics))
+            if groups.isEmpty, totals.requests == 0, totals.adjustments == 0 { continue }
+            result.append(Report.Row(
+                period: byPeriod ? plan.periods[Int(row[0] as Int64)].interval : nil,
+                provider: values[.provider], model: values[.model], project: values[.project],
+                user: values[.user], tag: values[.tag], totals: totals
+            ))
+        }
+        return result
+    }
+
+    // MARK: - Rows
+
+    /// Calls `body` with every row whose timestamp is in the range, in append order.
+    func forEachEntry(fromMs: Int64?, untilMs: Int64?, _ body: (StoredLedgerEntry) throws -> Void) throws {
+        do {
+            try reader.read { db in
+                var conditions: [String] = []
+                var arguments: [any DatabaseValueConvertible] = []
+                if let fromMs {
+                    conditions.append("l.ts_ms >= ?")
+                    arguments.append(fromMs)
+                }
+                if let untilMs {
+                    conditions.append("l.ts_ms < ?")
+                    arguments.append(untilMs)
+                }
+                let sql = "SELECT l.*, (SELECT group_concat(tag, char(31)) FROM ledger_tags WHERE seq = l.seq) AS tags FROM ledger_rows AS l"
+                    + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+                    + " ORDER BY l.seq"
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+                while let row = try rows.next() {
+                    try body(StoredLedgerEntry(seq: row["seq"], entry: try LedgerEntry(row: row, path: path)))
+                }
+            }
+        } catch {
+            throw ledgerError(error)
+        }
+    }
+
+    // MARK: - Checks
+
+    /// Integrity check, rollups against a recount of the rows, and the journal's owners.
+    func verify() throws -> LedgerVerification {
+        do {
+            return try reader.read { db in
+                let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+                var mismatches: [LedgerVerification.RollupMismatch] = []
+                for grain in RollupGrain.allCases {
+                    let size = grain.bucketMilliseconds
+                    let bucket = "(l.ts_ms - (CASE WHEN l.ts_ms < 0 THEN \(size - 1) ELSE 0 END)) / \(size)"
+                    let project = grain.isFull ? "COALESCE(l.project, '')" : "''"
+                    let user = grain.isFull ? "COALESCE(l.user_name, '')" : "''"
+                    let recount = """
+                        SELECT \(grain.rawValue), \(bucket), l.provider, l.model_requested, \(project), \(user), \(Self.rowMetricsSQL)
+                        FROM ledger_rows AS l GROUP BY \(bucket), l.provider, l.model_requested, \(project), \(user)
+                        """
+                    let stored = "SELECT * FROM ledger_rollup WHERE grain = \(grain.rawValue)"
+                    let missing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(recount) EXCEPT \(stored))") ?? 0
+                    let extra = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(stored) EXCEPT \(recount))") ?? 0
+                    if missing + extra > 0 {
+                        mismatches.append(.init(grain: "\(grain)", rowsNotMatchingRecount: extra, recountRowsNotStored: missing))
+                    }
+                }
+                let rows = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_rows") ?? 0
+                let owners = try Row.fetchAll(db, sql: """
+                    SELECT owner_pid, owner_start, owner_boot, COUNT(*) AS n FROM ledger_journal
+                    GROUP BY owner_pid, owner_start, owner_boot ORDER BY owner_pid
+                    """).map { row in
+                    let owner = ProcessIdentity(pid: row["owner_pid"], startTicks: row["owner_start"], bootID: row["owner_boot"])
+                    return LedgerVerification.JournalOwner(pid: owner.pid, rows: row["n"], isAlive: owner.isAlive)
+                }
+                return LedgerVerification(integrity: integrity, rollupMismatches: mismatches, rows: rows, journal: owners)
+            }
+        } catch {
+            throw ledgerError(error)
+        }
+    }
+
+    /// What `tally ledger info` shows.
+    func info() throws -> LedgerInfo {
+        do {
+            return try reader.read { db in
+                var info = LedgerInfo(
+                    path: path, schemaVersion: schemaVersion, latestSchemaVersion: migrator.latestVersion,
+                    rows: nil, firstRequest: nil, lastRequest: nil, journalRows: nil, bytes: 0
+                )
+                if try db.tableExists("ledger_rows") {
+                    info.rows = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_rows")
+                    let first = try Int64.fetchOne(db, sql: "SELECT MIN(ts_ms) FROM ledger_rows")
+                    let last = try Int64.fetchOne(db, sql: "SELECT MAX(ts_ms) FROM ledger_rows")
+                    info.firstRequest = first.map { Date(timeIntervalSince1970: TimeInterval($0) / 1000) }
+                    info.lastRequest = last.map { Date(timeIntervalSince1970: TimeInterval($0) / 1000) }
+                }
+                if try db.tableExists("ledger_journal") {
+                    info.journalRows = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_journal")
+                }
+                for suffix in ["", "-wal"] {
+                    let attributes = try? FileManager.default.attributesOfItem(atPath: path + suffix)
+                    info.bytes += (attributes?[.size] as? NSNumber)?.int64Value ?? 0
+                }
+                return info
+            }
+        } catch {
+            throw ledgerError(error)
+        }
+    }
+}
+
+extension LedgerEntry {
+    /// Reads a row of `ledger_rows` (with its tags joined by U+001F in the column `tags`).
+    init(row: Row, path: String) throws {
+        func value<T: RawRepresentable>(_ column: String) throws -> T where T.RawValue == String {
+            guard let text: String = row[column], let value = T(rawValue: text) else {
+                throw LedgerError(.notALedger, path: path, message: "row \(row["seq"] as Int64? ?? 0): bad \(column)")
+            }
+            return value
+        }
+        func reference(_ prefix: String) -> PriceEntryRef? {
+            guard let table: String = row[prefix + "table"] else { return nil }
+            return PriceEntryRef(
+                provider: row[prefix + "provider"] ?? "", table: table, model: row[prefix + "model"] ?? "",
+                from: row[prefix + "from"], tierAbove: row[prefix + "tier"]
+            )
+        }
+        let tags: String = row["tags"] ?? ""
+        self.init(
+            id: row["id"],
+            timestamp: Date(timeIntervalSince1970: 0),
+            provider: row["provider"],
+            modelRequested: row["model_requested"],
+            modelReturned: row["model_returned"],
+            endpoint: row["endpoint"],
+            streamed: row["streamed"],
+            outcome: try value("outcome"),
+            httpStatus: row["http_status"],
+            attempts: row["attempts"],
+            usage: Usage(
+                input: row["input_tokens"], cachedInput: row["cached_input_tokens"],
+                cacheWrite: row["cache_write_tokens"], cacheWrite1h: row["cache_write_1h_tokens"],
+                output: row["output_tokens"], reasoning: row["reasoning_tokens"],
+                flags: Usage.Flags(rawValue: row["usage_flags"])
+            ),
+            usageSource: try value("usage_source"),
+            pricing: nil,
+            latencyMs: row["latency_ms"],
+            firstTokenMs: row["first_token_ms"],
+            attribution: Attribution(
+                project: row["project"], user: row["user_name"],
+                tags: tags.split(separator: "\u{1F}").map(String.init)
+            )
+        )
+        self.timestampMs = row["ts_ms"]
+        self.kind = try value("kind")
+        self.adjusts = row["adjusts"]
+        self.cost = (row["cost_nano"] as Int64?).map(Money.init(nanoUSD:))
+        self.listCost = (row["list_cost_nano"] as Int64?).map(Money.init(nanoUSD:))
+        self.priceEntry = reference("price_")
+        self.listPriceEntry = reference("list_price_")
+    }
+}

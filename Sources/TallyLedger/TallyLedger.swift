@@ -1,1 +1,0 @@
-// TallyLedger: filled by its issue.

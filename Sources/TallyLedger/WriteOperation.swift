@@ -1,0 +1,17 @@
+/// One write the ledger's writer applies; several are grouped into one transaction.
+enum WriteOperation: Sendable {
+    /// Record a request in the journal before it goes upstream.
+    case begin(InFlightRequest)
+    /// Append the row of a journaled request and remove its journal row.
+    case finish(journalSeq: Int64, entry: LedgerEntry)
+    /// Append rows that were never journaled.
+    case append([LedgerEntry])
+}
+
+/// What a write produced.
+enum WriteOutcome: Sendable {
+    /// The journal row's sequence number.
+    case begun(journalSeq: Int64)
+    /// The appended rows' sequence numbers (consecutive; empty for no rows).
+    case appended(Range<Int64>)
+}

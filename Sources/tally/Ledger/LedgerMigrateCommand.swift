@@ -1,0 +1,40 @@
+import ArgumentParser
+import TallyLedger
+import TallyPricing
+
+/// `tally ledger migrate`: creates the ledger or brings its schema up to date.
+struct LedgerMigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Create the ledger, or apply the migrations it lacks (each in its own transaction).",
+        discussion: "Like every open for writing, it also records requests left in flight by processes that are gone as interrupted, priced with the bundled tables and --pricing's."
+    )
+
+    @OptionGroup var options: LedgerOptions
+
+    @OptionGroup var pricing: PricingOptions
+
+    func run() async throws {
+        try await reportingLedgerFailures {
+            let path = options.path
+            let before = try? LedgerReader.info(path: path).schemaVersion
+            // Requests left in flight by processes that are gone are priced with these tables.
+            let book = try pricing.loadBook()
+            let ledger = try Ledger(path: path) { usage, provider, model, date in
+                book.cost(of: usage, provider: provider, model: model, at: date)
+            }
+            var line = "\(path): schema version \(ledger.schemaVersion)"
+            if let before, before != ledger.schemaVersion {
+                line += " (migrated from \(before))"
+            } else if before == nil {
+                line += " (created)"
+            } else {
+                line += " (up to date)"
+            }
+            if !ledger.recoveredAtOpen.isEmpty {
+                line += "; recovered \(ledger.recoveredAtOpen.count) interrupted request(s)"
+            }
+            print(line)
+        }
+    }
+}

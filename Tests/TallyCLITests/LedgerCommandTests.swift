@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+import Testing
+
+/// Runs the built `tally` binary against ledgers in temporary directories.
+struct LedgerCommandTests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    static func executable(_ name: String) throws -> URL {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var candidates: [URL] = []
+        for _ in 0..<4 {
+            candidates.append(directory.appendingPathComponent(name))
+            directory = directory.deletingLastPathComponent()
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/\(name)"))
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw CLIFailure(description: "\(name) is not built")
+        }
+        return found
+    }
+
+    struct CLIFailure: Error, CustomStringConvertible { var description: String }
+
+    static func run(_ arguments: [String], program name: String = "tally", environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = try executable(name)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+                   error: String(decoding: errorData, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "tally-cli-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test func verifyPassesOnASoundLedgerAndFailsWith65OnATamperedRollup() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger.sqlite"
+        #expect(try Self.run(["ledger", "migrate", "--ledger", ledger]).status == 0)
+        #expect(try Self.run(["ledger-child", "--ledger", ledger, "--prefix", "c", "--append", "5"], program: "tally-bench").status == 0)
+        let sound = try Self.run(["ledger", "verify"], environment: ["TALLY_LEDGER": ledger])
+        #expect(sound.status == 0)
+        #expect(sound.output.contains("rollups: match a recount of 5 rows"))
+        try DatabaseQueue(path: ledger).write { db in
+            try db.execute(sql: "UPDATE ledger_rollup SET output_tokens = output_tokens + 1 WHERE grain = 1")
+        }
+        let tampered = try Self.run(["ledger", "verify", "--ledger", ledger])
+        #expect(tampered.status == 65)
+        #expect(tampered.error.contains("rollup hourModel"))
+    }
+
+    @Test func exportWritesEveryRowAsCSVOrJSONLinesWithinTheRange() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger.sqlite"
+        #expect(try Self.run(["ledger-child", "--ledger", ledger, "--prefix", "e", "--append", "3"], program: "tally-bench").status == 0)
+        let csv = try Self.run(["ledger", "export", "--ledger", ledger])
+        let lines = csv.output.split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines.first?.hasPrefix("seq,id,kind,timestamp,") == true)
+        #expect(lines.dropFirst().allSatisfy { $0.contains(",e-row-") })
+        let jsonl = try Self.run(["ledger", "export", "--ledger", ledger, "--format", "jsonl", "--since", "2026-01-01", "--until", "2026-01-02"])
+        let objects = try jsonl.output.split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(objects.count == 3)
+        #expect(objects.first??["project"] as? String == "e")
+        let empty = try Self.run(["ledger", "export", "--ledger", ledger, "--format", "jsonl", "--since", "2026-01-02"])
+        #expect(empty.status == 0)
+        #expect(empty.output.isEmpty)
+        #expect(try Self.run(["ledger", "export", "--ledger", ledger, "--since", "soon"]).status == 64)
+    }
+
+    @Test func badLedgerPathsExitWith74Or65AndOneLineNamingThePath() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let notADatabase = directory + "/notes.sqlite"
+        try Data(String(repeating: "hello ", count: 1000).utf8).write(to: URL(fileURLWithPath: notADatabase))
+        for (arguments, status, path) in [
+            (["ledger", "info", "--ledger", directory], Int32(74), directory),
+            (["ledger", "verify", "--ledger", directory + "/missing.sqlite"], 74, directory + "/missing.sqlite"),
+            (["ledger", "migrate", "--ledger", notADatabase], 65, notADatabase),
+            (["ledger", "export", "--ledger", notADatabase], 65, notADatabase),
+        ] {
+            let run = try Self.run(arguments)
+            #expect(run.status == status, "\(arguments)")
+            #expect(run.error.hasPrefix("tally: \(path):"), "\(arguments)")
+            #expect(run.error.split(separator: "\n").count == 1, "\(arguments)")
+        }
+    }
+
+    @Test func infoDescribesTheLedger() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/data/tally/ledger.sqlite"
+        #expect(try Self.run(["ledger", "migrate"], environment: ["TALLY_LEDGER": "", "XDG_DATA_HOME": directory + "/data"]).status == 0)
+        let info = try Self.run(["ledger", "info", "--format", "json", "--ledger", ledger])
+        #expect(info.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(info.output.utf8)) as? [String: Any]
+        #expect(object?["rows"] as? Int == 0)
+        #expect(object?["schema_version"] as? Int == 1)
+        #expect(object?["path"] as? String == ledger)
+    }
+}

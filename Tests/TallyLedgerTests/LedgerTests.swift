@@ -1,0 +1,318 @@
+import Foundation
+import GRDB
+import Testing
+import TallyLedger
+import TallyPricing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct LedgerTests {
+    @Test func aNewLedgerFileAndItsLogAreReadableByTheOwnerOnly() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = try Ledger(path: directory.path + "/nested/dir/ledger.sqlite")
+        try await ledger.append(sampleEntry(at: utc("2025-05-01T10:00:00Z")))
+        for suffix in ["", "-wal"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: ledger.path + suffix)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(suffix)")
+        }
+    }
+
+    @Test func appendedRowsReadBackExactlyAndSumToTheExactTotals() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = try Ledger(path: directory.ledgerPath)
+        var expectedCost: Int64 = 0
+        var expectedList: Int64 = 0
+        var expectedListed: Int64 = 0
+        var unpriced: Int64 = 0
+        var tokens = Usage()
+        var entries: [LedgerEntry] = []
+        for index in 0..<600 {
+            let cost: Int64? = index % 7 == 0 ? nil : Int64(index) * 1_000_003 + 999_999_999
+            let list: Int64? = index % 5 == 0 ? nil : Int64(index) * 2_000_001
+            var entry = sampleEntry(
+                id: "row-\(index)", at: utc("2025-03-01T00:00:00Z").addingTimeInterval(Double(index) * 3_601),
+                model: "model-\(index % 3)",
+                usage: Usage(input: Int64(index), cachedInput: 3, cacheWrite: 2, cacheWrite1h: 1, output: 7, reasoning: Int64(index % 4)),
+                cost: cost, listCost: list,
+                attribution: Attribution(project: "p\(index % 4)", user: "u\(index % 9)", tags: index % 2 == 0 ? ["even"] : [])
+            )
+            entry.latencyMs = Int64(index)
+            entries.append(entry)
+            tokens = tokens + entry.usage
+            if let cost { expectedCost += cost } else { unpriced += 1 }
+            if let cost, let list {
+                expectedList += list
+                expectedListed += cost
+            }
+        }
+        // Half one awaited append at a time, half in one batch.
+        for entry in entries[..<300] { try await ledger.append(entry) }
+        let seqs = try await ledger.append(contentsOf: Array(entries[300...]))
+        #expect(seqs.count == 300)
+
+        let stored = try allEntries(directory.ledgerPath)
+        #expect(stored.map(\.entry) == entries)
+
+        let summary = try await ledger.reader.summary(range: utc("2025-01-01T00:00:00Z")..<utc("2026-01-01T00:00:00Z"))
+        #expect(summary.total.requests == 600)
+        #expect(summary.total.cost.nanoUSD == expectedCost)
+        #expect(summary.total.listCost.nanoUSD == expectedList)
+        #expect(summary.total.costWithListPrice.nanoUSD == expectedListed)
+        #expect(summary.total.savings == Money(nanoUSD: expectedList - expectedListed))
+        #expect(summary.total.unpricedRows == unpriced)
+        #expect(summary.total.usage.input == tokens.input)
+        #expect(summary.total.usage.reasoning == tokens.reasoning)
+        #expect(summary.total.usage.cacheWrite1h == 600)
+        #expect(summary.unpriced.map(\.rows).reduce(0, +) == unpriced)
+        #expect(try ledger.reader.verify().isConsistent)
+    }
+
+    @Test func anAdjustmentAddsToTheTotalsAndPointsAtItsRow() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = try Ledger(path: directory.ledgerPath)
+        let at = utc("2025-06-01T12:00:00Z")
+        let seq = try await ledger.append(sampleEntry(at: at, cost: 5_000, listCost: 9_000))
+        let adjustment = LedgerEntry.adjustment(
+            of: seq, timestamp: at.addingTimeInterval(60), provider: "openai", model: "gpt-4.1",
+            cost: Money(nanoUSD: -1_250), listCost: Money(nanoUSD: 0)
+        )
+        try await ledger.append(adjustment)
+        let total = try await ledger.reader.summary(range: at..<at.addingTimeInterval(3_600)).total
+        #expect(total.requests == 1)
+        #expect(total.adjustments == 1)
+        #expect(total.cost == Money(nanoUSD: 3_750))
+        #expect(try allEntries(directory.ledgerPath).last?.entry.adjusts == seq)
+        var orphan = adjustment
+        orphan.adjusts = nil
+        await #expect(throws: LedgerError.self) { try await ledger.append(orphan) }
+        var dangling = adjustment
+        dangling.adjusts = 999
+        await #expect(throws: LedgerError.self) {
+            try await ledger.append(contentsOf: [sampleEntry(id: "with-dangling", at: at), dangling])
+        }
+        #expect(try allEntries(directory.ledgerPath).count == 2)
+        #expect(try ledger.reader.verify().isConsistent)
+    }
+
+    @Test func writtenRowsCanNeitherBeUpdatedNorDeleted() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = try Ledger(path: directory.ledgerPath)
+        try await ledger.append(sampleEntry(at: utc("2025-06-01T12:00:00Z"), attribution: Attribution(tags: ["a"])))
+        let database = try rawDatabase(directory.ledgerPath)
+        for sql in ["UPDATE ledger_rows SET cost_nano = 0", "DELETE FROM ledger_rows", "DELETE FROM ledger_tags"] {
+            #expect(throws: DatabaseError.self) { try database.write { try $0.execute(sql: sql) } }
+        }
+        #expect(try allEntries(directory.ledgerPath).count == 1)
+    }
+
+    @Test func aFinishedRequestLeavesTheJournalAndCannotBeFinishedTwice() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = try Ledger(path: directory.ledgerPath)
+        let at = utc("2025-06-01T12:00:00Z")
+        let ticket = try await ledger.begin(InFlightRequest(
+            id: "r1", timestamp: at, provider: "openai", model: "gpt-4.1", endpoint: "chat/completions", estimatedInputTokens: 40
+        ))
+        #expect(try ledger.reader.info().journalRows == 1)
+        try await ledger.finish(ticket, with: sampleEntry(id: "r1", at: at))
+        #expect(try ledger.reader.info().journalRows == 0)
+        await #expect(throws: LedgerError.self) { try await ledger.finish(ticket, with: sampleEntry(id: "r1", at: at)) }
+        #expect(try allEntries(directory.ledgerPath).map(\.entry.id) == ["r1"])
+    }
+
+    @Test func requestsInFlightOfALiveProcessAreNotRecoveredUntilItIsGone() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try Ledger(path: directory.ledgerPath)
+        let child = try startChild(["--ledger", directory.ledgerPath, "--prefix", "held", "--begin", "5", "--hold"])
+        try waitForLine("begun", from: child.output)
+        let ledger = try Ledger(path: directory.ledgerPath)
+        #expect(ledger.recoveredAtOpen.isEmpty)
+        #expect(try await ledger.recover().isEmpty)
+        #expect(try ledger.reader.info().journalRows == 5)
+        kill(child.process.processIdentifier, SIGKILL)
+        child.process.waitUntilExit()
+        let recovered = try await ledger.recover()
+        #expect(Set(recovered.map(\.entry.id)) == Set((0..<5).map { "held-\($0)" }))
+        #expect(try ledger.reader.info().journalRows == 0)
+    }
+
+    @Test func aKilledProcessLosesNoBegunRequestAndLeavesNoPartialBatch() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let begun = 40
+        let child = try startChild(["--ledger", directory.ledgerPath, "--prefix", "k", "--begin", "\(begun)", "--forever"])
+        try waitForLine("appending", from: child.output)
+        // Let it finish some requests and append batches, then kill it in the middle of that.
+        try await Task.sleep(for: .milliseconds(150))
+        kill(child.process.processIdentifier, SIGKILL)
+        child.process.waitUntilExit()
+        #expect(child.process.terminationReason == .uncaughtSignal)
+
+        let prices: Ledger.Pricer = { usage, provider, model, _ in
+            .priced(Charge(
+                cost: Money(nanoUSD: usage.input * 2_000), listCost: nil,
+                entry: PriceEntryRef(provider: provider, table: "official/openai.json", model: model, from: nil),
+                listEntry: nil
+            ))
+        }
+        let ledger = try Ledger(path: directory.ledgerPath, pricing: prices)
+        let entries = try allEntries(directory.ledgerPath)
+        var counts: [String: Int] = [:]
+        for stored in entries { counts[stored.entry.id, default: 0] += 1 }
+        for index in 0..<begun {
+            #expect(counts["k-\(index)"] == 1, "k-\(index)")
+        }
+        let interrupted = entries.filter { $0.entry.outcome == .interrupted }
+        #expect(interrupted.count >= begun / 2)
+        #expect(interrupted.count == ledger.recoveredAtOpen.count)
+        for stored in interrupted {
+            #expect(stored.entry.usageSource == .estimated)
+            #expect(stored.entry.usage.input == 1000)
+            #expect(stored.entry.cost == Money(nanoUSD: 2_000_000))
+            #expect(stored.entry.attribution == Attribution(project: "child", tags: ["killed"]))
+        }
+        let batchRows = entries.filter { $0.entry.id.hasPrefix("k-batch-") }.count
+        #expect(batchRows % 500 == 0)
+        #expect(try ledger.reader.info().journalRows == 0)
+        #expect(try ledger.reader.verify().isConsistent)
+    }
+
+    @Test func fourProcessesAppendingAtOnceLoseNoRow() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try Ledger(path: directory.ledgerPath)
+        let perProcess = 250
+        let children = try (0..<4).map { index in
+            try startChild(["--ledger", directory.ledgerPath, "--prefix", "p\(index)", "--append", "\(perProcess)"])
+        }
+        for child in children {
+            child.process.waitUntilExit()
+            #expect(child.process.terminationStatus == 0)
+        }
+        let ids = try allEntries(directory.ledgerPath).map(\.entry.id)
+        #expect(ids.count == 4 * perProcess)
+        #expect(Set(ids) == Set((0..<4).flatMap { process in (0..<perProcess).map { "p\(process)-row-\($0)" } }))
+        let reader = try LedgerReader(path: directory.ledgerPath)
+        #expect(try reader.verify().isConsistent)
+        let total = try await reader.summary(range: Date(timeIntervalSince1970: 0)..<Date(timeIntervalSince1970: 4e9)).total
+        #expect(total.requests == Int64(4 * perProcess))
+    }
+
+    @Test func aFullDiskFailsTheWholeBatchAndTheLedgerStillWorks() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let pages = try { () throws -> Int in
+            _ = try Ledger(path: directory.ledgerPath)
+            return try rawDatabase(directory.ledgerPath).read { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 }
+        }()
+        let ledger = try Ledger(path: directory.ledgerPath, migrations: Migration.embedded, pricing: nil, maximumPageCount: pages + 40)
+        let at = utc("2025-06-01T12:00:00Z")
+        try await ledger.append(sampleEntry(id: "before", at: at))
+        let big = (0..<20_000).map { sampleEntry(id: "big-\($0)", at: at.addingTimeInterval(Double($0))) }
+        await #expect {
+            try await ledger.append(contentsOf: big)
+        } throws: { error in
+            guard let error = error as? LedgerError else { return false }
+            return error.code == .io && error.message.contains("disk full") && error.path == directory.ledgerPath
+        }
+        try await ledger.append(sampleEntry(id: "after", at: at))
+        #expect(try allEntries(directory.ledgerPath).map(\.entry.id) == ["before", "after"])
+        #expect(try ledger.reader.verify().isConsistent)
+    }
+
+    @Test func aDirectoryIsRefusedAsAnIOErrorNamingThePath() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect {
+            _ = try Ledger(path: directory.path)
+        } throws: { error in
+            guard let error = error as? LedgerError else { return false }
+            return error.code == .io && error.description.hasPrefix(directory.path + ":") && !error.description.contains("\n")
+        }
+    }
+
+    @Test func aPathThatCannotBeCreatedIsAnIOError() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = directory.path + "/plain-file"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        #expect {
+            _ = try Ledger(path: file + "/ledger.sqlite")
+        } throws: { error in
+            (error as? LedgerError)?.code == .io
+        }
+        #expect {
+            _ = try LedgerReader(path: directory.path + "/missing.sqlite")
+        } throws: { error in
+            (error as? LedgerError)?.code == .io
+        }
+    }
+
+    @Test(.enabled(if: geteuid() != 0, "root may write any file"))
+    func aReadOnlyFileIsRefusedForWriting() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try Ledger(path: directory.ledgerPath)
+        chmod(directory.ledgerPath, 0o400)
+        #expect {
+            _ = try Ledger(path: directory.ledgerPath)
+        } throws: { error in
+            (error as? LedgerError)?.code == .io
+        }
+    }
+
+    @Test func aFileThatIsNotSQLiteIsADataError() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try Data(String(repeating: "not a database at all. ", count: 400).utf8).write(to: URL(fileURLWithPath: directory.ledgerPath))
+        for open in [{ _ = try Ledger(path: directory.ledgerPath) }, { _ = try LedgerReader(path: directory.ledgerPath) }] {
+            #expect {
+                try open()
+            } throws: { error in
+                guard let error = error as? LedgerError else { return false }
+                return error.code == .notALedger && error.isDataError && error.path == directory.ledgerPath
+            }
+        }
+    }
+
+    @Test func aCorruptedLedgerIsReportedAndNeverCrashes() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let ledger = try Ledger(path: directory.ledgerPath)
+            try await ledger.append(contentsOf: (0..<3_000).map {
+                sampleEntry(at: utc("2025-06-01T12:00:00Z").addingTimeInterval(Double($0)), attribution: Attribution(project: "p\($0 % 10)"))
+            })
+        }
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: directory.ledgerPath))
+        let size = try handle.seekToEnd()
+        for offset in stride(from: UInt64(8192), to: size, by: 16_384) {
+            try handle.seek(toOffset: offset)
+            handle.write(Data(repeating: 0xA5, count: 2_000))
+        }
+        try handle.close()
+        do {
+            let reader = try LedgerReader(path: directory.ledgerPath)
+            let verification = try reader.verify()
+            #expect(!verification.isConsistent)
+        } catch let error as LedgerError {
+            #expect(error.isDataError)
+            #expect(error.path == directory.ledgerPath)
+        }
+    }
+
+    @Test func aControlCharacterInAttributionIsRefusedBeforeWriting() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = try Ledger(path: directory.ledgerPath)
+        let entry = sampleEntry(at: utc("2025-06-01T12:00:00Z"), attribution: Attribution(tags: ["a\u{1F}b"]))
+        await #expect(throws: LedgerError.self) { try await ledger.append(entry) }
+        #expect(try allEntries(directory.ledgerPath).isEmpty)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import GRDB
+import Testing
+@testable import TallyLedger
+
+struct MigrationTests {
+    let first = Migration.embedded[0]
+    let second = Migration(version: 2, name: "add_notes", sql: "CREATE TABLE test_notes (seq INTEGER, note TEXT NOT NULL);\n")
+
+    @Test func theBuildCarriesTheMigrationsFolderInOrder() {
+        #expect(Migration.embedded.map(\.version) == Array(1...Migration.embedded.count))
+        #expect(first.name == "ledger")
+        #expect(first.sql.contains("CREATE TABLE ledger_rows"))
+    }
+
+    @Test func aFreshLedgerIsMigratedToTheLatestSchemaAndRecordsEachMigration() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = try Ledger(path: directory.ledgerPath)
+        #expect(ledger.schemaVersion == Migration.embedded.last?.version)
+        let recorded = try rawDatabase(directory.ledgerPath).read { db in
+            try Row.fetchAll(db, sql: "SELECT version, name, sql FROM tally_migrations").map { ($0["version"] as Int, $0["sql"] as String) }
+        }
+        #expect(recorded.map(\.0) == Migration.embedded.map(\.version))
+        #expect(recorded.map(\.1) == Migration.embedded.map(\.sql))
+    }
+
+    @Test func aLedgerAtTheEarlierSchemaIsUpgradedKeepingItsRows() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let old = try Ledger(path: directory.ledgerPath, migrations: [first], pricing: nil)
+            #expect(old.schemaVersion == 1)
+            try await old.append(sampleEntry(id: "kept", at: utc("2025-05-01T10:00:00Z")))
+        }
+        let upgraded = try Ledger(path: directory.ledgerPath, migrations: [first, second], pricing: nil)
+        #expect(upgraded.schemaVersion == 2)
+        let (versions, notes) = try await rawDatabase(directory.ledgerPath).read { db in
+            (try Int.fetchAll(db, sql: "SELECT version FROM tally_migrations ORDER BY version"),
+             try db.tableExists("test_notes"))
+        }
+        #expect(versions == [1, 2])
+        #expect(notes)
+        var ids: [String] = []
+        try upgraded.reader.forEachEntry { ids.append($0.entry.id) }
+        #expect(ids == ["kept"])
+    }
+
+    @Test func aLedgerFromANewerTallyIsRefusedAndLeftUnchanged() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try Ledger(path: directory.ledgerPath, migrations: [first, second], pricing: nil)
+        try checkpoint(directory.ledgerPath)
+        let before = try Data(contentsOf: URL(fileURLWithPath: directory.ledgerPath))
+        #expect {
+            _ = try Ledger(path: directory.ledgerPath, migrations: [first], pricing: nil)
+        } throws: { error in
+            guard let error = error as? LedgerError else { return false }
+            return error.code == .newerSchema && error.description.hasPrefix(directory.ledgerPath)
+                && error.message.contains("newer")
+        }
+        #expect(throws: LedgerError.self) { _ = try LedgerReader.info(path: directory.ledgerPath) }
+        try checkpoint(directory.ledgerPath)
+        let after = try Data(contentsOf: URL(fileURLWithPath: directory.ledgerPath))
+        #expect(before == after)
+        let versions = try rawDatabase(directory.ledgerPath).read { db in
+            try Int.fetchAll(db, sql: "SELECT version FROM tally_migrations ORDER BY version")
+        }
+        #expect(versions == [1, 2])
+    }
+
+    @Test func aRecordedMigrationThatDiffersFromTheCarriedOneIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try Ledger(path: directory.ledgerPath, migrations: [first], pricing: nil)
+        var edited = first
+        edited.sql += "\n-- edited by hand\n"
+        #expect {
+            _ = try Ledger(path: directory.ledgerPath, migrations: [edited], pricing: nil)
+        } throws: { error in
+            (error as? LedgerError)?.code == .migrationMismatch
+        }
+        // The same mismatch, found the other way round: the file's record was tampered with.
+        try rawDatabase(directory.ledgerPath).write { db in
+            try db.execute(sql: "UPDATE tally_migrations SET sql = sql || ' ' WHERE version = 1")
+        }
+        #expect {
+            _ = try Ledger(path: directory.ledgerPath, migrations: [first], pricing: nil)
+        } throws: { error in
+            (error as? LedgerError)?.code == .migrationMismatch
+        }
+    }
+
+    @Test func aSQLiteDatabaseOfAnotherApplicationIsRefusedWithoutBeingTouched() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try rawDatabase(directory.ledgerPath).write { db in
+            try db.execute(sql: "CREATE TABLE contacts (name TEXT)")
+        }
+        #expect {
+            _ = try Ledger(path: directory.ledgerPath)
+        } throws: { error in
+            (error as? LedgerError)?.code == .notALedger
+        }
+        let tables = try rawDatabase(directory.ledgerPath).read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        #expect(tables == ["contacts"])
+        let journalMode = try rawDatabase(directory.ledgerPath).read { db in
+            try String.fetchOne(db, sql: "PRAGMA journal_mode")
+        }
+        #expect(journalMode == "delete")
+    }
+
+    @Test func readingALedgerWhoseSchemaIsOlderAsksForAMigration() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try rawDatabase(directory.ledgerPath).write { db in
+            try db.execute(sql: Migrator.createTable)
+        }
+        #expect {
+            _ = try LedgerReader(path: directory.ledgerPath)
+        } throws: { error in
+            (error as? LedgerError)?.code == .needsMigration
+        }
+        #expect(try LedgerReader.info(path: directory.ledgerPath).schemaVersion == 0)
+    }
+
+    /// Moves everything in the write-ahead log into the file, so its bytes show every committed change.
+    private func checkpoint(_ path: String) throws {
+        try rawDatabase(path).writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import TallyLedger
+import TallyPricing
+
+/// A fresh directory under the system's temporary directory, removed by `remove()`.
+struct TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "tally-ledger-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    var ledgerPath: String { path + "/ledger.sqlite" }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Opens the ledger file directly with GRDB, for what the tests do behind the ledger's back.
+func rawDatabase(_ path: String) throws -> DatabaseQueue {
+    try DatabaseQueue(path: path)
+}
+
+/// The built `tally-bench` executable, whose hidden `ledger-child` command the process tests run.
+func tallyBenchExecutable() throws -> URL {
+    var candidates: [URL] = []
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var directory = executable.deletingLastPathComponent()
+    for _ in 0..<4 {
+        candidates.append(directory.appendingPathComponent("tally-bench"))
+        directory = directory.deletingLastPathComponent()
+    }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    candidates.append(root.appendingPathComponent(".build/debug/tally-bench"))
+    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw LedgerTestFailure("tally-bench not built (looked in \(candidates.map(\.path)))")
+    }
+    return found
+}
+
+struct LedgerTestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Starts `tally-bench ledger-child` with the arguments; stdout is piped.
+func startChild(_ arguments: [String]) throws -> (process: Process, output: Pipe) {
+    let process = Process()
+    process.executableURL = try tallyBenchExecutable()
+    process.arguments = ["ledger-child"] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    return (process, output)
+}
+
+/// Reads the child's stdout until it prints `line`.
+func waitForLine(_ line: String, from pipe: Pipe, timeout: TimeInterval = 30) throws {
+    var text = ""
+    let deadline = Date().addingTimeInterval(timeout)
+    while !text.contains(line + "\n") {
+        let data = pipe.fileHandleForReading.availableData
+        if data.isEmpty { throw LedgerTestFailure("the child ended before printing '\(line)': \(text)") }
+        text += String(decoding: data, as: UTF8.self)
+        if Date() > deadline { throw LedgerTestFailure("the child did not print '\(line)' in time") }
+    }
+}
+
+/// A request row with the given amounts, at `timestamp`.
+func sampleEntry(
+    id: String = UUID().uuidString,
+    at timestamp: Date,
+    provider: String = "openai",
+    model: String = "gpt-4.1",
+    usage: Usage = Usage(input: 100, cachedInput: 20, output: 50, reasoning: 5),
+    cost: Int64? = 1_000,
+    listCost: Int64? = 1_500,
+    usageSource: LedgerEntry.UsageSource = .reported,
+    attribution: Attribution = .none
+) -> LedgerEntry {
+    var entry = LedgerEntry(
+        id: id, timestamp: timestamp, provider: provider, modelRequested: model, endpoint: "chat/completions",
+        usage: usage, usageSource: usageSource, pricing: nil, attribution: attribution
+    )
+    entry.cost = cost.map(Money.init(nanoUSD:))
+    entry.listCost = listCost.map(Money.init(nanoUSD:))
+    if cost != nil { entry.priceEntry = PriceEntryRef(provider: provider, table: "official/\(provider).json", model: model, from: "2025-04-14") }
+    return entry
+}
+
+/// Parses "2025-01-31T23:30:00Z".
+func utc(_ text: String) -> Date {
+    let formatter = ISO8601DateFormatter()
+    guard let date = formatter.date(from: text) else { preconditionFailure("bad test date \(text)") }
+    return date
+}
+
+/// Every row of the ledger, in append order.
+func allEntries(_ path: String) throws -> [StoredLedgerEntry] {
+    var entries: [StoredLedgerEntry] = []
+    try LedgerReader(path: path).forEachEntry { entries.append($0) }
+    return entries
+}
