@@ -178,3 +178,35 @@ struct BudgetCheckCommandTests {
         }
     }
 }
+
+struct LedgerRepriceCommandTests {
+    @Test func correctsAMonthAfterAPriceChangeWithAdjustmentsOnlyOnce() async throws {
+        let fixture = try await ReportFixture()
+        defer { fixture.remove() }
+        // The relay raises its credit price from 0.1406 to 0.15 USD.
+        let rate = fixture.folder.appending(path: "rate.json")
+        try Data(#"{ "provider": "holysheep", "kind": "relay", "source": "t", "billing": { "credit_usd": "0.15" }, "models": {} }"#.utf8).write(to: rate)
+        let common = ["--month", "2026-11", "--tz", "UTC", "--ledger", fixture.path]
+        let before = try TallyProcess.run(["report", "models", "--format", "csv"] + common)
+        #expect(before.stdout.contains("\nclaude-sonnet-4.5,1,0,10000,0,0,0,1000,0,0.006327,"))
+
+        let dry = try TallyProcess.run(["ledger", "reprice", "--dry-run", "--pricing", rate.path, "--format", "json"] + common)
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("\"appended\" : 0"))
+        #expect(dry.stdout.contains("\"changed\" : 2"))
+
+        let first = try TallyProcess.run(["ledger", "reprice", "--pricing", rate.path] + common)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.hasPrefix("6 requests examined, 2 priced differently, 2 adjustment rows appended."))
+
+        let after = try TallyProcess.run(["report", "models", "--format", "csv"] + common)
+        // 0.045 credits × $0.15; the row and its adjustment together.
+        #expect(after.stdout.contains("\nclaude-sonnet-4.5,1,1,10000,0,0,0,1000,0,0.00675,"))
+        #expect(after.stdout.contains("\ngpt-4.1,3,1,1501000,500000,0,0,150000,0,2.072,"))
+
+        let second = try TallyProcess.run(["ledger", "reprice", "--pricing", rate.path] + common)
+        #expect(second.stdout.hasPrefix("6 requests examined, 0 priced differently, 0 adjustment rows appended."))
+        let verify = try TallyProcess.run(["ledger", "verify", "--ledger", fixture.path])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+    }
+}
