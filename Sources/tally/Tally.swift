@@ -11,6 +11,7 @@ struct Tally: AsyncParsableCommand {
             PricesCommand.self,
             EstimateCommand.self,
             LedgerCommand.self,
+            DemoCommand.self,
         ]
     )
 }
