@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import TallyGateway
+import TallyLedger
+import TallyPricing
+import TallyTestSupport
+
+/// `tally-bench gateway`: time to first byte through `Gateway.stream` (adapter, tokenizer
+/// estimate, journal row, usage hiding) against a bare `Transport` transfer of the same stream,
+/// both against the in-process fake upstream, interleaved in one run.
+struct GatewayBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Gateway.stream vs a bare Transport transfer: time to first byte, JSON lines."
+    )
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Concurrent streams to measure at.")
+    var concurrency: [Int] = [1, 256]
+
+    @Option(name: .long, help: "Requests per stream in each measured round.")
+    var requests: Int = 40
+
+    @Option(name: .long, help: "Measured rounds per concurrency (each after a warm-up).")
+    var rounds: Int = 3
+
+    func run() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1", pieces: ["Hello", " there", "!"]))
+        let transport = try Transport()
+        let directory = NSTemporaryDirectory() + "tally-bench-gateway-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = try Ledger(path: directory + "/ledger.sqlite")
+        let gateway = try Gateway(
+            upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/v1", dialect: .openAI, apiKey: "sk-bench"),
+            ledger: ledger, prices: try PriceBook(), transport: transport)
+        let body = #"{"model":"gpt-4.1","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello."}],"stream":true}"#
+        // The same bytes the gateway sends: include_usage added.
+        let bare = Transport.Request(
+            method: "POST", url: upstream.baseURL + "/v1/chat/completions",
+            headers: ["Authorization": "Bearer sk-bench", "Content-Type": "application/json", "Accept": "text/event-stream"],
+            body: Array((String(body.dropLast()) + #","stream_options":{"include_usage":true}}"#).utf8))
+
+        for streams in concurrency {
+            _ = try await gatewayTTFB(gateway, body: body, streams: streams, requests: 2)
+            _ = try await transportTTFB(transport, request: bare, streams: streams, requests: 2)
+            for round in 1...max(1, rounds) {
+                let viaGateway = try await gatewayTTFB(gateway, body: body, streams: streams, requests: requests)
+                let viaTransport = try await transportTTFB(transport, request: bare, streams: streams, requests: requests)
+                emit(["case": "ttfb", "client": "gateway", "streams": streams, "round": round].merging(viaGateway.summary) { $1 })
+                emit(["case": "ttfb", "client": "transport", "streams": streams, "round": round].merging(viaTransport.summary) { $1 })
+                emit([
+                    "case": "ttfb-overhead", "streams": streams, "round": round,
+                    "p50_delta_us": ((viaGateway.percentile(0.5) - viaTransport.percentile(0.5)) * 10).rounded() / 10,
+                ])
+            }
+        }
+        let info = try ledger.reader.info()
+        emit(["case": "end", "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1,
+              "live_transfers": transport.statistics.liveTransfers])
+    }
+
+    private func gatewayTTFB(_ gateway: Gateway, body: String, streams: Int, requests: Int) async throws -> TTFBSamples {
+        try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for _ in 0..<streams {
+                group.addTask {
+                    var samples: [Duration] = []
+                    for _ in 0..<requests {
+                        let start = ContinuousClock.now
+                        let first = try await gateway.stream(GatewayRequest(endpoint: .chatCompletions, json: body)) { stream in
+                            var first: Duration?
+                            for try await _ in stream.chunks where first == nil {
+                                first = ContinuousClock.now - start
+                            }
+                            return first
+                        }
+                        samples.append(first ?? .zero)
+                    }
+                    return samples
+                }
+            }
+            return TTFBSamples(try await group.reduce(into: []) { $0 += $1 })
+        }
+    }
+
+    private func transportTTFB(_ transport: Transport, request: Transport.Request, streams: Int, requests: Int) async throws -> TTFBSamples {
+        try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for _ in 0..<streams {
+                group.addTask {
+                    var samples: [Duration] = []
+                    for _ in 0..<requests {
+                        let start = ContinuousClock.now
+                        let response = try await transport.execute(request)
+                        var first: Duration?
+                        for try await _ in response.body where first == nil {
+                            first = ContinuousClock.now - start
+                        }
+                        samples.append(first ?? .zero)
+                    }
+                    return samples
+                }
+            }
+            return TTFBSamples(try await group.reduce(into: []) { $0 += $1 })
+        }
+    }
+
+    private func emit(_ object: [String: Any]) {
+        var object = object
+        object["suite"] = "gateway"
+        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+/// Time-to-first-byte samples and their percentiles in microseconds.
+private struct TTFBSamples {
+    var sorted: [Duration]
+
+    init(_ samples: [Duration]) { sorted = samples.sorted() }
+
+    func percentile(_ p: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        let index = min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))
+        let (seconds, attoseconds) = sorted[index].components
+        return ((Double(seconds) * 1e6 + Double(attoseconds) / 1e12) * 10).rounded() / 10
+    }
+
+    var summary: [String: Any] {
+        ["samples": sorted.count, "p50_us": percentile(0.5), "p90_us": percentile(0.9), "p99_us": percentile(0.99)]
+    }
+}
