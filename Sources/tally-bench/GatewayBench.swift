@@ -55,9 +55,33 @@ struct GatewayBench: AsyncParsableCommand {
                 ])
             }
         }
+        try await breakdown(gateway: gateway, ledger: ledger, body: body)
         let info = try ledger.reader.info()
         emit(["case": "end", "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1,
               "live_transfers": transport.statistics.liveTransfers])
+    }
+
+    /// What the gateway does before the request leaves, timed alone at one stream: the
+    /// tokenizer's prompt estimate and the journal row (`ledger.begin`, a SQLite commit).
+    private func breakdown(gateway: Gateway, ledger: Ledger, body: String) async throws {
+        let bytes = Array(body.utf8)
+        var estimates: [Duration] = []
+        var begins: [Duration] = []
+        for _ in 0..<max(requests, 200) {
+            var start = ContinuousClock.now
+            let tokens = gateway.estimator.inputTokens(ofRequest: bytes, endpoint: .chatCompletions, model: "gpt-4.1")
+            estimates.append(ContinuousClock.now - start)
+            start = ContinuousClock.now
+            let ticket = try await ledger.begin(InFlightRequest(
+                timestamp: Date(), provider: "holysheep", model: "gpt-4.1", endpoint: "chat/completions",
+                streamed: true, estimatedInputTokens: tokens))
+            begins.append(ContinuousClock.now - start)
+            try await ledger.finish(ticket, with: LedgerEntry(
+                id: ticket.request.id, timestamp: ticket.request.timestamp, provider: "holysheep", modelRequested: "gpt-4.1",
+                endpoint: "chat/completions", usage: Usage(input: tokens), pricing: nil))
+        }
+        emit(["case": "breakdown", "step": "tokenizer-estimate"].merging(TTFBSamples(estimates).summary) { $1 })
+        emit(["case": "breakdown", "step": "ledger-begin"].merging(TTFBSamples(begins).summary) { $1 })
     }
 
     private func gatewayTTFB(_ gateway: Gateway, body: String, streams: Int, requests: Int) async throws -> TTFBSamples {
