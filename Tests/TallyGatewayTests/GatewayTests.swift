@@ -214,6 +214,42 @@ struct GatewayTests {
         #expect(try #require(harness.upstream.requests.first).bodyText == messagesBody(stream: true))
     }
 
+    @Test func aRecordedResponsesStreamIsPassedOnUnchangedAndMeteredFromResponseCompleted() async throws {
+        let harness = try GatewayHarness()
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("TallyStreamTests/Fixtures/responses-text.sse")
+        let recorded = try String(contentsOf: fixture, encoding: .utf8)
+        let events = recorded.components(separatedBy: "\n\n").filter { !$0.isEmpty }.map { $0 + "\n\n" }
+        harness.upstream.respond(to: "/v1/responses", with: .sse(events))
+        let gateway = try Gateway(
+            upstream: Upstream(provider: "openai", baseURL: harness.upstream.baseURL + "/v1", dialect: .openAI, apiKey: "k"),
+            ledger: harness.ledger, prices: GatewayHarness.prices, transport: harness.transport)
+        let body = #"{"model":"o4-mini","stream":true,"input":"Say hi","reasoning":{"summary":"auto"}}"#
+        let forwarded = try await gateway.stream(GatewayRequest(endpoint: .responses, json: body)) { stream in
+            var forwarded: [UInt8] = []
+            for try await chunk in stream.chunks { forwarded += chunk.bytes }
+            return forwarded
+        }
+        #expect(String(decoding: forwarded, as: UTF8.self) == events.joined())
+        #expect(try #require(harness.upstream.requests.first).bodyText == body)
+        let row = try #require(try harness.rows().first)
+        #expect(row.outcome == .ok)
+        #expect(row.endpoint == "responses")
+        #expect(row.usage == Usage(input: 301, cachedInput: 1536, output: 20, reasoning: 256))
+        #expect(row.modelReturned == "o4-mini-2025-04-16")
+        #expect(row.cost != nil)
+    }
+
+    @Test func aCallerThatStopsReadingAfterTheEndMarkerLeavesAnOkRow() async throws {
+        let harness = try GatewayHarness()
+        harness.upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1"))
+        try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
+            for try await event in stream.events where event == .done { break }
+        }
+        #expect(try harness.rows().first?.outcome == .ok)
+        #expect(await eventually { harness.transport.statistics.liveTransfers == 0 })
+    }
+
     @Test func theJournalHoldsTheRequestWhileItIsInFlightAndNothingAfter() async throws {
         let harness = try GatewayHarness()
         harness.upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1"))
