@@ -440,7 +440,7 @@ struct GatewayTests {
         let harness = try GatewayHarness()
         harness.upstream.respond(
             to: "/v1/chat/completions",
-            with: .openAIChatStream(model: "gpt-4.1", pieces: Array(repeating: "word ", count: 200), delay: .milliseconds(20)))
+            with: .openAIChatStream(model: "gpt-4.1", pieces: Array(repeating: "word ", count: 2000), delay: .milliseconds(20)))
         let seen = try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
             var texts = 0
             for try await event in stream.events {
@@ -456,16 +456,31 @@ struct GatewayTests {
         // The text decoded so far (whole chunks, so perhaps past the third word), not the 200 words.
         let estimator = TokenizerEstimator()
         #expect(row.usage.output >= estimator.outputTokens(ofText: Array("word word word ".utf8), model: "gpt-4.1"))
-        #expect(row.usage.output < estimator.outputTokens(ofText: Array(String(repeating: "word ", count: 200).utf8), model: "gpt-4.1"))
+        #expect(row.usage.output < estimator.outputTokens(ofText: Array(String(repeating: "word ", count: 2000).utf8), model: "gpt-4.1"))
         #expect(await eventually { harness.transport.statistics.liveTransfers == 0 })
         #expect(await eventually { harness.upstream.abandonedResponses == 1 })
+    }
+
+    @Test func leavingBeforeTheEndMarkerOfAStreamAlreadyReceivedIsCancelledWithTheReportedUsage() async throws {
+        let harness = try GatewayHarness()
+        harness.upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1", promptTokens: 40, completionTokens: 9))
+        try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
+            try await Task.sleep(for: .milliseconds(200))  // the whole stream is buffered by now
+            for try await event in stream.events {
+                if case .text = event { break }
+            }
+        }
+        let row = try #require(try harness.rows().first)
+        #expect(row.outcome == .cancelled)
+        #expect(row.usage == Usage(input: 40, output: 9))  // the provider's final count had arrived
+        #expect(row.usageSource == .reported)
     }
 
     @Test func cancellingTheCallersTaskMidStreamRecordsACancelledRowAndLeaksNoTransfer() async throws {
         let harness = try GatewayHarness()
         harness.upstream.respond(
             to: "/v1/messages",
-            with: .anthropicStream(pieces: Array(repeating: "word ", count: 200), delay: .milliseconds(20)))
+            with: .anthropicStream(pieces: Array(repeating: "word ", count: 2000), delay: .milliseconds(20)))
         let firstText = AsyncStream<Void>.makeStream()
         let task = Task {
             try await harness.anthropic.stream(GatewayRequest(endpoint: .messages, json: messagesBody(stream: true))) { stream in

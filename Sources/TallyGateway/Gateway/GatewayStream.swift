@@ -74,6 +74,7 @@ public struct GatewayStream: Sendable {
                     next = 0
                 }
                 defer { next += 1 }
+                if pending[next] == .done { session.noteEndDelivered() }
                 return pending[next]
             }
 
@@ -109,12 +110,14 @@ public struct GatewayStream: Sendable {
 
             /// The next chunk; nil after a complete stream's last one.
             public mutating func next() async throws(GatewayError) -> Chunk? {
-                try await session.nextChunk()
+                let chunk = try await session.nextChunk()
+                if let chunk, chunk.events.contains(.done) { session.noteEndDelivered() }
+                return chunk
             }
 
             /// The next chunk; nil after a complete stream's last one.
             public mutating func next(isolation actor: isolated (any Actor)?) async throws(GatewayError) -> Chunk? {
-                try await session.nextChunk()
+                try await next()
             }
         }
     }

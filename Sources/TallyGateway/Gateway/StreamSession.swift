@@ -48,6 +48,8 @@ final class StreamSession: Sendable {
         var lastByteAt: ContinuousClock.Instant?
         var providerError: ProviderError?
         var hiddenEvents = 0
+        /// Whether the caller has been handed the end marker (`.done`).
+        var endDelivered = false
     }
 
     let response: Transport.Response
@@ -67,6 +69,11 @@ final class StreamSession: Sendable {
     var hiddenEvents: Int { state.withLock { $0.hiddenEvents } }
 
     // MARK: - Reading
+
+    /// Notes that the caller was handed the end marker, so leaving now is not a cancellation.
+    func noteEndDelivered() {
+        state.withLock { $0.endDelivered = true }
+    }
 
     /// The next piece of the stream: the bytes to forward and the events they hold; nil at the
     /// end of a complete stream. Throws when the stream fails or ends without its end marker.
@@ -283,16 +290,17 @@ final class StreamSession: Sendable {
                 outcome = .ok
             case .failed(let error):
                 outcome = error.code == .cancelled ? .cancelled : .error(error)
-            case .bodyEnded:
-                outcome = {
-                    switch verdict(&state) {
-                    case .success: return .ok
-                    case .failure(let error): return .error(error)
-                    }
-                }()
-            case .reading, .closed:
-                // Left before the end: fine once the end marker came, a cancellation otherwise.
-                outcome = state.decoder.isDone && state.providerError == nil && !callerTaskCancelled ? .ok : .cancelled
+            case .bodyEnded, .reading, .closed:
+                // Left before the verdict. Fine once the caller was handed the end marker; an
+                // error when the stream had already failed; else the caller cancelled.
+                let ended: Bool = { if case .bodyEnded = state.phase { true } else { false } }()
+                if state.endDelivered, state.providerError == nil {
+                    outcome = .ok
+                } else if ended, !callerTaskCancelled, case .failure(let error) = verdict(&state) {
+                    outcome = .error(error)
+                } else {
+                    outcome = .cancelled
+                }
             }
             state.phase = .closed
             return Summary(
