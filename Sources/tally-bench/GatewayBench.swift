@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import TallyGateway
 import TallyLedger
 import TallyPricing
@@ -22,6 +23,9 @@ struct GatewayBench: AsyncParsableCommand {
 
     @Option(name: .long, help: "Measured rounds per concurrency (each after a warm-up).")
     var rounds: Int = 3
+
+    @Option(name: .long, help: "Concurrent slow streams through one Gateway at once (memory check); 0 to skip.")
+    var heldStreams: Int = 1000
 
     func run() async throws {
         let upstream = try FakeUpstream()
@@ -56,6 +60,9 @@ struct GatewayBench: AsyncParsableCommand {
             }
         }
         try await breakdown(gateway: gateway, ledger: ledger, body: body)
+        if heldStreams > 0 {
+            try await heldStreamsMemory(upstream: upstream, transport: transport, ledger: ledger, body: body)
+        }
         let info = try ledger.reader.info()
         emit(["case": "end", "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1,
               "live_transfers": transport.statistics.liveTransfers])
@@ -82,6 +89,52 @@ struct GatewayBench: AsyncParsableCommand {
         }
         emit(["case": "breakdown", "step": "tokenizer-estimate"].merging(TTFBSamples(estimates).summary) { $1 })
         emit(["case": "breakdown", "step": "ledger-begin"].merging(TTFBSamples(begins).summary) { $1 })
+    }
+
+    /// Holds many slow streams open at once through one Gateway (40 events, 25 ms apart, usage
+    /// hidden from the caller) and reports resident memory at the peak. The fake upstream's
+    /// threads (one per connection) are in the same process, so the figure is an upper bound.
+    private func heldStreamsMemory(upstream: FakeUpstream, transport: Transport, ledger: Ledger, body: String) async throws {
+        upstream.respond(to: "/held/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1", pieces: Array(repeating: "token", count: 36), delay: .milliseconds(25)))
+        let gateway = try Gateway(
+            upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/held/v1", dialect: .openAI, apiKey: "sk-bench"),
+            ledger: ledger, prices: try PriceBook(), transport: transport)
+        let rowsBefore = try ledger.reader.info().rows ?? 0
+        let before = Self.residentBytes()
+        let peak = ResidentPeak(before)
+        let start = ContinuousClock.now
+        let events = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<heldStreams {
+                group.addTask {
+                    try await gateway.stream(GatewayRequest(endpoint: .chatCompletions, json: body)) { stream in
+                        var count = 0
+                        for try await _ in stream.events { count += 1 }
+                        return count
+                    }
+                }
+            }
+            group.addTask {
+                while ContinuousClock.now - start < .milliseconds(200) || transport.statistics.liveTransfers > 0 {
+                    peak.record(Self.residentBytes())
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return 0
+            }
+            return try await group.reduce(0, +)
+        }
+        let info = try ledger.reader.info()
+        emit([
+            "case": "held-streams-memory", "streams": heldStreams, "events": events,
+            "seconds": ((ContinuousClock.now - start).components.seconds),
+            "rss_before_mib": Double(before / 1024) / 1024, "rss_peak_mib": Double(peak.value / 1024) / 1024,
+            "ledger_rows_added": (info.rows ?? 0) - rowsBefore, "journal_rows": info.journalRows ?? -1,
+        ])
+    }
+
+    private static func residentBytes() -> Int {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = statm.split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
     }
 
     private func gatewayTTFB(_ gateway: Gateway, body: String, streams: Int, requests: Int) async throws -> TTFBSamples {
@@ -153,4 +206,15 @@ private struct TTFBSamples {
     var summary: [String: Any] {
         ["samples": sorted.count, "p50_us": percentile(0.5), "p90_us": percentile(0.9), "p99_us": percentile(0.99)]
     }
+}
+
+/// The highest resident size seen, shared with the task that samples it.
+private final class ResidentPeak: Sendable {
+    private let peak: Mutex<Int>
+
+    init(_ initial: Int) { peak = Mutex(initial) }
+
+    func record(_ bytes: Int) { peak.withLock { $0 = max($0, bytes) } }
+
+    var value: Int { peak.withLock { $0 } }
 }
