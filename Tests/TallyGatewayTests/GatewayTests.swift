@@ -392,6 +392,24 @@ struct GatewayTests {
         #expect(row.cost != nil)
     }
 
+    @Test func aLongCutStreamKeepsOneMebibyteOfTextAndExtrapolatesTheRest() async throws {
+        let harness = try GatewayHarness()
+        let piece = String(repeating: "ledger ", count: 600)  // 4,200 bytes
+        harness.upstream.respond(
+            to: "/v1/chat/completions",
+            with: .openAIChatStream(model: "gpt-4.1", pieces: Array(repeating: piece, count: 500), includeUsage: false, done: false))
+        let error = await gatewayError {
+            try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
+                for try await _ in stream.chunks {}
+            }
+        }
+        #expect(error?.code == .streamTruncated)
+        let row = try #require(try harness.rows().first)
+        let whole = TokenizerEstimator().outputTokens(ofText: Array(String(repeating: piece, count: 500).utf8), model: "gpt-4.1")
+        #expect(row.usageSource == .estimated)
+        #expect(abs(row.usage.output - whole) * 100 <= whole)  // within 1%
+    }
+
     @Test func invalidJSONEventsInTheStreamArePassedOnAndTheUsageAfterThemIsKept() async throws {
         let harness = try GatewayHarness()
         let chunk = #"{"id":"c","object":"chat.completion.chunk","model":"gpt-4.1","choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":null}]}"#
