@@ -410,6 +410,40 @@ struct GatewayTests {
         #expect(abs(row.usage.output - whole) * 100 <= whole)  // within 1%
     }
 
+    @Test func aConnectionResetMidStreamIsATransportErrorWithTheTextSoFarEstimated() async throws {
+        let harness = try GatewayHarness()
+        harness.upstream.respond(
+            to: "/v1/chat/completions",
+            with: FakeUpstream.Reply.openAIChatStream(model: "gpt-4.1", pieces: Array(repeating: "word ", count: 50)).resetting(afterBytes: 2_000))
+        let error = await gatewayError {
+            try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
+                for try await _ in stream.events {}
+            }
+        }
+        #expect(error?.code == .transport)
+        #expect(error?.transport?.code == .connectionReset)
+        let row = try #require(try harness.rows().first)
+        #expect(row.outcome == .error)
+        #expect(row.httpStatus == 200)
+        #expect(row.usageSource == .estimated)
+        #expect(row.usage.output > 0)
+        #expect(await eventually { harness.transport.statistics.liveTransfers == 0 })
+    }
+
+    @Test func anErrorObjectInASuccessfulBodyIsAProviderErrorWithItsRow() async throws {
+        let harness = try GatewayHarness()
+        harness.upstream.respond(to: "/v1/chat/completions", with: .json(#"{"error":{"message":"upstream overloaded, try later","type":"server_error"}}"#))
+        let error = await gatewayError {
+            _ = try await harness.openAI.send(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: false)))
+        }
+        #expect(error?.code == .providerError)
+        #expect(error?.message.contains("upstream overloaded, try later") == true)
+        #expect(error?.ledgerSequence != nil)
+        let row = try #require(try harness.rows().first)
+        #expect(row.outcome == .error)
+        #expect(row.httpStatus == 200)
+    }
+
     @Test func invalidJSONEventsInTheStreamArePassedOnAndTheUsageAfterThemIsKept() async throws {
         let harness = try GatewayHarness()
         let chunk = #"{"id":"c","object":"chat.completion.chunk","model":"gpt-4.1","choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":null}]}"#
