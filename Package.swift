@@ -71,7 +71,7 @@ let package = Package(
         // Transport (libcurl multi), retry policy, provider adapters and the metering Gateway.
         .target(
             name: "TallyGateway",
-            dependencies: ["CCurl"],
+            dependencies: ["CCurl", "TallyPricing", "TallyStream", "TallyTokenizer", "TallyLedger"],
             swiftSettings: swiftSettings
         ),
         // Test-only code shared by test targets and benchmarks: the fake upstream HTTP server.
@@ -87,6 +87,9 @@ let package = Package(
                 "TallyLedger",
                 "TallyStream",
                 "TallyTokenizer",
+                "TallyGateway",
+                // `tally demo` runs its simulated provider on loopback with the fake upstream.
+                "TallyTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -125,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyGatewayTests",
-            dependencies: ["TallyGateway", "TallyTestSupport"],
+            dependencies: ["TallyGateway", "TallyTestSupport", "TallyLedger", "TallyPricing", "TallyStream"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

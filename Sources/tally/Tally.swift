@@ -14,6 +14,7 @@ struct Tally: AsyncParsableCommand {
             PricesCommand.self,
             EstimateCommand.self,
             LedgerCommand.self,
+            DemoCommand.self,
         ]
     )
 

@@ -1,40 +1,46 @@
 /// An ordered list of HTTP header fields with case-insensitive lookup by name.
-package struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
     /// One header field as it was sent or received.
-    package struct Field: Sendable, Hashable {
-        package var name: String
-        package var value: String
+    public struct Field: Sendable, Hashable {
+        /// The field name, as sent or received.
+        public var name: String
+        /// The field value.
+        public var value: String
 
-        package init(name: String, value: String) {
+        /// Creates a field.
+        public init(name: String, value: String) {
             self.name = name
             self.value = value
         }
     }
 
-    package private(set) var fields: [Field]
+    /// The fields, in order.
+    public package(set) var fields: [Field]
 
-    package init(_ fields: [Field] = []) {
+    /// Creates a list of fields.
+    public init(_ fields: [Field] = []) {
         self.fields = fields
     }
 
-    package init(dictionaryLiteral elements: (String, String)...) {
+    /// Creates a list of fields from name-value pairs, in order.
+    public init(dictionaryLiteral elements: (String, String)...) {
         self.fields = elements.map { Field(name: $0.0, value: $0.1) }
     }
 
     /// The first value of the field called `name` (compared case-insensitively), if any.
-    package subscript(name: String) -> String? {
+    public subscript(name: String) -> String? {
         let lowered = name.lowercased()
         return fields.first { $0.name.lowercased() == lowered }?.value
     }
 
     /// Every value of the field called `name`, in order.
-    package func values(for name: String) -> [String] {
+    public func values(for name: String) -> [String] {
         let lowered = name.lowercased()
         return fields.filter { $0.name.lowercased() == lowered }.map(\.value)
     }
 
     /// Appends a field, keeping any field of the same name.
-    package mutating func add(name: String, value: String) {
+    public mutating func add(name: String, value: String) {
         fields.append(Field(name: name, value: value))
     }
 
@@ -50,9 +56,11 @@ package struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionar
         fields.removeAll { $0.name.lowercased() == lowered }
     }
 
-    package var count: Int { fields.count }
+    /// How many fields there are.
+    public var count: Int { fields.count }
 
-    package func makeIterator() -> IndexingIterator<[Field]> {
+    /// Iterates the fields in order.
+    public func makeIterator() -> IndexingIterator<[Field]> {
         fields.makeIterator()
     }
 }

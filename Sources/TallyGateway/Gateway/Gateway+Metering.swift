@@ -1,0 +1,149 @@
+import Foundation
+import TallyLedger
+import TallyPricing
+
+/// One request between its journal row and its ledger row.
+struct Meter: Sendable {
+    let ticket: InFlightTicket
+    let url: String
+    let startedAt: Date
+    let startInstant: ContinuousClock.Instant
+    let estimatedInputTokens: Int64
+
+    var request: InFlightRequest { ticket.request }
+
+    /// A ledger row for the request with zero usage, reported; the caller fills in the rest.
+    func row(outcome: LedgerEntry.Outcome, status: Int?, attempts: Int) -> LedgerEntry {
+        var row = LedgerEntry(
+            id: request.id, timestamp: startedAt, provider: request.provider, modelRequested: request.model,
+            endpoint: request.endpoint, streamed: request.streamed, outcome: outcome, httpStatus: status,
+            attempts: attempts, usage: Usage(), usageSource: .reported, pricing: nil, attribution: request.attribution)
+        row.latencyMs = milliseconds(to: .now)
+        return row
+    }
+
+    /// Whole milliseconds from sending to `instant`.
+    func milliseconds(to instant: ContinuousClock.Instant) -> Int64 {
+        let elapsed = startInstant.duration(to: instant).components
+        return max(0, elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+extension Gateway {
+    /// Writes the journal row of a prepared request, before anything is sent upstream.
+    func begin(_ prepared: PreparedRequest, attribution: Attribution) async throws(GatewayError) -> Meter {
+        let estimated = estimator.inputTokens(ofRequest: prepared.originalBody, endpoint: prepared.endpoint, model: prepared.model)
+        return try await begin(
+            id: prepared.id, provider: upstream.provider, model: prepared.model, endpoint: prepared.endpoint,
+            streamed: prepared.streamed, estimatedInputTokens: estimated, attribution: attribution, url: prepared.url)
+    }
+
+    func begin(
+        id: String, provider: String, model: String, endpoint: Endpoint, streamed: Bool,
+        estimatedInputTokens: Int64, attribution: Attribution, url: String
+    ) async throws(GatewayError) -> Meter {
+        let startedAt = Date()
+        let request = InFlightRequest(
+            id: id, timestamp: startedAt, provider: provider, model: model, endpoint: endpoint.path,
+            streamed: streamed, estimatedInputTokens: estimatedInputTokens, attribution: attribution)
+        do {
+            let ticket = try await ledger.begin(request)
+            return Meter(
+                ticket: ticket, url: url, startedAt: startedAt, startInstant: .now,
+                estimatedInputTokens: estimatedInputTokens)
+        } catch {
+            throw GatewayError(
+                code: .ledger,
+                message: "request \(id) for \(url) was not sent: the ledger \(ledger.path) could not journal it: \(error)",
+                requestID: id, underlying: error)
+        }
+    }
+
+    /// Prices `row` and appends it, removing the journal row; returns its sequence and charge.
+    ///
+    /// The price is the returned model's when the price table knows it, else the requested
+    /// model's, in force when the request started.
+    func finish(_ meter: Meter, _ row: LedgerEntry) async throws(GatewayError) -> (Int64, Charge?) {
+        var row = row
+        let model = row.modelReturned.flatMap { prices.model($0, provider: row.provider) != nil ? $0 : nil } ?? row.modelRequested
+        let pricing = prices.cost(of: row.usage, provider: row.provider, model: model, at: meter.startedAt)
+        row.apply(pricing)
+        do {
+            let sequence = try await ledger.finish(meter.ticket, with: row)
+            return (sequence, pricing.charge)
+        } catch {
+            throw GatewayError(
+                code: .ledger,
+                message: "request \(row.id) to \(meter.url) ended, but the ledger \(ledger.path) could not record it "
+                    + "(its journal row stays and becomes an interrupted row when the ledger is next opened): \(error)",
+                requestID: row.id, underlying: error)
+        }
+    }
+
+    /// Writes the row of a failed request and returns the error to throw, naming the row.
+    func write(_ row: LedgerEntry, failure: GatewayError, meter: Meter) async -> GatewayError {
+        do {
+            let (sequence, _) = try await finish(meter, row)
+            var failure = failure
+            failure.ledgerSequence = sequence
+            return failure
+        } catch {
+            return error
+        }
+    }
+
+    /// Records a request that failed before its response could be read (after any retries).
+    func record(_ failure: RetryFailure, of prepared: PreparedRequest, meter: Meter) async -> GatewayError {
+        let error: GatewayError
+        var row: LedgerEntry
+        switch failure.cause {
+        case .upstream(let upstreamError):
+            // The provider refused the request: it bills nothing for it.
+            row = meter.row(outcome: .error, status: upstreamError.status, attempts: failure.attempts)
+            row.usageSource = .estimated
+            error = GatewayError(
+                code: .upstreamStatus,
+                message: "\(upstreamError) (request \(prepared.id), \(Self.attempts(failure.attempts)))",
+                requestID: prepared.id, upstream: upstreamError)
+        case .transport(let transportError):
+            let cancelled = transportError.code == .cancelled
+            row = meter.row(outcome: cancelled ? .cancelled : .error, status: nil, attempts: failure.attempts)
+            row.usageSource = .estimated
+            if !Self.neverReachedUpstream(transportError) {
+                // The request may have reached the provider, which may bill its prompt.
+                row.usage = Usage(input: meter.estimatedInputTokens)
+            }
+            error = GatewayError(
+                code: cancelled ? .cancelled : .transport,
+                message: cancelled
+                    ? "request \(prepared.id) to \(prepared.url) was cancelled"
+                    : "request \(prepared.id) to \(prepared.url) failed: \(transportError) (\(Self.attempts(failure.attempts)))",
+                requestID: prepared.id, transport: transportError)
+        }
+        return await write(row, failure: error, meter: meter)
+    }
+
+    /// The error for a response body that could not be read.
+    func bodyFailure(_ error: any Error, prepared: PreparedRequest) -> GatewayError {
+        guard let error = error as? TransportError else {
+            return GatewayError(code: .cancelled, message: "request \(prepared.id) to \(prepared.url) was cancelled", requestID: prepared.id)
+        }
+        let code: GatewayError.Code = switch error.code {
+        case .cancelled: .cancelled
+        case .invalidResponse: .invalidResponse
+        default: .transport
+        }
+        return GatewayError(
+            code: code, message: "reading the response of request \(prepared.id) from \(prepared.url) failed: \(error)",
+            requestID: prepared.id, transport: error)
+    }
+
+    /// Whether a transport failure happened before the request could reach the provider.
+    static func neverReachedUpstream(_ error: TransportError) -> Bool {
+        [.couldNotResolve, .couldNotConnect, .connectTimeout, .tls, .invalidRequest, .shutdown].contains(error.code)
+    }
+
+    static func attempts(_ count: Int) -> String {
+        count == 1 ? "1 attempt" : "\(count) attempts"
+    }
+}

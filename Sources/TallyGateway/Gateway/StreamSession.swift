@@ -1,0 +1,337 @@
+import Synchronization
+import TallyPricing
+import TallyStream
+
+/// The state of one streamed response while its scope is open: pulls the transport's body,
+/// parses and decodes it, hides the usage chunk the caller did not ask for, and remembers what
+/// the ledger row needs. Pull-based: nothing runs unless a reader asks for the next chunk, so a
+/// slow reader pauses the transfer in libcurl.
+final class StreamSession: Sendable {
+    /// How a stream's reading ended, as the ledger row needs it.
+    struct Summary: Sendable {
+        var outcome: Outcome
+        var usage: Usage?
+        /// Whether `usage` is the provider's final count (not a partial Anthropic report).
+        var usageIsFinal: Bool
+        var modelReturned: String?
+        /// Answer, reasoning and tool-argument text received (its first MiB), for estimating the output.
+        var outputText: [UInt8]
+        /// Bytes of output text received past ``outputText``.
+        var outputOverflowBytes: Int
+        var firstTokenAt: ContinuousClock.Instant?
+        var lastByteAt: ContinuousClock.Instant
+    }
+
+    enum Outcome: Sendable {
+        case ok
+        case error(GatewayError)
+        case cancelled
+    }
+
+    private enum Phase: Sendable {
+        case reading
+        /// The transport's body ended; the verdict is thrown or returned on the next pull.
+        case bodyEnded
+        case finished
+        case failed(GatewayError)
+        case closed
+    }
+
+    private struct State: Sendable {
+        var phase = Phase.reading
+        var readerActive = false
+        var parser = SSEParser()
+        var decoder: StreamDecoder
+        var splitter = SSEBlockSplitter()
+        /// Bytes of an unfinished block, held while the usage chunk may need hiding.
+        var heldBytes: [UInt8] = []
+        /// The first ``StreamSession/outputTextLimit`` bytes of output text, for an estimate.
+        var outputText: [UInt8] = []
+        /// Output text bytes past the limit: counted, not kept.
+        var outputOverflowBytes = 0
+        var firstTokenAt: ContinuousClock.Instant?
+        var lastByteAt: ContinuousClock.Instant?
+        var providerError: ProviderError?
+        var hiddenEvents = 0
+        /// Whether the caller has been handed the end marker (`.done`).
+        var endDelivered = false
+    }
+
+    /// Output text kept for an estimate; beyond it, bytes are only counted, so memory stays
+    /// flat however long the stream.
+    static let outputTextLimit = 1 << 20
+
+    let response: Transport.Response
+    let prepared: PreparedRequest
+    private let state: Mutex<State>
+
+    init(response: Transport.Response, prepared: PreparedRequest) {
+        self.response = response
+        self.prepared = prepared
+        self.state = Mutex(State(decoder: StreamDecoder(format: prepared.endpoint.wireFormat)))
+    }
+
+    /// The usage reported so far, hidden chunk included.
+    var usage: Usage? { state.withLock { $0.decoder.usage } }
+
+    /// How many events were hidden from the caller.
+    var hiddenEvents: Int { state.withLock { $0.hiddenEvents } }
+
+    // MARK: - Reading
+
+    /// Notes that the caller was handed the end marker, so leaving now is not a cancellation.
+    func noteEndDelivered() {
+        state.withLock { $0.endDelivered = true }
+    }
+
+    /// The next piece of the stream: the bytes to forward and the events they hold; nil at the
+    /// end of a complete stream. Throws when the stream fails or ends without its end marker.
+    func nextChunk() async throws(GatewayError) -> GatewayStream.Chunk? {
+        while true {
+            let canRead: Result<Bool, GatewayError> = state.withLock { state in
+                switch state.phase {
+                case .reading:
+                    if state.readerActive {
+                        return .failure(GatewayError(
+                            code: .invalidRequest,
+                            message: "stream \(prepared.id) from \(prepared.url) is already being read: iterate one view, from one task",
+                            requestID: prepared.id))
+                    }
+                    state.readerActive = true
+                    return .success(true)
+                case .bodyEnded:
+                    return verdict(&state).map { _ in false }
+                case .finished: return .success(false)
+                case .failed(let error): return .failure(error)
+                case .closed:
+                    return .failure(GatewayError(
+                        code: .cancelled,
+                        message: "stream \(prepared.id) from \(prepared.url) was read after its scope ended",
+                        requestID: prepared.id))
+                }
+            }
+            guard try canRead.get() else { return nil }
+
+            let received: Result<[UInt8]?, GatewayError>
+            do {
+                received = .success(try await response.body.handle.nextChunk())
+            } catch {
+                received = .failure(readFailure(error))
+            }
+            let outcome: Result<GatewayStream.Chunk?, GatewayError> = state.withLock { state in
+                state.readerActive = false
+                state.lastByteAt = .now
+                guard case .reading = state.phase else {
+                    // Closed while this read was waiting.
+                    return .failure(GatewayError(
+                        code: .cancelled, message: "stream \(prepared.id) from \(prepared.url) was closed", requestID: prepared.id))
+                }
+                switch received {
+                case .failure(let error):
+                    state.phase = .failed(error)
+                    return .failure(error)
+                case .success(nil):
+                    state.parser.finish()
+                    state.phase = .bodyEnded
+                    if !state.heldBytes.isEmpty {
+                        // An unfinished last block: pass its bytes on as they came.
+                        defer { state.heldBytes = [] }
+                        return .success(GatewayStream.Chunk(bytes: state.heldBytes, events: []))
+                    }
+                    return .success(nil)
+                case .success(let bytes?):
+                    do throws(GatewayError) {
+                        let chunk = try process(bytes, &state)
+                        return .success(chunk)
+                    } catch {
+                        state.phase = .failed(error)
+                        return .failure(error)
+                    }
+                }
+            }
+            if let chunk = try outcome.get(), !(chunk.bytes.isEmpty && chunk.events.isEmpty) {
+                return chunk
+            }
+            // An empty piece (a held partial block, a hidden event): read on, or give the verdict.
+        }
+    }
+
+    /// At the end of the body: nothing when the stream ended as it should, else the error.
+    private func verdict(_ state: inout State) -> Result<Void, GatewayError> {
+        if let error = state.providerError {
+            let failure = GatewayError(
+                code: .providerError,
+                message: "\(prepared.url) reported an error in the stream of request \(prepared.id): "
+                    + (error.message.isEmpty ? (error.type ?? error.code ?? "no message") : error.message),
+                requestID: prepared.id)
+            state.phase = .failed(failure)
+            return .failure(failure)
+        }
+        if !state.decoder.isDone {
+            let failure = GatewayError(
+                code: .streamTruncated,
+                message: "the stream from \(prepared.url) for request \(prepared.id) ended without its end marker",
+                requestID: prepared.id)
+            state.phase = .failed(failure)
+            return .failure(failure)
+        }
+        state.phase = .finished
+        return .success(())
+    }
+
+    private func readFailure(_ error: any Error) -> GatewayError {
+        guard let error = error as? TransportError else {
+            return GatewayError(
+                code: .cancelled, message: "reading the stream from \(prepared.url) was cancelled", requestID: prepared.id)
+        }
+        if error.code == .cancelled {
+            return GatewayError(code: .cancelled, message: error.message, requestID: prepared.id, transport: error)
+        }
+        return GatewayError(
+            code: .transport,
+            message: "the stream from \(prepared.url) for request \(prepared.id) failed: \(error)",
+            requestID: prepared.id, transport: error)
+    }
+
+    /// Parses and decodes one chunk of the body.
+    private func process(_ bytes: [UInt8], _ state: inout State) throws(GatewayError) -> GatewayStream.Chunk {
+        var events: [StreamEvent] = []
+        if prepared.callerAskedForUsage {
+            // Nothing to hide: the bytes go on unchanged.
+            try parse(bytes[...], &state) { events.append($0) }
+            return GatewayStream.Chunk(bytes: bytes, events: events)
+        }
+        var forward: [UInt8] = []
+        var start = 0
+        for end in state.splitter.blockEnds(in: bytes) {
+            state.heldBytes.append(contentsOf: bytes[start..<end])
+            var blockEvents: [StreamEvent] = []
+            try parse(bytes[start..<end], &state) { blockEvents.append($0) }
+            if Self.isUsageOnly(blockEvents) {
+                state.hiddenEvents += 1
+            } else {
+                forward.append(contentsOf: state.heldBytes)
+                events.append(contentsOf: blockEvents)
+            }
+            state.heldBytes.removeAll(keepingCapacity: true)
+            start = end
+        }
+        if start < bytes.count {
+            state.heldBytes.append(contentsOf: bytes[start...])
+            var stray: [StreamEvent] = []
+            try parse(bytes[start...], &state) { stray.append($0) }
+            if !stray.isEmpty {
+                // Never expected (events end at blank lines); pass them on rather than lose them.
+                forward.append(contentsOf: state.heldBytes)
+                state.heldBytes.removeAll(keepingCapacity: true)
+                events.append(contentsOf: stray)
+            }
+        }
+        return GatewayStream.Chunk(bytes: forward, events: events)
+    }
+
+    private func parse(_ bytes: ArraySlice<UInt8>, _ state: inout State, _ emit: (StreamEvent) -> Void) throws(GatewayError) {
+        // Parser and decoder are moved out of `state` while they run, so the callbacks may
+        // update the rest of it without overlapping accesses.
+        var parser = SSEParser()
+        var decoder = StreamDecoder(format: prepared.endpoint.wireFormat)
+        swap(&parser, &state.parser)
+        swap(&decoder, &state.decoder)
+        defer {
+            swap(&parser, &state.parser)
+            swap(&decoder, &state.decoder)
+        }
+        do {
+            try parser.parse(bytes) { event in
+                decoder.decode(event) { decoded in
+                    Self.note(decoded, in: &state)
+                    emit(decoded)
+                }
+            }
+        } catch {
+            throw GatewayError(
+                code: .invalidResponse,
+                message: "the stream from \(prepared.url) for request \(prepared.id) could not be read: \(error)",
+                requestID: prepared.id)
+        }
+    }
+
+    /// Keeps what the ledger row needs from one event.
+    private static func note(_ event: StreamEvent, in state: inout State) {
+        func keep(_ text: String) {
+            let room = StreamSession.outputTextLimit - state.outputText.count
+            if text.utf8.count <= room {
+                state.outputText.append(contentsOf: text.utf8)
+            } else {
+                state.outputText.append(contentsOf: text.utf8.prefix(max(0, room)))
+                state.outputOverflowBytes += text.utf8.count - max(0, room)
+            }
+        }
+        switch event {
+        case .text(let text, _), .reasoning(let text, _):
+            keep(text)
+            if state.firstTokenAt == nil { state.firstTokenAt = .now }
+        case .toolCall(let call):
+            if let name = call.name { keep(name) }
+            keep(call.arguments)
+            if state.firstTokenAt == nil { state.firstTokenAt = .now }
+        case .providerError(let error):
+            if state.providerError == nil { state.providerError = error }
+        default:
+            break
+        }
+    }
+
+    /// Whether a block's events are only the usage report the gateway asked for: `.usage`, with
+    /// at most an empty-delta role (OpenRouter sends one beside its usage).
+    static func isUsageOnly(_ events: [StreamEvent]) -> Bool {
+        var sawUsage = false
+        for event in events {
+            switch event {
+            case .usage: sawUsage = true
+            case .role, .started: continue
+            default: return false
+            }
+        }
+        return sawUsage
+    }
+
+    // MARK: - Closing
+
+    /// Ends the session when its scope ends: cancels the transfer unless it was read to its end,
+    /// and says how the stream ended.
+    func close(callerTaskCancelled: Bool) -> Summary {
+        let summary: Summary = state.withLock { state in
+            let outcome: Outcome
+            switch state.phase {
+            case .finished:
+                outcome = .ok
+            case .failed(let error):
+                outcome = error.code == .cancelled ? .cancelled : .error(error)
+            case .bodyEnded, .reading, .closed:
+                // Left before the verdict. Fine once the caller was handed the end marker; an
+                // error when the stream had already failed; else the caller cancelled.
+                let ended: Bool = { if case .bodyEnded = state.phase { true } else { false } }()
+                if state.endDelivered, state.providerError == nil {
+                    outcome = .ok
+                } else if ended, !callerTaskCancelled, case .failure(let error) = verdict(&state) {
+                    outcome = .error(error)
+                } else {
+                    outcome = .cancelled
+                }
+            }
+            state.phase = .closed
+            return Summary(
+                outcome: outcome,
+                usage: state.decoder.usage,
+                usageIsFinal: state.decoder.isDone || prepared.endpoint.wireFormat != .anthropicMessages,
+                modelReturned: state.decoder.model,
+                outputText: state.outputText,
+                outputOverflowBytes: state.outputOverflowBytes,
+                firstTokenAt: state.firstTokenAt,
+                lastByteAt: state.lastByteAt ?? .now)
+        }
+        response.body.handle.cancel()  // a no-op when the transfer already ended
+        return summary
+    }
+}
