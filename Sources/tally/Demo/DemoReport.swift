@@ -71,7 +71,7 @@ struct DemoReport {
         if total.estimatedRows > 0 {
             text += "\(total.estimatedRows) row(s) carry estimated usage (failed, cut short or cancelled requests).\n"
         }
-        text += "\nLedger: \(path)\nLook inside: tally ledger info --ledger \(path)\n"
+        text += "\nLedger: \(path)\nLook inside: tally report models --ledger \(path)   (and tally ledger info, tally budget check --limit 1 …)\n"
         Swift.print(text, terminator: "")
     }
 
