@@ -87,14 +87,16 @@ struct LedgerBench: AsyncParsableCommand {
         emit(finish)
         emit(latency("ledger.begin.awaited", beginTimes))
 
-        // Group commit: 64 callers each awaiting their own appends, concurrently.
+        // Group commit: 64 callers each awaiting their own appends, concurrently, with the
+        // timestamps of live traffic (continuing after the rows above).
         let callers = 64
         let perCaller = max(1, samples / callers * 4)
         let concurrent = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for caller in 0..<callers {
                 var local = SyntheticLedger(seed: UInt64(caller + 1))
-                let entries = (0..<perCaller).map { local.entry($0, of: perCaller) }
+                let first = rows + samples + caller
+                let entries = (0..<perCaller).map { local.entry(first + $0 * callers, of: rows) }
                 group.addTask {
                     for entry in entries { try await ledger.append(entry) }
                 }

@@ -10,6 +10,7 @@ struct TallyBench: AsyncParsableCommand {
             StreamBench.self,
             TokenizerBench.self,
             TransportBench.self,
+            GatewayBench.self,
             LedgerBench.self,
             LedgerChildCommand.self,
         ]

@@ -214,6 +214,42 @@ struct GatewayTests {
         #expect(try #require(harness.upstream.requests.first).bodyText == messagesBody(stream: true))
     }
 
+    @Test func aRecordedResponsesStreamIsPassedOnUnchangedAndMeteredFromResponseCompleted() async throws {
+        let harness = try GatewayHarness()
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("TallyStreamTests/Fixtures/responses-text.sse")
+        let recorded = try String(contentsOf: fixture, encoding: .utf8)
+        let events = recorded.components(separatedBy: "\n\n").filter { !$0.isEmpty }.map { $0 + "\n\n" }
+        harness.upstream.respond(to: "/v1/responses", with: .sse(events))
+        let gateway = try Gateway(
+            upstream: Upstream(provider: "openai", baseURL: harness.upstream.baseURL + "/v1", dialect: .openAI, apiKey: "k"),
+            ledger: harness.ledger, prices: GatewayHarness.prices, transport: harness.transport)
+        let body = #"{"model":"o4-mini","stream":true,"input":"Say hi","reasoning":{"summary":"auto"}}"#
+        let forwarded = try await gateway.stream(GatewayRequest(endpoint: .responses, json: body)) { stream in
+            var forwarded: [UInt8] = []
+            for try await chunk in stream.chunks { forwarded += chunk.bytes }
+            return forwarded
+        }
+        #expect(String(decoding: forwarded, as: UTF8.self) == events.joined())
+        #expect(try #require(harness.upstream.requests.first).bodyText == body)
+        let row = try #require(try harness.rows().first)
+        #expect(row.outcome == .ok)
+        #expect(row.endpoint == "responses")
+        #expect(row.usage == Usage(input: 301, cachedInput: 1536, output: 20, reasoning: 256))
+        #expect(row.modelReturned == "o4-mini-2025-04-16")
+        #expect(row.cost != nil)
+    }
+
+    @Test func aCallerThatStopsReadingAfterTheEndMarkerLeavesAnOkRow() async throws {
+        let harness = try GatewayHarness()
+        harness.upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1"))
+        try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
+            for try await event in stream.events where event == .done { break }
+        }
+        #expect(try harness.rows().first?.outcome == .ok)
+        #expect(await eventually { harness.transport.statistics.liveTransfers == 0 })
+    }
+
     @Test func theJournalHoldsTheRequestWhileItIsInFlightAndNothingAfter() async throws {
         let harness = try GatewayHarness()
         harness.upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1"))
@@ -356,6 +392,58 @@ struct GatewayTests {
         #expect(row.cost != nil)
     }
 
+    @Test func aLongCutStreamKeepsOneMebibyteOfTextAndExtrapolatesTheRest() async throws {
+        let harness = try GatewayHarness()
+        let piece = String(repeating: "ledger ", count: 600)  // 4,200 bytes
+        harness.upstream.respond(
+            to: "/v1/chat/completions",
+            with: .openAIChatStream(model: "gpt-4.1", pieces: Array(repeating: piece, count: 500), includeUsage: false, done: false))
+        let error = await gatewayError {
+            try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
+                for try await _ in stream.chunks {}
+            }
+        }
+        #expect(error?.code == .streamTruncated)
+        let row = try #require(try harness.rows().first)
+        let whole = TokenizerEstimator().outputTokens(ofText: Array(String(repeating: piece, count: 500).utf8), model: "gpt-4.1")
+        #expect(row.usageSource == .estimated)
+        #expect(abs(row.usage.output - whole) * 100 <= whole)  // within 1%
+    }
+
+    @Test func aConnectionResetMidStreamIsATransportErrorWithTheTextSoFarEstimated() async throws {
+        let harness = try GatewayHarness()
+        harness.upstream.respond(
+            to: "/v1/chat/completions",
+            with: FakeUpstream.Reply.openAIChatStream(model: "gpt-4.1", pieces: Array(repeating: "word ", count: 50)).resetting(afterBytes: 2_000))
+        let error = await gatewayError {
+            try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
+                for try await _ in stream.events {}
+            }
+        }
+        #expect(error?.code == .transport)
+        #expect(error?.transport?.code == .connectionReset)
+        let row = try #require(try harness.rows().first)
+        #expect(row.outcome == .error)
+        #expect(row.httpStatus == 200)
+        #expect(row.usageSource == .estimated)
+        #expect(row.usage.output > 0)
+        #expect(await eventually { harness.transport.statistics.liveTransfers == 0 })
+    }
+
+    @Test func anErrorObjectInASuccessfulBodyIsAProviderErrorWithItsRow() async throws {
+        let harness = try GatewayHarness()
+        harness.upstream.respond(to: "/v1/chat/completions", with: .json(#"{"error":{"message":"upstream overloaded, try later","type":"server_error"}}"#))
+        let error = await gatewayError {
+            _ = try await harness.openAI.send(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: false)))
+        }
+        #expect(error?.code == .providerError)
+        #expect(error?.message.contains("upstream overloaded, try later") == true)
+        #expect(error?.ledgerSequence != nil)
+        let row = try #require(try harness.rows().first)
+        #expect(row.outcome == .error)
+        #expect(row.httpStatus == 200)
+    }
+
     @Test func invalidJSONEventsInTheStreamArePassedOnAndTheUsageAfterThemIsKept() async throws {
         let harness = try GatewayHarness()
         let chunk = #"{"id":"c","object":"chat.completion.chunk","model":"gpt-4.1","choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":null}]}"#
@@ -404,7 +492,7 @@ struct GatewayTests {
         let harness = try GatewayHarness()
         harness.upstream.respond(
             to: "/v1/chat/completions",
-            with: .openAIChatStream(model: "gpt-4.1", pieces: Array(repeating: "word ", count: 200), delay: .milliseconds(20)))
+            with: .openAIChatStream(model: "gpt-4.1", pieces: Array(repeating: "word ", count: 2000), delay: .milliseconds(20)))
         let seen = try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
             var texts = 0
             for try await event in stream.events {
@@ -420,16 +508,31 @@ struct GatewayTests {
         // The text decoded so far (whole chunks, so perhaps past the third word), not the 200 words.
         let estimator = TokenizerEstimator()
         #expect(row.usage.output >= estimator.outputTokens(ofText: Array("word word word ".utf8), model: "gpt-4.1"))
-        #expect(row.usage.output < estimator.outputTokens(ofText: Array(String(repeating: "word ", count: 200).utf8), model: "gpt-4.1"))
+        #expect(row.usage.output < estimator.outputTokens(ofText: Array(String(repeating: "word ", count: 2000).utf8), model: "gpt-4.1"))
         #expect(await eventually { harness.transport.statistics.liveTransfers == 0 })
         #expect(await eventually { harness.upstream.abandonedResponses == 1 })
+    }
+
+    @Test func leavingBeforeTheEndMarkerOfAStreamAlreadyReceivedIsCancelledWithTheReportedUsage() async throws {
+        let harness = try GatewayHarness()
+        harness.upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1", promptTokens: 40, completionTokens: 9))
+        try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
+            try await Task.sleep(for: .milliseconds(200))  // the whole stream is buffered by now
+            for try await event in stream.events {
+                if case .text = event { break }
+            }
+        }
+        let row = try #require(try harness.rows().first)
+        #expect(row.outcome == .cancelled)
+        #expect(row.usage == Usage(input: 40, output: 9))  // the provider's final count had arrived
+        #expect(row.usageSource == .reported)
     }
 
     @Test func cancellingTheCallersTaskMidStreamRecordsACancelledRowAndLeaksNoTransfer() async throws {
         let harness = try GatewayHarness()
         harness.upstream.respond(
             to: "/v1/messages",
-            with: .anthropicStream(pieces: Array(repeating: "word ", count: 200), delay: .milliseconds(20)))
+            with: .anthropicStream(pieces: Array(repeating: "word ", count: 2000), delay: .milliseconds(20)))
         let firstText = AsyncStream<Void>.makeStream()
         let task = Task {
             try await harness.anthropic.stream(GatewayRequest(endpoint: .messages, json: messagesBody(stream: true))) { stream in

@@ -156,7 +156,11 @@ public final class Gateway: Sendable {
         } else {
             // No final report: the provider's own input counts when it sent them, else the
             // tokenizer's; the output re-counted from the text received.
-            let counted = estimator.outputTokens(ofText: summary.outputText, model: summary.modelReturned ?? prepared.model)
+            var counted = estimator.outputTokens(ofText: summary.outputText, model: summary.modelReturned ?? prepared.model)
+            if summary.outputOverflowBytes > 0, !summary.outputText.isEmpty {
+                // Past the first MiB, at the same tokens per byte.
+                counted += counted * Int64(summary.outputOverflowBytes) / Int64(summary.outputText.count)
+            }
             var usage = summary.usage ?? Usage(input: meter.estimatedInputTokens)
             usage.output = max(usage.output + usage.reasoning, counted)
             usage.reasoning = 0

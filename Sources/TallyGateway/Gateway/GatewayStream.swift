@@ -39,18 +39,23 @@ public struct GatewayStream: Sendable {
 
     /// The typed events of a stream.
     public struct Events: AsyncSequence, Sendable {
+        /// A typed event.
         public typealias Element = StreamEvent
+        /// Iteration throws only ``GatewayError``.
         public typealias Failure = GatewayError
 
         let session: StreamSession
 
+        /// An iterator that pulls the stream as it goes.
         public func makeAsyncIterator() -> Iterator {
             Iterator(session: session)
         }
 
         /// Pulls the stream's events.
         public struct Iterator: AsyncIteratorProtocol, Sendable {
+            /// A typed event.
             public typealias Element = StreamEvent
+            /// Iteration throws only ``GatewayError``.
             public typealias Failure = GatewayError
 
             let session: StreamSession
@@ -61,6 +66,7 @@ public struct GatewayStream: Sendable {
                 self.session = session
             }
 
+            /// The next event; nil after a complete stream's last one.
             public mutating func next() async throws(GatewayError) -> StreamEvent? {
                 while next == pending.count {
                     guard let chunk = try await session.nextChunk() else { return nil }
@@ -68,9 +74,11 @@ public struct GatewayStream: Sendable {
                     next = 0
                 }
                 defer { next += 1 }
+                if pending[next] == .done { session.noteEndDelivered() }
                 return pending[next]
             }
 
+            /// The next event; nil after a complete stream's last one.
             public mutating func next(isolation actor: isolated (any Actor)?) async throws(GatewayError) -> StreamEvent? {
                 try await next()
             }
@@ -79,28 +87,37 @@ public struct GatewayStream: Sendable {
 
     /// A stream's chunks of bytes with their events.
     public struct Chunks: AsyncSequence, Sendable {
+        /// Bytes to forward and their events.
         public typealias Element = Chunk
+        /// Iteration throws only ``GatewayError``.
         public typealias Failure = GatewayError
 
         let session: StreamSession
 
+        /// An iterator that pulls the stream as it goes.
         public func makeAsyncIterator() -> Iterator {
             Iterator(session: session)
         }
 
         /// Pulls the stream's chunks.
         public struct Iterator: AsyncIteratorProtocol, Sendable {
+            /// Bytes to forward and their events.
             public typealias Element = Chunk
+            /// Iteration throws only ``GatewayError``.
             public typealias Failure = GatewayError
 
             let session: StreamSession
 
+            /// The next chunk; nil after a complete stream's last one.
             public mutating func next() async throws(GatewayError) -> Chunk? {
-                try await session.nextChunk()
+                let chunk = try await session.nextChunk()
+                if let chunk, chunk.events.contains(.done) { session.noteEndDelivered() }
+                return chunk
             }
 
+            /// The next chunk; nil after a complete stream's last one.
             public mutating func next(isolation actor: isolated (any Actor)?) async throws(GatewayError) -> Chunk? {
-                try await session.nextChunk()
+                try await next()
             }
         }
     }

@@ -14,8 +14,10 @@ final class StreamSession: Sendable {
         /// Whether `usage` is the provider's final count (not a partial Anthropic report).
         var usageIsFinal: Bool
         var modelReturned: String?
-        /// Answer, reasoning and tool-argument text received, for estimating the output.
+        /// Answer, reasoning and tool-argument text received (its first MiB), for estimating the output.
         var outputText: [UInt8]
+        /// Bytes of output text received past ``outputText``.
+        var outputOverflowBytes: Int
         var firstTokenAt: ContinuousClock.Instant?
         var lastByteAt: ContinuousClock.Instant
     }
@@ -43,12 +45,21 @@ final class StreamSession: Sendable {
         var splitter = SSEBlockSplitter()
         /// Bytes of an unfinished block, held while the usage chunk may need hiding.
         var heldBytes: [UInt8] = []
+        /// The first ``StreamSession/outputTextLimit`` bytes of output text, for an estimate.
         var outputText: [UInt8] = []
+        /// Output text bytes past the limit: counted, not kept.
+        var outputOverflowBytes = 0
         var firstTokenAt: ContinuousClock.Instant?
         var lastByteAt: ContinuousClock.Instant?
         var providerError: ProviderError?
         var hiddenEvents = 0
+        /// Whether the caller has been handed the end marker (`.done`).
+        var endDelivered = false
     }
+
+    /// Output text kept for an estimate; beyond it, bytes are only counted, so memory stays
+    /// flat however long the stream.
+    static let outputTextLimit = 1 << 20
 
     let response: Transport.Response
     let prepared: PreparedRequest
@@ -67,6 +78,11 @@ final class StreamSession: Sendable {
     var hiddenEvents: Int { state.withLock { $0.hiddenEvents } }
 
     // MARK: - Reading
+
+    /// Notes that the caller was handed the end marker, so leaving now is not a cancellation.
+    func noteEndDelivered() {
+        state.withLock { $0.endDelivered = true }
+    }
 
     /// The next piece of the stream: the bytes to forward and the events they hold; nil at the
     /// end of a complete stream. Throws when the stream fails or ends without its end marker.
@@ -242,13 +258,22 @@ final class StreamSession: Sendable {
 
     /// Keeps what the ledger row needs from one event.
     private static func note(_ event: StreamEvent, in state: inout State) {
+        func keep(_ text: String) {
+            let room = StreamSession.outputTextLimit - state.outputText.count
+            if text.utf8.count <= room {
+                state.outputText.append(contentsOf: text.utf8)
+            } else {
+                state.outputText.append(contentsOf: text.utf8.prefix(max(0, room)))
+                state.outputOverflowBytes += text.utf8.count - max(0, room)
+            }
+        }
         switch event {
         case .text(let text, _), .reasoning(let text, _):
-            state.outputText.append(contentsOf: text.utf8)
+            keep(text)
             if state.firstTokenAt == nil { state.firstTokenAt = .now }
         case .toolCall(let call):
-            if let name = call.name { state.outputText.append(contentsOf: name.utf8) }
-            state.outputText.append(contentsOf: call.arguments.utf8)
+            if let name = call.name { keep(name) }
+            keep(call.arguments)
             if state.firstTokenAt == nil { state.firstTokenAt = .now }
         case .providerError(let error):
             if state.providerError == nil { state.providerError = error }
@@ -283,16 +308,17 @@ final class StreamSession: Sendable {
                 outcome = .ok
             case .failed(let error):
                 outcome = error.code == .cancelled ? .cancelled : .error(error)
-            case .bodyEnded:
-                outcome = {
-                    switch verdict(&state) {
-                    case .success: return .ok
-                    case .failure(let error): return .error(error)
-                    }
-                }()
-            case .reading, .closed:
-                // Left before the end: fine once the end marker came, a cancellation otherwise.
-                outcome = state.decoder.isDone && state.providerError == nil && !callerTaskCancelled ? .ok : .cancelled
+            case .bodyEnded, .reading, .closed:
+                // Left before the verdict. Fine once the caller was handed the end marker; an
+                // error when the stream had already failed; else the caller cancelled.
+                let ended: Bool = { if case .bodyEnded = state.phase { true } else { false } }()
+                if state.endDelivered, state.providerError == nil {
+                    outcome = .ok
+                } else if ended, !callerTaskCancelled, case .failure(let error) = verdict(&state) {
+                    outcome = .error(error)
+                } else {
+                    outcome = .cancelled
+                }
             }
             state.phase = .closed
             return Summary(
@@ -301,6 +327,7 @@ final class StreamSession: Sendable {
                 usageIsFinal: state.decoder.isDone || prepared.endpoint.wireFormat != .anthropicMessages,
                 modelReturned: state.decoder.model,
                 outputText: state.outputText,
+                outputOverflowBytes: state.outputOverflowBytes,
                 firstTokenAt: state.firstTokenAt,
                 lastByteAt: state.lastByteAt ?? .now)
         }

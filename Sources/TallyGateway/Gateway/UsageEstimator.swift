@@ -20,6 +20,7 @@ public struct TokenizerEstimator: UsageEstimator {
     /// Creates the estimator.
     public init() {}
 
+    /// The request's prompt tokens by the chat framing rules, or the body counted as text.
     public func inputTokens(ofRequest body: [UInt8], endpoint: Endpoint, model: String) -> Int64 {
         do {
             switch endpoint {
@@ -43,6 +44,7 @@ public struct TokenizerEstimator: UsageEstimator {
         }
     }
 
+    /// The text re-tokenized with the model's encoding (`o200k_base` for models without a public one).
     public func outputTokens(ofText text: [UInt8], model: String) -> Int64 {
         guard !text.isEmpty, let encoding = try? Encoding.forModel(model) else { return 0 }
         var counter = OutputTokenCounter(model: encoding)

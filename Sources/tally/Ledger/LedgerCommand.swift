@@ -10,6 +10,7 @@ struct LedgerCommand: AsyncParsableCommand {
             LedgerMigrateCommand.self,
             LedgerVerifyCommand.self,
             LedgerExportCommand.self,
+            LedgerRepriceCommand.self,
         ]
     )
 }

@@ -14,26 +14,49 @@ struct TextTable {
 
     mutating func append(_ row: [String]) { rows.append(row) }
 
-    /// The table as lines of text, two spaces between columns, a rule under the header.
-    func render() -> String {
-        var widths = headers.map(\.count)
-        for row in rows {
-            for (index, cell) in row.enumerated() where index < widths.count {
-                widths[index] = max(widths[index], cell.count)
+    /// A rule across every column before the next row (above a total).
+    mutating func appendRule() { rows.append([Self.ruleMarker]) }
+
+    private static let ruleMarker = "\u{0}rule"
+
+    /// Characters a terminal shows: ANSI colour sequences take no room.
+    static func visibleCount(_ text: String) -> Int {
+        var count = 0
+        var inEscape = false
+        for scalar in text.unicodeScalars {
+            if inEscape {
+                if scalar == "m" { inEscape = false }
+            } else if scalar == "\u{1B}" {
+                inEscape = true
+            } else {
+                count += 1
             }
         }
+        return count
+    }
+
+    /// The table as lines of text, two spaces between columns, a rule under the header.
+    func render() -> String {
+        var widths = headers.map(Self.visibleCount)
+        for row in rows where row != [Self.ruleMarker] {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], Self.visibleCount(cell))
+            }
+        }
+        let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")
         func line(_ cells: [String]) -> String {
+            if cells == [Self.ruleMarker] { return rule }
             var parts: [String] = []
             for (index, width) in widths.enumerated() {
                 let cell = index < cells.count ? cells[index] : ""
-                let padding = String(repeating: " ", count: width - cell.count)
+                let padding = String(repeating: " ", count: max(0, width - Self.visibleCount(cell)))
                 parts.append(alignments[index] == .right ? padding + cell : cell + padding)
             }
             var text = parts.joined(separator: "  ")
             while text.last == " " { text.removeLast() }
             return text
         }
-        var lines = [line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+        var lines = [line(headers), rule]
         lines += rows.map(line)
         return lines.joined(separator: "\n") + "\n"
     }

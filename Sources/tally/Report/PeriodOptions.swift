@@ -48,14 +48,14 @@ struct PeriodOptions: ParsableArguments {
                 throw Failure("--month \(month ?? ""): cannot compute the month's end", status: ExitStatus.usage)
             }
             let label = month ?? Self.monthLabel(start, calendar: calendar)
-            return Period(range: start..<end, timeZone: zone, calendar: calendar, label: label)
+            return Period(range: start..<end, timeZone: zone, calendar: calendar, label: label, zoneName: tz ?? zone.identifier)
         }
         let start = try since.map { try Self.instant($0, flag: "--since", calendar: calendar, endOfDay: false) } ?? Date(timeIntervalSince1970: 0)
         let end = try until.map { try Self.instant($0, flag: "--until", calendar: calendar, endOfDay: true) } ?? now
         guard start < end else {
             throw Failure("--since \(since ?? "") is not before --until \(until ?? "now")", status: ExitStatus.usage)
         }
-        return Period(range: start..<end, timeZone: zone, calendar: calendar, label: "\(since ?? "start")..\(until ?? "now")")
+        return Period(range: start..<end, timeZone: zone, calendar: calendar, label: "\(since ?? "start")..\(until ?? "now")", zoneName: tz ?? zone.identifier)
     }
 
     static func monthStart(_ text: String, calendar: Calendar) throws -> Date {
@@ -99,4 +99,6 @@ struct Period {
     var calendar: Calendar
     /// How the period was asked for ("2026-11", "2026-11-01..2026-11-15").
     var label: String
+    /// The zone's name as given (`UTC` stays `UTC`, which Foundation would call `GMT`).
+    var zoneName: String
 }

@@ -1,0 +1,86 @@
+public import Foundation
+public import TallyPricing
+
+extension Ledger {
+    /// What a re-pricing found and did.
+    public struct RepriceSummary: Sendable, Hashable {
+        /// Request rows in the range.
+        public var examined: Int = 0
+        /// Rows whose cost or list cost under the new prices differs from what the ledger holds
+        /// for them (the row plus its earlier adjustments).
+        public var changed: Int = 0
+        /// Adjustment rows appended (0 on a dry run).
+        public var appended: Int = 0
+        /// Rows the new prices cannot price; left as they are.
+        public var unpriced: Int = 0
+        /// The sum of the cost differences.
+        public var costDelta = Money.zero
+        /// The sum of the list-cost differences.
+        public var listCostDelta = Money.zero
+    }
+
+    /// Re-prices the request rows sent in `range` with `pricing` and appends one `adjustment`
+    /// row per request whose amounts changed: the difference in cost and list cost, pointing at
+    /// the original row and dated like it, so a period's totals become what the new prices give.
+    ///
+    /// Rows are never updated. What a row already holds includes its earlier adjustments, so
+    /// re-pricing twice with the same prices appends nothing the second time. Adjustments are
+    /// appended in batches of `batchSize`, each batch in one transaction: a crash leaves a whole
+    /// batch or none of it, and running again completes the rest.
+    public func reprice(
+        range: Range<Date>,
+        pricing: Pricer,
+        dryRun: Bool = false,
+        batchSize: Int = 1000
+    ) async throws -> RepriceSummary {
+        // Adjustments come after the rows they adjust; collect their sums first.
+        var adjusted: [Int64: (cost: Int64, listCost: Int64)] = [:]
+        try reader.forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
+            guard stored.entry.kind == .adjustment, let original = stored.entry.adjusts else { return }
+            let sums = adjusted[original] ?? (0, 0)
+            adjusted[original] = (sums.cost + (stored.entry.cost?.nanoUSD ?? 0), sums.listCost + (stored.entry.listCost?.nanoUSD ?? 0))
+        }
+        var summary = RepriceSummary()
+        var pending: [LedgerEntry] = []
+        try reader.forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
+            let entry = stored.entry
+            guard entry.kind == .request else { return }
+            summary.examined += 1
+            // The model that ran when the tables know it, else the one asked for.
+            var found: Charge?
+            for model in [entry.modelReturned, entry.modelRequested].compactMap({ $0 }) where found == nil {
+                found = pricing(entry.usage, entry.provider, model, entry.timestamp).charge
+            }
+            guard let charge = found else {
+                summary.unpriced += 1
+                return
+            }
+            let sums = adjusted[stored.seq] ?? (0, 0)
+            let heldCost = (entry.cost?.nanoUSD ?? 0) + sums.cost
+            let heldList = (entry.listCost?.nanoUSD ?? 0) + sums.listCost
+            let costDelta = charge.cost.nanoUSD - heldCost
+            let listDelta = (charge.listCost?.nanoUSD ?? 0) - heldList
+            guard costDelta != 0 || listDelta != 0 else { return }
+            summary.changed += 1
+            summary.costDelta += Money(nanoUSD: costDelta)
+            summary.listCostDelta += Money(nanoUSD: listDelta)
+            var adjustment = LedgerEntry.adjustment(
+                of: stored.seq, timestamp: entry.timestamp, provider: entry.provider, model: entry.modelRequested,
+                cost: Money(nanoUSD: costDelta), listCost: Money(nanoUSD: listDelta), attribution: entry.attribution
+            )
+            adjustment.modelReturned = entry.modelReturned
+            adjustment.priceEntry = charge.entry
+            adjustment.listPriceEntry = charge.listEntry
+            pending.append(adjustment)
+        }
+        guard !dryRun else { return summary }
+        var start = pending.startIndex
+        while start < pending.endIndex {
+            let end = min(start + max(1, batchSize), pending.endIndex)
+            let appended = try await append(contentsOf: Array(pending[start..<end]))
+            summary.appended += appended.count
+            start = end
+        }
+        return summary
+    }
+}

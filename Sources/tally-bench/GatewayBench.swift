@@ -1,0 +1,220 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import TallyGateway
+import TallyLedger
+import TallyPricing
+import TallyTestSupport
+
+/// `tally-bench gateway`: time to first byte through `Gateway.stream` (adapter, tokenizer
+/// estimate, journal row, usage hiding) against a bare `Transport` transfer of the same stream,
+/// both against the in-process fake upstream, interleaved in one run.
+struct GatewayBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Gateway.stream vs a bare Transport transfer: time to first byte, JSON lines."
+    )
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Concurrent streams to measure at.")
+    var concurrency: [Int] = [1, 256]
+
+    @Option(name: .long, help: "Requests per stream in each measured round.")
+    var requests: Int = 40
+
+    @Option(name: .long, help: "Measured rounds per concurrency (each after a warm-up).")
+    var rounds: Int = 3
+
+    @Option(name: .long, help: "Concurrent slow streams through one Gateway at once (memory check); 0 to skip.")
+    var heldStreams: Int = 1000
+
+    func run() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1", pieces: ["Hello", " there", "!"]))
+        let transport = try Transport()
+        let directory = NSTemporaryDirectory() + "tally-bench-gateway-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = try Ledger(path: directory + "/ledger.sqlite")
+        let gateway = try Gateway(
+            upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/v1", dialect: .openAI, apiKey: "sk-bench"),
+            ledger: ledger, prices: try PriceBook(), transport: transport)
+        let body = #"{"model":"gpt-4.1","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello."}],"stream":true}"#
+        // The same bytes the gateway sends: include_usage added.
+        let bare = Transport.Request(
+            method: "POST", url: upstream.baseURL + "/v1/chat/completions",
+            headers: ["Authorization": "Bearer sk-bench", "Content-Type": "application/json", "Accept": "text/event-stream"],
+            body: Array((String(body.dropLast()) + #","stream_options":{"include_usage":true}}"#).utf8))
+
+        for streams in concurrency {
+            _ = try await gatewayTTFB(gateway, body: body, streams: streams, requests: 2)
+            _ = try await transportTTFB(transport, request: bare, streams: streams, requests: 2)
+            for round in 1...max(1, rounds) {
+                let viaGateway = try await gatewayTTFB(gateway, body: body, streams: streams, requests: requests)
+                let viaTransport = try await transportTTFB(transport, request: bare, streams: streams, requests: requests)
+                emit(["case": "ttfb", "client": "gateway", "streams": streams, "round": round].merging(viaGateway.summary) { $1 })
+                emit(["case": "ttfb", "client": "transport", "streams": streams, "round": round].merging(viaTransport.summary) { $1 })
+                emit([
+                    "case": "ttfb-overhead", "streams": streams, "round": round,
+                    "p50_delta_us": ((viaGateway.percentile(0.5) - viaTransport.percentile(0.5)) * 10).rounded() / 10,
+                ])
+            }
+        }
+        try await breakdown(gateway: gateway, ledger: ledger, body: body)
+        if heldStreams > 0 {
+            try await heldStreamsMemory(upstream: upstream, transport: transport, ledger: ledger, body: body)
+        }
+        let info = try ledger.reader.info()
+        emit(["case": "end", "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1,
+              "live_transfers": transport.statistics.liveTransfers])
+    }
+
+    /// What the gateway does before the request leaves, timed alone at one stream: the
+    /// tokenizer's prompt estimate and the journal row (`ledger.begin`, a SQLite commit).
+    private func breakdown(gateway: Gateway, ledger: Ledger, body: String) async throws {
+        let bytes = Array(body.utf8)
+        var estimates: [Duration] = []
+        var begins: [Duration] = []
+        for _ in 0..<max(requests, 200) {
+            var start = ContinuousClock.now
+            let tokens = gateway.estimator.inputTokens(ofRequest: bytes, endpoint: .chatCompletions, model: "gpt-4.1")
+            estimates.append(ContinuousClock.now - start)
+            start = ContinuousClock.now
+            let ticket = try await ledger.begin(InFlightRequest(
+                timestamp: Date(), provider: "holysheep", model: "gpt-4.1", endpoint: "chat/completions",
+                streamed: true, estimatedInputTokens: tokens))
+            begins.append(ContinuousClock.now - start)
+            try await ledger.finish(ticket, with: LedgerEntry(
+                id: ticket.request.id, timestamp: ticket.request.timestamp, provider: "holysheep", modelRequested: "gpt-4.1",
+                endpoint: "chat/completions", usage: Usage(input: tokens), pricing: nil))
+        }
+        emit(["case": "breakdown", "step": "tokenizer-estimate"].merging(TTFBSamples(estimates).summary) { $1 })
+        emit(["case": "breakdown", "step": "ledger-begin"].merging(TTFBSamples(begins).summary) { $1 })
+    }
+
+    /// Holds many slow streams open at once through one Gateway (40 events, 25 ms apart, usage
+    /// hidden from the caller) and reports resident memory at the peak. The fake upstream's
+    /// threads (one per connection) are in the same process, so the figure is an upper bound.
+    private func heldStreamsMemory(upstream: FakeUpstream, transport: Transport, ledger: Ledger, body: String) async throws {
+        upstream.respond(to: "/held/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1", pieces: Array(repeating: "token", count: 36), delay: .milliseconds(25)))
+        let gateway = try Gateway(
+            upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/held/v1", dialect: .openAI, apiKey: "sk-bench"),
+            ledger: ledger, prices: try PriceBook(), transport: transport)
+        let rowsBefore = try ledger.reader.info().rows ?? 0
+        let before = Self.residentBytes()
+        let peak = ResidentPeak(before)
+        let start = ContinuousClock.now
+        let events = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<heldStreams {
+                group.addTask {
+                    try await gateway.stream(GatewayRequest(endpoint: .chatCompletions, json: body)) { stream in
+                        var count = 0
+                        for try await _ in stream.events { count += 1 }
+                        return count
+                    }
+                }
+            }
+            group.addTask {
+                while ContinuousClock.now - start < .milliseconds(200) || transport.statistics.liveTransfers > 0 {
+                    peak.record(Self.residentBytes())
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return 0
+            }
+            return try await group.reduce(0, +)
+        }
+        let info = try ledger.reader.info()
+        emit([
+            "case": "held-streams-memory", "streams": heldStreams, "events": events,
+            "seconds": ((ContinuousClock.now - start).components.seconds),
+            "rss_before_mib": Double(before / 1024) / 1024, "rss_peak_mib": Double(peak.value / 1024) / 1024,
+            "ledger_rows_added": (info.rows ?? 0) - rowsBefore, "journal_rows": info.journalRows ?? -1,
+        ])
+    }
+
+    private static func residentBytes() -> Int {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = statm.split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+    }
+
+    private func gatewayTTFB(_ gateway: Gateway, body: String, streams: Int, requests: Int) async throws -> TTFBSamples {
+        try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for _ in 0..<streams {
+                group.addTask {
+                    var samples: [Duration] = []
+                    for _ in 0..<requests {
+                        let start = ContinuousClock.now
+                        let first = try await gateway.stream(GatewayRequest(endpoint: .chatCompletions, json: body)) { stream in
+                            var first: Duration?
+                            for try await _ in stream.chunks where first == nil {
+                                first = ContinuousClock.now - start
+                            }
+                            return first
+                        }
+                        samples.append(first ?? .zero)
+                    }
+                    return samples
+                }
+            }
+            return TTFBSamples(try await group.reduce(into: []) { $0 += $1 })
+        }
+    }
+
+    private func transportTTFB(_ transport: Transport, request: Transport.Request, streams: Int, requests: Int) async throws -> TTFBSamples {
+        try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for _ in 0..<streams {
+                group.addTask {
+                    var samples: [Duration] = []
+                    for _ in 0..<requests {
+                        let start = ContinuousClock.now
+                        let response = try await transport.execute(request)
+                        var first: Duration?
+                        for try await _ in response.body where first == nil {
+                            first = ContinuousClock.now - start
+                        }
+                        samples.append(first ?? .zero)
+                    }
+                    return samples
+                }
+            }
+            return TTFBSamples(try await group.reduce(into: []) { $0 += $1 })
+        }
+    }
+
+    private func emit(_ object: [String: Any]) {
+        var object = object
+        object["suite"] = "gateway"
+        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+/// Time-to-first-byte samples and their percentiles in microseconds.
+private struct TTFBSamples {
+    var sorted: [Duration]
+
+    init(_ samples: [Duration]) { sorted = samples.sorted() }
+
+    func percentile(_ p: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        let index = min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))
+        let (seconds, attoseconds) = sorted[index].components
+        return ((Double(seconds) * 1e6 + Double(attoseconds) / 1e12) * 10).rounded() / 10
+    }
+
+    var summary: [String: Any] {
+        ["samples": sorted.count, "p50_us": percentile(0.5), "p90_us": percentile(0.9), "p99_us": percentile(0.99)]
+    }
+}
+
+/// The highest resident size seen, shared with the task that samples it.
+private final class ResidentPeak: Sendable {
+    private let peak: Mutex<Int>
+
+    init(_ initial: Int) { peak = Mutex(initial) }
+
+    func record(_ bytes: Int) { peak.withLock { $0 = max($0, bytes) } }
+
+    var value: Int { peak.withLock { $0 } }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import TallyLedger
+import TallyPricing
+
+/// The demo's closing report: the month's spend, list cost and savings, by model and by project,
+/// read back from the ledger the demo wrote.
+struct DemoReport {
+    let ledger: Ledger
+    let path: String
+    let simulatedAt: String
+    let outcome: DemoSimulation.Outcome
+
+    func print() async throws {
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let now = Date()
+        guard let month = utc.dateInterval(of: .month, for: now) else { return }
+        let range = month.start..<month.end
+        let byModel = try await ledger.reader.summary(range: range, groupBy: [.provider, .model])
+        let byProject = try await ledger.reader.summary(range: range, groupBy: [.project])
+
+        var outcomes: [LedgerEntry.Outcome: Int] = [:]
+        try ledger.reader.forEachEntry(since: month.start) { outcomes[$0.entry.outcome, default: 0] += 1 }
+
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = utc.timeZone
+        formatter.dateFormat = "MMMM yyyy"
+
+        let outcomeText = LedgerEntry.Outcome.allCases.compactMap { kind in
+            outcomes[kind].map { "\($0) \(kind.rawValue)" }
+        }.joined(separator: ", ")
+        var text = """
+            Simulated provider on \(simulatedAt) (in this process: no network, no API key, nothing billed).
+            Sent \(outcome.sent) requests through a metering Gateway over libcurl, \(outcome.streamed) of them streamed.
+            Ledger rows: \(outcomeText).
+
+            """
+        for failure in outcome.failures { text += "  simulated fault, \(failure)\n" }
+        text += "\nSpend in \(formatter.string(from: now)) (UTC), simulated traffic:\n\n"
+
+        var models = TextTable(columns: [
+            ("provider", .left), ("model", .left), ("requests", .right), ("tokens in", .right), ("tokens out", .right),
+            ("cost", .right), ("list cost", .right), ("savings", .right),
+        ])
+        for row in byModel.rows {
+            models.append([row.provider ?? "-", row.model ?? "-"] + cells(row.totals))
+        }
+        models.append(["total", ""] + cells(byModel.total))
+        text += models.render() + "\n"
+
+        var projects = TextTable(columns: [
+            ("project", .left), ("requests", .right), ("tokens in", .right), ("tokens out", .right),
+            ("cost", .right), ("list cost", .right), ("savings", .right),
+        ])
+        for row in byProject.rows {
+            projects.append([row.project ?? "(none)"] + cells(row.totals))
+        }
+        text += projects.render() + "\n"
+
+        let total = byModel.total
+        text += "You paid \(MoneyFormat.text(total.cost)) for what the official APIs list at \(MoneyFormat.text(total.listCost))"
+        if let savings = total.savings {
+            text += ": \(MoneyFormat.text(savings)) saved"
+            if total.listCost.nanoUSD > 0 {
+                let percent = Exact.divideRoundingHalfEven(Int128(savings.nanoUSD) * 1000, by: Int128(total.listCost.nanoUSD))
+                text += " (\(percent / 10).\(abs(percent % 10))%)"
+            }
+        }
+        text += ".\n"
+        if total.estimatedRows > 0 {
+            text += "\(total.estimatedRows) row(s) carry estimated usage (failed, cut short or cancelled requests).\n"
+        }
+        text += "\nLedger: \(path)\nLook inside: tally report models --ledger \(path)   (and tally ledger info, tally budget check --limit 1 …)\n"
+        Swift.print(text, terminator: "")
+    }
+
+    private func cells(_ totals: Report.Totals) -> [String] {
+        [
+            MoneyFormat.count(totals.requests),
+            MoneyFormat.count(totals.usage.promptTokens),
+            MoneyFormat.count(totals.usage.completionTokens),
+            MoneyFormat.text(totals.cost),
+            totals.rowsWithoutListPrice >= totals.requests ? "unknown" : MoneyFormat.text(totals.listCost),
+            MoneyFormat.text(totals.savings),
+        ]
+    }
+}

@@ -1,0 +1,164 @@
+import ArgumentParser
+import Foundation
+import TallyLedger
+import TallyPricing
+
+/// `tally report whatif --provider P`: the period's real usage re-priced under another provider.
+struct ReportWhatIf: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "whatif",
+        abstract: "Re-price the period's actual usage under another provider's table, model by model.",
+        discussion: """
+            Each request is priced again under the provider's entry in force at its own time, with its own \\
+            tier, and rounded on its own, exactly as that provider would have billed it. A model is matched \\
+            by the official model it stands for, else by name; models the provider does not sell are listed.
+            """
+    )
+
+    @Option(help: "The provider whose prices to apply.")
+    var provider: String
+
+    @OptionGroup var period: PeriodOptions
+
+    @Option(help: "Only this project.")
+    var project: String?
+
+    @Option(help: "Only this user.")
+    var user: String?
+
+    @OptionGroup var pricing: PricingOptions
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: FormatOptions
+
+    /// One model's requests, what they cost, and what they would have cost.
+    struct Line {
+        var provider: String
+        var model: String
+        var target: String?
+        var requests: Int64 = 0
+        var actual = Money.zero
+        var actualUnpriced: Int64 = 0
+        var whatIf = Money.zero
+        var whatIfUnpriced: Int64 = 0
+    }
+
+    func run() async throws {
+        try await reportingLedgerFailures {
+            let book = try pricing.loadBook()
+            guard let target = book.table(provider: provider) else {
+                throw Failure("--provider \(provider): no such provider (known: \(book.tables.map(\.provider).joined(separator: ", ")))", status: ExitStatus.usage)
+            }
+            let period = try self.period.resolve()
+            var lines: [String: Line] = [:]
+            var order: [String] = []
+            guard FileManager.default.fileExists(atPath: ledger.path) else {
+                throw Failure("\(ledger.path): no ledger here yet (pass --ledger PATH or set TALLY_LEDGER)", status: ExitStatus.io)
+            }
+            do {
+                let reader = try LedgerReader(path: ledger.path)
+                try reader.forEachEntry(since: period.range.lowerBound, until: period.range.upperBound) { stored in
+                    let entry = stored.entry
+                    guard entry.kind == .request else { return }
+                    if let project, entry.attribution.project != project { return }
+                    if let user, entry.attribution.user != user { return }
+                    let key = entry.provider + "\u{0}" + entry.modelRequested
+                    if lines[key] == nil {
+                        lines[key] = Line(provider: entry.provider, model: entry.modelRequested, target: Self.counterpart(of: entry, in: target, book: book))
+                        order.append(key)
+                    }
+                    lines[key]?.requests += 1
+                    if let cost = entry.cost { lines[key]?.actual += cost } else { lines[key]?.actualUnpriced += 1 }
+                    if let model = lines[key]?.target,
+                       let charge = book.cost(of: entry.usage, provider: target.provider, model: model, at: entry.timestamp).charge {
+                        lines[key]?.whatIf += charge.cost
+                    } else {
+                        lines[key]?.whatIfUnpriced += 1
+                    }
+                }
+            }
+            let sorted = order.compactMap { lines[$0] }.sorted { ($0.actual, $0.model) > ($1.actual, $1.model) }
+            write(try render(sorted, target: target.provider, period: period))
+        }
+    }
+
+    /// The target provider's model for a ledger row's model: the same official model, else the same name.
+    static func counterpart(of entry: LedgerEntry, in target: PriceTable, book: PriceBook) -> String? {
+        if let source = book.model(entry.modelRequested, provider: entry.provider),
+           let table = book.table(provider: entry.provider),
+           let identity = book.officialIdentity(of: source, in: table) {
+            for model in target.models {
+                if let other = book.officialIdentity(of: model, in: target), other.provider == identity.provider, other.model == identity.model {
+                    return model.key
+                }
+            }
+        }
+        return book.model(entry.modelRequested, provider: target.provider)?.key
+    }
+
+    struct LineJSON: Encodable {
+        var provider, model: String
+        var whatIfModel: String?
+        var requests: Int64
+        var actualCost: MoneyJSON
+        var actualUnpricedRows: Int64
+        var whatIfCost: MoneyJSON?
+        var difference: MoneyJSON?
+        enum CodingKeys: String, CodingKey {
+            case provider, model, requests, difference
+            case whatIfModel = "whatif_model", actualCost = "actual_cost", actualUnpricedRows = "actual_unpriced_rows", whatIfCost = "whatif_cost"
+        }
+    }
+
+    func render(_ lines: [Line], target: String, period: Period) throws -> String {
+        let json = lines.map { line in
+            let comparable = line.target != nil && line.whatIfUnpriced == 0
+            return LineJSON(
+                provider: line.provider, model: line.model, whatIfModel: line.target, requests: line.requests,
+                actualCost: MoneyJSON(line.actual), actualUnpricedRows: line.actualUnpriced,
+                whatIfCost: comparable ? MoneyJSON(line.whatIf) : nil,
+                difference: comparable && line.actualUnpriced == 0 ? MoneyJSON(line.whatIf - line.actual) : nil
+            )
+        }
+        switch output.format {
+        case .json:
+            return try JSONOutput.encode(json)
+        case .csv:
+            var csv = CSVWriter(header: ["provider", "model", "whatif_model", "requests", "actual_cost_usd", "actual_unpriced_rows", "whatif_cost_usd", "difference_usd"])
+            for row in json {
+                csv.append([
+                    row.provider, row.model, row.whatIfModel ?? "", String(row.requests), row.actualCost.usd, String(row.actualUnpricedRows),
+                    row.whatIfCost?.usd ?? "", row.difference?.usd ?? "",
+                ])
+            }
+            return csv.text
+        case .table:
+            var table = TextTable(columns: [
+                ("PROVIDER", .left), ("MODEL", .left), ("REQUESTS", .right), ("ACTUAL", .right),
+                ("\(target.uppercased()) MODEL", .left), ("WOULD COST", .right), ("DIFFERENCE", .right),
+            ])
+            var actual = Money.zero, whatIf = Money.zero
+            var comparableAll = true
+            for row in json {
+                table.append([
+                    row.provider, row.model, MoneyFormat.count(row.requests),
+                    MoneyFormat.text(row.actualCost.money) + (row.actualUnpricedRows > 0 ? "*" : ""),
+                    row.whatIfModel ?? "(not sold)", row.whatIfCost.map { MoneyFormat.text($0.money) } ?? "unknown",
+                    row.difference.map { MoneyFormat.text($0.money) } ?? "",
+                ])
+                actual += row.actualCost.money
+                if let cost = row.whatIfCost, row.difference != nil { whatIf += cost.money } else { comparableAll = false }
+            }
+            table.appendRule()
+            table.append([
+                "TOTAL", "", MoneyFormat.count(json.reduce(0) { $0 + $1.requests }), MoneyFormat.text(actual), "",
+                comparableAll ? MoneyFormat.text(whatIf) : "unknown", comparableAll ? MoneyFormat.text(whatIf - actual) : "",
+            ])
+            var text = "Period \(period.label) (\(period.zoneName)) re-priced under \(target)\n" + table.render()
+            let unsold = json.filter { $0.whatIfModel == nil }.map { "\($0.provider)/\($0.model)" }
+            if !unsold.isEmpty { text += "\(target) does not sell: \(unsold.joined(separator: ", ")); the total is unknown.\n" }
+            if json.contains(where: { $0.actualUnpricedRows > 0 }) { text += "* some rows were unpriced; their actual cost is unknown.\n" }
+            if json.isEmpty { text += "No requests in this period.\n" }
+            return text
+        }
+    }
+}
