@@ -1,4 +1,5 @@
 import Hummingbird
+import HTTPTypes
 
 /// CORS for the listed origins only: answers their preflights and adds the headers to their
 /// responses; other origins get no CORS headers (so browsers refuse them) and a 403 preflight.

@@ -1,5 +1,6 @@
-public import Foundation
+import Foundation
 public import Hummingbird
+import HTTPTypes
 public import Logging
 import NIOCore
 import Synchronization
@@ -32,9 +33,9 @@ public struct ProxyServer: Sendable {
         var gateways: [String: Gateway] = [:]
         let metrics = self.metrics
         for entry in configuration.upstreams {
-            let gateway = try Gateway(upstream: entry.upstream, ledger: ledger, prices: prices, transport: transport)
-            gateway.onRecord = { metrics.record($0) }
-            gateways[entry.name] = gateway
+            gateways[entry.name] = try Gateway(
+                upstream: entry.upstream, ledger: ledger, prices: prices, transport: transport, observer: { metrics.record($0) }
+            )
         }
         self.gateways = gateways
         keys = GatewayKeys(configuration.gatewayKeys)
@@ -62,7 +63,7 @@ public struct ProxyServer: Sendable {
             )
         }
         for endpoint in [Endpoint.chatCompletions, .completions, .embeddings, .responses, .messages] {
-            router.post(RouterPath("v1" + endpoint.path)) { request, context in
+            router.post(RouterPath("v1/" + endpoint.path)) { request, context in
                 await self.proxy(request, endpoint: endpoint)
             }
         }
@@ -142,8 +143,8 @@ public struct ProxyServer: Sendable {
         if let clientKey {
             var upstream = route.upstream
             upstream.apiKey = clientKey
-            gateway = try Gateway(upstream: upstream, ledger: ledger, prices: prices, transport: transport)
-            gateway.onRecord = gateways[route.name]?.onRecord
+            let metrics = self.metrics
+            gateway = try Gateway(upstream: upstream, ledger: ledger, prices: prices, transport: transport, observer: { metrics.record($0) })
         }
 
         // Attribution: the key's project first, then the headers, then the body's own user fields.

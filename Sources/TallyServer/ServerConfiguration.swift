@@ -17,6 +17,15 @@ public struct ServerConfiguration: Sendable {
         /// Whether it takes the models no upstream of its dialect names.
         public var isDefault: Bool
 
+        /// Creates an upstream entry.
+        public init(name: String, upstream: Upstream, apiKeyEnvironment: String?, models: [String], isDefault: Bool) {
+            self.name = name
+            self.upstream = upstream
+            self.apiKeyEnvironment = apiKeyEnvironment
+            self.models = models
+            self.isDefault = isDefault
+        }
+
         /// Whether a pattern of this upstream matches the model.
         public func serves(_ model: String) -> Bool {
             models.contains { ServerConfiguration.matches(model.lowercased(), pattern: $0.lowercased()) }
@@ -29,6 +38,12 @@ public struct ServerConfiguration: Sendable {
         public var key: String
         /// The project.
         public var project: String
+
+        /// Creates a gateway key for a project.
+        public init(key: String, project: String) {
+            self.key = key
+            self.project = project
+        }
     }
 
     /// A spending limit for a project, checked before each of its requests.
@@ -39,6 +54,13 @@ public struct ServerConfiguration: Sendable {
         public var limit: Money
         /// `month` or `day`.
         public var period: String
+
+        /// Creates a budget.
+        public init(project: String, limit: Money, period: String) {
+            self.project = project
+            self.limit = limit
+            self.period = period
+        }
     }
 
     /// Where to listen, "HOST:PORT".

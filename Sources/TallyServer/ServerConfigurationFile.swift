@@ -1,6 +1,6 @@
 public import Foundation
 import TallyGateway
-public import TallyPricing
+import TallyPricing
 
 /// A configuration file that could not be read: every problem, each naming the file and JSON path.
 public struct ServerConfigurationError: Error, Sendable, CustomStringConvertible {

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
+import NIOCore
 import HummingbirdTesting
 import Logging
 import Testing

@@ -70,6 +70,7 @@ extension Gateway {
         row.apply(pricing)
         do {
             let sequence = try await ledger.finish(meter.ticket, with: row)
+            observer?(row)
             return (sequence, pricing.charge)
         } catch {
             throw GatewayError(

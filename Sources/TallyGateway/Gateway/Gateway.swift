@@ -32,13 +32,15 @@ public final class Gateway: Sendable {
     public let retry: RetryPolicy
     /// Estimates usage the provider did not report.
     public let estimator: any UsageEstimator
+    /// Called with every ledger row the gateway writes, priced (the proxy's metrics).
+    package let observer: (@Sendable (LedgerEntry) -> Void)?
 
     /// The largest non-streamed response body read (64 MiB).
     public static let maximumResponseBytes = 64 << 20
 
     /// Creates a gateway to `upstream`, recording into `ledger` at `prices`. Without a
     /// `transport`, it makes its own.
-    public init(
+    public convenience init(
         upstream: Upstream,
         ledger: Ledger,
         prices: PriceBook,
@@ -46,6 +48,20 @@ public final class Gateway: Sendable {
         retry: RetryPolicy = .standard,
         estimator: any UsageEstimator = TokenizerEstimator()
     ) throws(TransportError) {
+        try self.init(upstream: upstream, ledger: ledger, prices: prices, transport: transport, retry: retry, estimator: estimator, observer: nil)
+    }
+
+    /// A gateway whose written rows are also handed to `observer`.
+    package init(
+        upstream: Upstream,
+        ledger: Ledger,
+        prices: PriceBook,
+        transport: Transport?,
+        retry: RetryPolicy = .standard,
+        estimator: any UsageEstimator = TokenizerEstimator(),
+        observer: (@Sendable (LedgerEntry) -> Void)?
+    ) throws(TransportError) {
+        self.observer = observer
         self.upstream = upstream
         self.ledger = ledger
         self.prices = prices
@@ -125,6 +141,21 @@ public final class Gateway: Sendable {
         attribution: Attribution = .none,
         _ body: (GatewayStream) async throws -> R
     ) async throws -> R {
+        let open = try await openStream(request, attribution: attribution)
+        let result: Result<R, any Error>
+        do {
+            result = .success(try await body(open.stream))
+        } catch {
+            result = .failure(error)
+        }
+        try await open.finish(callerTaskCancelled: Task.isCancelled)
+        return try result.get()
+    }
+
+    /// Sends a streamed request and returns it open, for a caller that cannot hold a scope
+    /// around the whole stream (an HTTP server writes the body after its handler returns).
+    /// The caller must call ``OpenGatewayStream/close()`` when done with it.
+    package func openStream(_ request: GatewayRequest, attribution: Attribution = .none) async throws(GatewayError) -> OpenGatewayStream {
         let prepared = try RequestAdapter.prepare(request, for: upstream, streaming: true)
         let meter = try await begin(prepared, attribution: attribution)
         let retried: Transport.RetriedResponse
@@ -133,15 +164,12 @@ public final class Gateway: Sendable {
         } catch {
             throw await record(error, of: prepared, meter: meter)
         }
-        let session = StreamSession(response: retried.response, prepared: prepared)
-        let result: Result<R, any Error>
-        do {
-            result = .success(try await body(GatewayStream(session: session)))
-        } catch {
-            result = .failure(error)
-        }
-        let summary = session.close(callerTaskCancelled: Task.isCancelled)
+        return OpenGatewayStream(gateway: self, prepared: prepared, meter: meter, retried: retried)
+    }
 
+    /// Writes the ledger row of a stream that has been closed.
+    func finishStream(_ session: StreamSession, prepared: PreparedRequest, meter: Meter, retried: Transport.RetriedResponse, callerTaskCancelled: Bool) async throws(GatewayError) {
+        let summary = session.close(callerTaskCancelled: callerTaskCancelled)
         var row = meter.row(outcome: .ok, status: retried.response.status, attempts: retried.attempts)
         switch summary.outcome {
         case .ok: row.outcome = .ok
@@ -168,7 +196,6 @@ public final class Gateway: Sendable {
             row.usageSource = .estimated
         }
         _ = try await finish(meter, row)
-        return try result.get()
     }
 
     // MARK: - Metering a call made elsewhere

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import TallyGateway
 import TallyLedger
 import TallyPricing
@@ -43,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
                 let data = try PriceTableFiles.read(config, what: "the server configuration")
                 do {
                     configuration = try ServerConfiguration.load(data, file: config)
-                } catch {
+                } catch let error as ServerConfigurationError {
                     throw Failure(lines: error.problems, status: ExitStatus.data)
                 }
             } else {
