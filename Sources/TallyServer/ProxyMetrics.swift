@@ -12,7 +12,7 @@ final class ProxyMetrics: Sendable {
                                               .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120)]
 
     init() {
-        inFlight = registry.makeGauge(name: "tally_streams_in_flight", help: "Streams being relayed now.")
+        inFlight = registry.makeGauge(descriptor: Self.name("streams", "in_flight", "Streams being relayed now."))
     }
 
     func streamStarted() { inFlight.increment(by: 1) }
@@ -21,32 +21,37 @@ final class ProxyMetrics: Sendable {
     /// Counts a ledger row.
     func record(_ entry: LedgerEntry) {
         let labels = [("provider", entry.provider), ("model", entry.modelRequested)]
-        registry.makeCounter(name: "tally_requests_total", labels: labels + [("outcome", entry.outcome.rawValue)], help: "Requests metered, by outcome.")
+        registry.makeCounter(descriptor: Self.name("requests", "total", "Requests metered, by outcome."), labels: labels + [("outcome", entry.outcome.rawValue)])
             .increment()
         let classes: [(String, Int64)] = [
             ("input", entry.usage.input), ("cached_input", entry.usage.cachedInput), ("cache_write", entry.usage.cacheWrite + entry.usage.cacheWrite1h),
             ("output", entry.usage.output), ("reasoning", entry.usage.reasoning),
         ]
         for (name, tokens) in classes where tokens > 0 {
-            registry.makeCounter(name: "tally_tokens_total", labels: labels + [("class", name)], help: "Tokens metered, by class.")
+            registry.makeCounter(descriptor: Self.name("tokens", "total", "Tokens metered, by class."), labels: labels + [("class", name)])
                 .increment(by: tokens)
         }
         if let cost = entry.cost, cost.nanoUSD > 0 {
-            registry.makeCounter(name: "tally_cost_nano_usd_total", labels: labels, help: "What the requests cost, in nano-USD (1e-9 USD).")
+            registry.makeCounter(descriptor: Self.name("cost_nano_usd", "total", "What the requests cost, in nano-USD (1e-9 USD)."), labels: labels)
                 .increment(by: cost.nanoUSD)
         }
         if let list = entry.listCost, list.nanoUSD > 0 {
-            registry.makeCounter(name: "tally_list_cost_nano_usd_total", labels: labels, help: "The same requests at official prices, in nano-USD.")
+            registry.makeCounter(descriptor: Self.name("list_cost_nano_usd", "total", "The same requests at official prices, in nano-USD."), labels: labels)
                 .increment(by: list.nanoUSD)
         }
         if let latency = entry.latencyMs {
-            registry.makeDurationHistogram(name: "tally_upstream_latency_seconds", labels: [("provider", entry.provider)], buckets: latencyBuckets, help: "From sending upstream to the last byte.")
+            registry.makeDurationHistogram(descriptor: Self.name("upstream_latency", "seconds", "From sending upstream to the last byte."), labels: [("provider", entry.provider)], buckets: latencyBuckets)
                 .record(.milliseconds(latency))
         }
         if let first = entry.firstTokenMs {
-            registry.makeDurationHistogram(name: "tally_time_to_first_token_seconds", labels: [("provider", entry.provider)], buckets: latencyBuckets, help: "From sending upstream to the first token.")
+            registry.makeDurationHistogram(descriptor: Self.name("time_to_first_token", "seconds", "From sending upstream to the first token."), labels: [("provider", entry.provider)], buckets: latencyBuckets)
                 .record(.milliseconds(first))
         }
+    }
+
+    /// `tally_NAME_UNIT` with its help text.
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "tally", metricName: metric, unitName: unit, helpText: help)
     }
 
     /// The exposition text.
