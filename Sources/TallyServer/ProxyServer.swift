@@ -120,7 +120,11 @@ public struct ProxyServer: Sendable {
             clientKey = presented
         }
 
-        // The body, read up to the limit and never past it.
+        // The body, read up to the limit and never past it; a declared length over it is refused unread.
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maximumBodyBytes {
+            throw WireError(dialect: dialect, status: .contentTooLarge, type: "request_too_large",
+                            message: "request body of \(declared) bytes is over the limit of \(configuration.maximumBodyBytes)", code: nil)
+        }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: configuration.maximumBodyBytes)
