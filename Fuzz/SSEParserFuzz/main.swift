@@ -1,5 +1,5 @@
 // libFuzzer entry point for the SSE parser and the stream decoders. Built and run by
-// Scripts/fuzz-sse (not by SwiftPM: it needs -sanitize=fuzzer on every file).
+// Scripts/fuzz sse (not by SwiftPM: it needs -sanitize=fuzzer on every file).
 //
 // Each input is parsed whole and again cut into chunks whose sizes come from the input's
 // first bytes; the two parses must give the same events and the same error, and every event
