@@ -64,7 +64,17 @@ public struct ProxyServer: Sendable {
         }
         for endpoint in [Endpoint.chatCompletions, .completions, .embeddings, .responses, .messages] {
             router.post(RouterPath("v1/" + endpoint.path)) { request, context in
-                await self.proxy(request, endpoint: endpoint)
+                // A client that goes away while the upstream has not answered yet cancels the
+                // upstream call (its row says cancelled) instead of leaving it to the idle timeout.
+                var request = request
+                do {
+                    return try await request.body.consumeWithCancellationOnInboundClose { body in
+                        request.body = body
+                        return await self.proxy(request, endpoint: endpoint)
+                    }
+                } catch {
+                    return Response(status: .init(code: 499, reasonPhrase: "Client Closed Request"))
+                }
             }
         }
         router.get("v1/models") { request, _ in await self.models(request) }
@@ -211,8 +221,13 @@ public struct ProxyServer: Sendable {
             body: ResponseBody { writer in
                 defer { metrics.streamEnded() }
                 do {
-                    for try await chunk in open.stream.chunks where !chunk.bytes.isEmpty {
-                        try await writer.write(ByteBuffer(bytes: chunk.bytes))
+                    do {
+                        for try await chunk in open.stream.chunks where !chunk.bytes.isEmpty {
+                            try await writer.write(ByteBuffer(bytes: chunk.bytes))
+                        }
+                    } catch let error as GatewayError where error.code == .streamTruncated || error.code == .providerError {
+                        // The upstream ended its stream without the end marker, or sent an error
+                        // event: end the response the same way, as the client would see it direct.
                     }
                     try await writer.finish(nil)
                 } catch {

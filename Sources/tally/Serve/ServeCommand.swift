@@ -34,6 +34,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds to let streams finish on SIGTERM/SIGINT before cancelling them.")
     var shutdownTimeout: Int = 30
 
+    @Option(help: "Seconds an upstream may send no byte before its request fails (a slow client pauses it instead).")
+    var idleTimeout: Int = 300
+
+    @Option(help: "Seconds to wait for a connection to an upstream.")
+    var connectTimeout: Int = 10
+
+    func validate() throws {
+        guard idleTimeout > 0, connectTimeout > 0, shutdownTimeout >= 0 else {
+            throw ValidationError("--idle-timeout and --connect-timeout must be positive, --shutdown-timeout not negative")
+        }
+    }
+
     @OptionGroup var pricing: PricingOptions
     @OptionGroup var ledger: LedgerOptions
 
@@ -59,7 +71,9 @@ struct ServeCommand: AsyncParsableCommand {
             let opened = try Ledger(path: ledger.path, pricing: pricer)
             let transport: Transport
             do {
-                transport = try Transport()
+                transport = try Transport(configuration: .init(
+                    connectTimeout: .seconds(connectTimeout), idleTimeout: .seconds(idleTimeout)
+                ))
             } catch {
                 throw Failure("cannot start libcurl: \(error)", status: ExitStatus.io)
             }
