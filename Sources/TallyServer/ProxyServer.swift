@@ -64,17 +64,7 @@ public struct ProxyServer: Sendable {
         }
         for endpoint in [Endpoint.chatCompletions, .completions, .embeddings, .responses, .messages] {
             router.post(RouterPath("v1/" + endpoint.path)) { request, context in
-                // A client that goes away while the upstream has not answered yet cancels the
-                // upstream call (its row says cancelled) instead of leaving it to the idle timeout.
-                var request = request
-                do {
-                    return try await request.body.consumeWithCancellationOnInboundClose { body in
-                        request.body = body
-                        return await self.proxy(request, endpoint: endpoint)
-                    }
-                } catch {
-                    return Response(status: .init(code: 499, reasonPhrase: "Client Closed Request"))
-                }
+                await self.proxy(request, endpoint: endpoint)
             }
         }
         router.get("v1/models") { request, _ in await self.models(request) }
