@@ -75,19 +75,27 @@ struct ServeBench: AsyncParsableCommand {
             try await heldStreamsMemory(upstream: upstream, client: client, direct: direct, proxied: proxied)
         }
         upstream.respond(to: "/v1/chat/completions", with: Self.fiftyChunks)
+        // A Gateway in process on the same ledger and upstream: what the proxy runs per request,
+        // without the HTTP server hop; it splits the added time between the two.
+        let gateway = try Gateway(
+            upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/v1", dialect: .openAI, apiKey: "sk-bench"),
+            ledger: ledger, prices: book, transport: client)
         for streams in concurrency {
             let perStream = max(4, requests / max(1, streams))
             _ = try await ttfb(client, request: direct, streams: streams, requests: 2)
             _ = try await ttfb(client, request: proxied, streams: streams, requests: 2)
+            _ = try await gatewayTTFB(gateway, body: body, streams: streams, requests: 2)
             var allDirect: [Duration] = []
             var allProxied: [Duration] = []
             for round in 1...max(1, rounds) {
                 let viaUpstream = try await ttfb(client, request: direct, streams: streams, requests: perStream)
                 let viaProxy = try await ttfb(client, request: proxied, streams: streams, requests: perStream)
+                let viaGateway = try await gatewayTTFB(gateway, body: body, streams: streams, requests: perStream)
                 allDirect += viaUpstream.sorted
                 allProxied += viaProxy.sorted
                 emit(["case": "ttfb", "path": "direct", "streams": streams, "round": round].merging(viaUpstream.summary) { $1 })
                 emit(["case": "ttfb", "path": "proxied", "streams": streams, "round": round].merging(viaProxy.summary) { $1 })
+                emit(["case": "ttfb", "path": "gateway-in-process", "streams": streams, "round": round].merging(viaGateway.summary) { $1 })
                 emit(Self.added(direct: viaUpstream, proxied: viaProxy).merging(["case": "ttfb-added", "streams": streams, "round": round]) { $1 })
             }
             let pooledDirect = LatencySamples(allDirect)
@@ -136,6 +144,31 @@ struct ServeBench: AsyncParsableCommand {
         }
     }
 
+    /// The same, through `Gateway.stream` in process: from the call to the first chunk.
+    private func gatewayTTFB(_ gateway: Gateway, body: String, streams: Int, requests: Int) async throws -> LatencySamples {
+        try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for _ in 0..<streams {
+                group.addTask {
+                    var samples: [Duration] = []
+                    samples.reserveCapacity(requests)
+                    for _ in 0..<requests {
+                        let start = ContinuousClock.now
+                        let first = try await gateway.stream(GatewayRequest(endpoint: .chatCompletions, json: body)) { stream in
+                            var first: Duration?
+                            for try await _ in stream.chunks where first == nil {
+                                first = ContinuousClock.now - start
+                            }
+                            return first
+                        }
+                        samples.append(first ?? .zero)
+                    }
+                    return samples
+                }
+            }
+            return LatencySamples(try await group.reduce(into: []) { $0 += $1 })
+        }
+    }
+
     /// Holds `heldStreams` slow streams (the same 50 events, 40 ms apart: two seconds each) open
     /// at once, first directly (client and upstream alone), then through the proxy, and reports
     /// resident memory at each peak. Everything shares one process, so the proxied peak is an
@@ -174,7 +207,7 @@ struct ServeBench: AsyncParsableCommand {
             }
             emit([
                 "case": "held-streams-memory", "path": path, "streams": heldStreams, "peak_open_streams": gauge.peakOpen,
-                "bytes": bytes, "seconds": Self.rounded((ContinuousClock.now - start) / .milliseconds(10)) / 100,
+                "bytes": bytes, "seconds": Self.rounded((ContinuousClock.now - start) / .seconds(1)),
                 "rss_start_mib": Self.rounded(Double(before) / 1_048_576), "rss_peak_mib": Self.rounded(Double(gauge.peakResident) / 1_048_576),
                 "target_rss_mib": path == "proxied" ? 200 : 0,
             ])
