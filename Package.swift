@@ -128,11 +128,15 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 "TallyGateway",
+                // `tally-bench serve` runs the proxy in process against the fake upstream.
+                "TallyServer",
                 "TallyTestSupport",
                 "TallyPricing",
                 "TallyLedger",
                 "TallyStream",
                 "TallyTokenizer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

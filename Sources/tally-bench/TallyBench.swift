@@ -11,6 +11,7 @@ struct TallyBench: AsyncParsableCommand {
             TokenizerBench.self,
             TransportBench.self,
             GatewayBench.self,
+            ServeBench.self,
             LedgerBench.self,
             LedgerChildCommand.self,
         ]

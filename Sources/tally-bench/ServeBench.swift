@@ -1,0 +1,288 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Synchronization
+import TallyGateway
+import TallyLedger
+import TallyPricing
+import TallyServer
+import TallyTestSupport
+
+/// `tally-bench serve`: the time to first byte `tally serve` adds over calling the upstream
+/// directly, and resident memory with many streams open through it. The proxy (with a real
+/// ledger in a temporary folder), the in-process fake upstream and the client (a `Transport`)
+/// share one process; direct and proxied rounds alternate in one run.
+struct ServeBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "tally serve vs the upstream directly: time to first byte added, and memory with held streams, JSON lines."
+    )
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Concurrent streams to measure at.")
+    var concurrency: [Int] = [1, 64, 256]
+
+    @Option(name: .long, help: "Requests per measured round, split over the concurrent streams (at least 4 each).")
+    var requests: Int = 1024
+
+    @Option(name: .long, help: "Measured rounds per concurrency, each a direct then a proxied run (after a warm-up).")
+    var rounds: Int = 5
+
+    @Option(name: .long, help: "Concurrent slow streams held open through the proxy at once (memory check); 0 to skip.")
+    var heldStreams: Int = 1000
+
+    /// Events per response: a role chunk, 46 content chunks, a finish chunk, the usage chunk and `[DONE]`.
+    static let fiftyChunks = FakeUpstream.Reply.openAIChatStream(model: "gpt-4.1", pieces: Array(repeating: "tok", count: 46))
+
+    func run() async throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let folder = FileManager.default.temporaryDirectory.appending(path: "tally-bench-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let book = try PriceBook()
+        let ledger = try Ledger(path: folder.appending(path: "ledger.sqlite").path) { usage, provider, model, date in
+            book.cost(of: usage, provider: provider, model: model, at: date)
+        }
+        var configuration = ServerConfiguration()
+        configuration.upstreams = [
+            .init(name: "relay", upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/v1", dialect: .openAI, apiKey: "sk-bench"),
+                  apiKeyEnvironment: nil, models: ["gpt-*"], isDefault: true),
+        ]
+        var logger = Logger(label: "tally-bench.serve")
+        logger.logLevel = .warning
+        let server = try ProxyServer(configuration: configuration, ledger: ledger, prices: book, transport: try Transport(), logger: logger)
+        let bound = BoundPort()
+        let app = server.application(host: "127.0.0.1", port: 0) { port in bound.set(port) }
+        let serving = Task { try await app.run() }
+        defer { serving.cancel() }
+        let port = try await bound.wait()
+
+        // The client: one Transport for both paths, so its own cost is on both sides.
+        let client = try Transport()
+        let body = #"{"model":"gpt-4.1","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello."}],"stream":true}"#
+        let proxied = Transport.Request(
+            method: "POST", url: "http://127.0.0.1:\(port)/v1/chat/completions",
+            headers: ["Content-Type": "application/json", "Accept": "text/event-stream"], body: Array(body.utf8))
+        // The bytes the proxy sends upstream: its key, and include_usage added.
+        let direct = Transport.Request(
+            method: "POST", url: upstream.baseURL + "/v1/chat/completions",
+            headers: ["Authorization": "Bearer sk-bench", "Content-Type": "application/json", "Accept": "text/event-stream"],
+            body: Array((String(body.dropLast()) + #","stream_options":{"include_usage":true}}"#).utf8))
+
+        // Memory first, while the process is fresh; then the fast stream for the latency rounds.
+        if heldStreams > 0 {
+            try await heldStreamsMemory(upstream: upstream, client: client, direct: direct, proxied: proxied)
+        }
+        upstream.respond(to: "/v1/chat/completions", with: Self.fiftyChunks)
+        // A Gateway in process on the same ledger and upstream: what the proxy runs per request,
+        // without the HTTP server hop; it splits the added time between the two.
+        let gateway = try Gateway(
+            upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/v1", dialect: .openAI, apiKey: "sk-bench"),
+            ledger: ledger, prices: book, transport: client)
+        for streams in concurrency {
+            let perStream = max(4, requests / max(1, streams))
+            _ = try await ttfb(client, request: direct, streams: streams, requests: 2)
+            _ = try await ttfb(client, request: proxied, streams: streams, requests: 2)
+            _ = try await gatewayTTFB(gateway, body: body, streams: streams, requests: 2)
+            var allDirect: [Duration] = []
+            var allProxied: [Duration] = []
+            for round in 1...max(1, rounds) {
+                let viaUpstream = try await ttfb(client, request: direct, streams: streams, requests: perStream)
+                let viaProxy = try await ttfb(client, request: proxied, streams: streams, requests: perStream)
+                let viaGateway = try await gatewayTTFB(gateway, body: body, streams: streams, requests: perStream)
+                allDirect += viaUpstream.sorted
+                allProxied += viaProxy.sorted
+                emit(["case": "ttfb", "path": "direct", "streams": streams, "round": round].merging(viaUpstream.summary) { $1 })
+                emit(["case": "ttfb", "path": "proxied", "streams": streams, "round": round].merging(viaProxy.summary) { $1 })
+                emit(["case": "ttfb", "path": "gateway-in-process", "streams": streams, "round": round].merging(viaGateway.summary) { $1 })
+                emit(Self.added(direct: viaUpstream, proxied: viaProxy).merging(["case": "ttfb-added", "streams": streams, "round": round]) { $1 })
+            }
+            let pooledDirect = LatencySamples(allDirect)
+            let pooledProxied = LatencySamples(allProxied)
+            emit(Self.added(direct: pooledDirect, proxied: pooledProxied).merging([
+                "case": "ttfb-added-all-rounds", "streams": streams, "samples": pooledProxied.sorted.count,
+                "direct_p50_us": pooledDirect.percentile(0.5), "direct_p99_us": pooledDirect.percentile(0.99),
+                "proxied_p50_us": pooledProxied.percentile(0.5), "proxied_p99_us": pooledProxied.percentile(0.99),
+                "target_p50_added_us": 300, "target_p99_added_us": 2000,
+            ]) { $1 })
+        }
+        let info = try ledger.reader.info()
+        emit(["case": "end", "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1])
+    }
+
+    /// The difference of the proxied and direct percentiles, in microseconds.
+    private static func added(direct: LatencySamples, proxied: LatencySamples) -> [String: Any] {
+        [
+            "p50_added_us": ((proxied.percentile(0.5) - direct.percentile(0.5)) * 10).rounded() / 10,
+            "p99_added_us": ((proxied.percentile(0.99) - direct.percentile(0.99)) * 10).rounded() / 10,
+        ]
+    }
+
+    /// Time to first body byte of `requests` sequential requests on each of `streams` concurrent
+    /// tasks, from just before `execute` to the first body chunk; each body is read to its end.
+    private func ttfb(_ client: Transport, request: Transport.Request, streams: Int, requests: Int) async throws -> LatencySamples {
+        try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for _ in 0..<streams {
+                group.addTask {
+                    var samples: [Duration] = []
+                    samples.reserveCapacity(requests)
+                    for _ in 0..<requests {
+                        let start = ContinuousClock.now
+                        let response = try await client.execute(request)
+                        guard response.status == 200 else { throw ValidationError("HTTP \(response.status) from \(request.url)") }
+                        var first: Duration?
+                        for try await _ in response.body where first == nil {
+                            first = ContinuousClock.now - start
+                        }
+                        samples.append(first ?? .zero)
+                    }
+                    return samples
+                }
+            }
+            return LatencySamples(try await group.reduce(into: []) { $0 += $1 })
+        }
+    }
+
+    /// The same, through `Gateway.stream` in process: from the call to the first chunk.
+    private func gatewayTTFB(_ gateway: Gateway, body: String, streams: Int, requests: Int) async throws -> LatencySamples {
+        try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for _ in 0..<streams {
+                group.addTask {
+                    var samples: [Duration] = []
+                    samples.reserveCapacity(requests)
+                    for _ in 0..<requests {
+                        let start = ContinuousClock.now
+                        let first = try await gateway.stream(GatewayRequest(endpoint: .chatCompletions, json: body)) { stream in
+                            var first: Duration?
+                            for try await _ in stream.chunks where first == nil {
+                                first = ContinuousClock.now - start
+                            }
+                            return first
+                        }
+                        samples.append(first ?? .zero)
+                    }
+                    return samples
+                }
+            }
+            return LatencySamples(try await group.reduce(into: []) { $0 += $1 })
+        }
+    }
+
+    /// Holds `heldStreams` slow streams (the same 50 events, 40 ms apart: two seconds each) open
+    /// at once, first directly (client and upstream alone), then through the proxy, and reports
+    /// resident memory at each peak. Everything shares one process, so the proxied peak is an
+    /// upper bound for the proxy; its growth over the direct peak is the proxy's share.
+    private func heldStreamsMemory(upstream: FakeUpstream, client: Transport, direct: Transport.Request, proxied: Transport.Request) async throws {
+        upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(
+            model: "gpt-4.1", pieces: Array(repeating: "tok", count: 46), delay: .milliseconds(40)))
+        let before = Self.residentBytes()
+        for (path, request) in [("direct", direct), ("proxied", proxied)] {
+            let start = ContinuousClock.now
+            let gauge = HeldStreamsGauge(resident: Self.residentBytes())
+            let bytes = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<heldStreams {
+                    group.addTask {
+                        defer { gauge.finished() }
+                        let response = try await client.execute(request)
+                        guard response.status == 200 else { throw ValidationError("HTTP \(response.status) from \(request.url)") }
+                        var count = 0
+                        var opened = false
+                        for try await chunk in response.body {
+                            if !opened { opened = true; gauge.opened() }
+                            count += chunk.count
+                        }
+                        if opened { gauge.closed() }
+                        return count
+                    }
+                }
+                group.addTask {
+                    while gauge.finishedCount < heldStreams {
+                        gauge.record(resident: Self.residentBytes())
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    return 0
+                }
+                return try await group.reduce(0, +)
+            }
+            emit([
+                "case": "held-streams-memory", "path": path, "streams": heldStreams, "peak_open_streams": gauge.peakOpen,
+                "bytes": bytes, "seconds": Self.rounded((ContinuousClock.now - start) / .seconds(1)),
+                "rss_start_mib": Self.rounded(Double(before) / 1_048_576), "rss_peak_mib": Self.rounded(Double(gauge.peakResident) / 1_048_576),
+                "target_rss_mib": path == "proxied" ? 200 : 0,
+            ])
+        }
+    }
+
+    private static func rounded(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+
+    private static func residentBytes() -> Int {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = statm.split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+    }
+
+    private func emit(_ object: [String: Any]) {
+        var object = object
+        object["suite"] = "serve"
+        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+/// The port the proxy bound, handed from its `onServerRunning` to the bench.
+private final class BoundPort: Sendable {
+    private let port = Mutex<Int?>(nil)
+
+    func set(_ value: Int) { port.withLock { $0 = value } }
+
+    func wait() async throws -> Int {
+        for _ in 0..<500 {
+            if let port = port.withLock({ $0 }) { return port }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw ValidationError("tally serve did not start listening within 5 s")
+    }
+}
+
+/// The held streams: how many have their first byte and not yet their end (and the most at
+/// once), how many are finished, and the highest resident size seen.
+private final class HeldStreamsGauge: Sendable {
+    private struct Counts {
+        var open = 0
+        var peakOpen = 0
+        var finished = 0
+        var peakResident: Int
+    }
+
+    private let counts: Mutex<Counts>
+
+    init(resident: Int) { counts = Mutex(Counts(peakResident: resident)) }
+
+    func opened() { counts.withLock { $0.open += 1; $0.peakOpen = max($0.peakOpen, $0.open) } }
+    func closed() { counts.withLock { $0.open -= 1 } }
+    func finished() { counts.withLock { $0.finished += 1 } }
+    func record(resident: Int) { counts.withLock { $0.peakResident = max($0.peakResident, resident) } }
+
+    var peakOpen: Int { counts.withLock { $0.peakOpen } }
+    var finishedCount: Int { counts.withLock { $0.finished } }
+    var peakResident: Int { counts.withLock { $0.peakResident } }
+}
+
+/// Time-to-first-byte samples and their percentiles in microseconds.
+private struct LatencySamples {
+    var sorted: [Duration]
+
+    init(_ samples: [Duration]) { sorted = samples.sorted() }
+
+    func percentile(_ p: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        let index = min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))
+        return (sorted[index] / .nanoseconds(100)).rounded() / 10
+    }
+
+    var summary: [String: Any] {
+        ["samples": sorted.count, "p50_us": percentile(0.5), "p90_us": percentile(0.9), "p99_us": percentile(0.99)]
+    }
+}
