@@ -100,7 +100,7 @@ struct GatewayBench: AsyncParsableCommand {
             upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/held/v1", dialect: .openAI, apiKey: "sk-bench"),
             ledger: ledger, prices: try PriceBook(), transport: transport)
         let rowsBefore = try ledger.reader.info().rows ?? 0
-        let before = Self.residentBytes()
+        let before = ResidentSetSize.bytes()
         let peak = ResidentPeak(before)
         let start = ContinuousClock.now
         let events = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -115,7 +115,7 @@ struct GatewayBench: AsyncParsableCommand {
             }
             group.addTask {
                 while ContinuousClock.now - start < .milliseconds(200) || transport.statistics.liveTransfers > 0 {
-                    peak.record(Self.residentBytes())
+                    peak.record(ResidentSetSize.bytes())
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 return 0
@@ -129,12 +129,6 @@ struct GatewayBench: AsyncParsableCommand {
             "rss_before_mib": Double(before / 1024) / 1024, "rss_peak_mib": Double(peak.value / 1024) / 1024,
             "ledger_rows_added": (info.rows ?? 0) - rowsBefore, "journal_rows": info.journalRows ?? -1,
         ])
-    }
-
-    private static func residentBytes() -> Int {
-        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = statm.split(separator: " ")
-        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
     }
 
     private func gatewayTTFB(_ gateway: Gateway, body: String, streams: Int, requests: Int) async throws -> TTFBSamples {

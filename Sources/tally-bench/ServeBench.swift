@@ -176,10 +176,10 @@ struct ServeBench: AsyncParsableCommand {
     private func heldStreamsMemory(upstream: FakeUpstream, client: Transport, direct: Transport.Request, proxied: Transport.Request) async throws {
         upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(
             model: "gpt-4.1", pieces: Array(repeating: "tok", count: 46), delay: .milliseconds(40)))
-        let before = Self.residentBytes()
+        let before = ResidentSetSize.bytes()
         for (path, request) in [("direct", direct), ("proxied", proxied)] {
             let start = ContinuousClock.now
-            let gauge = HeldStreamsGauge(resident: Self.residentBytes())
+            let gauge = HeldStreamsGauge(resident: ResidentSetSize.bytes())
             let bytes = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<heldStreams {
                     group.addTask {
@@ -198,7 +198,7 @@ struct ServeBench: AsyncParsableCommand {
                 }
                 group.addTask {
                     while gauge.finishedCount < heldStreams {
-                        gauge.record(resident: Self.residentBytes())
+                        gauge.record(resident: ResidentSetSize.bytes())
                         try await Task.sleep(for: .milliseconds(50))
                     }
                     return 0
@@ -215,12 +215,6 @@ struct ServeBench: AsyncParsableCommand {
     }
 
     private static func rounded(_ value: Double) -> Double { (value * 10).rounded() / 10 }
-
-    private static func residentBytes() -> Int {
-        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = statm.split(separator: " ")
-        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
-    }
 
     private func emit(_ object: [String: Any]) {
         var object = object

@@ -113,7 +113,7 @@ struct TransportBench: AsyncParsableCommand {
     private func slowReaderMemory(_ transport: Transport, upstream: FakeUpstream) async throws {
         upstream.respond(to: "/endless", with: .endless(chunkSize: 64 * 1024))
         let target = slowReaderMebibytes * 1_048_576
-        let before = residentBytes()
+        let before = ResidentSetSize.bytes()
         var peak = before
         var read = 0
         var sinceNap = 0
@@ -124,7 +124,7 @@ struct TransportBench: AsyncParsableCommand {
             sinceNap += chunk.count
             if sinceNap >= 256 * 1024 {
                 sinceNap = 0
-                peak = max(peak, residentBytes())
+                peak = max(peak, ResidentSetSize.bytes())
                 try await Task.sleep(for: .milliseconds(1))
             }
             if read >= target { break }
@@ -143,7 +143,7 @@ struct TransportBench: AsyncParsableCommand {
     /// connection) are in the same process, so the figure is an upper bound for the Transport.
     private func heldStreamsMemory(_ transport: Transport, upstream: FakeUpstream) async throws {
         upstream.respond(to: "/held", with: .openAIChatStream(pieces: Array(repeating: "token", count: 36), delay: .milliseconds(25)))
-        let before = residentBytes()
+        let before = ResidentSetSize.bytes()
         let peak = PeakGauge(before)
         let start = ContinuousClock.now
         let bytes = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -157,7 +157,7 @@ struct TransportBench: AsyncParsableCommand {
             }
             group.addTask {
                 while transport.statistics.liveTransfers > 0 || ContinuousClock.now - start < .milliseconds(200) {
-                    let now = residentBytes()
+                    let now = ResidentSetSize.bytes()
                     peak.record(now)
                     try await Task.sleep(for: .milliseconds(50))
                 }
@@ -171,12 +171,6 @@ struct TransportBench: AsyncParsableCommand {
             "rss_before_mib": rounded(Double(before) / 1_048_576),
             "rss_peak_mib": rounded(Double(peak.value) / 1_048_576),
         ])
-    }
-
-    private func residentBytes() -> Int {
-        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = statm.split(separator: " ")
-        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
     }
 
     // MARK: Bare libcurl
