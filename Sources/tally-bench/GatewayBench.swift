@@ -46,10 +46,10 @@ struct GatewayBench: AsyncParsableCommand {
             body: Array((String(body.dropLast()) + #","stream_options":{"include_usage":true}}"#).utf8))
 
         for streams in concurrency {
-            _ = try await gatewayTTFB(gateway, body: body, streams: streams, requests: 2)
+            _ = try await LatencySamples.throughGateway(gateway, body: body, streams: streams, requests: 2)
             _ = try await transportTTFB(transport, request: bare, streams: streams, requests: 2)
             for round in 1...max(1, rounds) {
-                let viaGateway = try await gatewayTTFB(gateway, body: body, streams: streams, requests: requests)
+                let viaGateway = try await LatencySamples.throughGateway(gateway, body: body, streams: streams, requests: requests)
                 let viaTransport = try await transportTTFB(transport, request: bare, streams: streams, requests: requests)
                 emit(["case": "ttfb", "client": "gateway", "streams": streams, "round": round].merging(viaGateway.summary) { $1 })
                 emit(["case": "ttfb", "client": "transport", "streams": streams, "round": round].merging(viaTransport.summary) { $1 })
@@ -87,8 +87,8 @@ struct GatewayBench: AsyncParsableCommand {
                 id: ticket.request.id, timestamp: ticket.request.timestamp, provider: "holysheep", modelRequested: "gpt-4.1",
                 endpoint: "chat/completions", usage: Usage(input: tokens), pricing: nil))
         }
-        emit(["case": "breakdown", "step": "tokenizer-estimate"].merging(TTFBSamples(estimates).summary) { $1 })
-        emit(["case": "breakdown", "step": "ledger-begin"].merging(TTFBSamples(begins).summary) { $1 })
+        emit(["case": "breakdown", "step": "tokenizer-estimate"].merging(LatencySamples(estimates).summary) { $1 })
+        emit(["case": "breakdown", "step": "ledger-begin"].merging(LatencySamples(begins).summary) { $1 })
     }
 
     /// Holds many slow streams open at once through one Gateway (40 events, 25 ms apart, usage
@@ -131,30 +131,7 @@ struct GatewayBench: AsyncParsableCommand {
         ])
     }
 
-    private func gatewayTTFB(_ gateway: Gateway, body: String, streams: Int, requests: Int) async throws -> TTFBSamples {
-        try await withThrowingTaskGroup(of: [Duration].self) { group in
-            for _ in 0..<streams {
-                group.addTask {
-                    var samples: [Duration] = []
-                    for _ in 0..<requests {
-                        let start = ContinuousClock.now
-                        let first = try await gateway.stream(GatewayRequest(endpoint: .chatCompletions, json: body)) { stream in
-                            var first: Duration?
-                            for try await _ in stream.chunks where first == nil {
-                                first = ContinuousClock.now - start
-                            }
-                            return first
-                        }
-                        samples.append(first ?? .zero)
-                    }
-                    return samples
-                }
-            }
-            return TTFBSamples(try await group.reduce(into: []) { $0 += $1 })
-        }
-    }
-
-    private func transportTTFB(_ transport: Transport, request: Transport.Request, streams: Int, requests: Int) async throws -> TTFBSamples {
+    private func transportTTFB(_ transport: Transport, request: Transport.Request, streams: Int, requests: Int) async throws -> LatencySamples {
         try await withThrowingTaskGroup(of: [Duration].self) { group in
             for _ in 0..<streams {
                 group.addTask {
@@ -171,7 +148,7 @@ struct GatewayBench: AsyncParsableCommand {
                     return samples
                 }
             }
-            return TTFBSamples(try await group.reduce(into: []) { $0 += $1 })
+            return LatencySamples(try await group.reduce(into: []) { $0 += $1 })
         }
     }
 
@@ -181,24 +158,6 @@ struct GatewayBench: AsyncParsableCommand {
         if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
             print(String(decoding: data, as: UTF8.self))
         }
-    }
-}
-
-/// Time-to-first-byte samples and their percentiles in microseconds.
-private struct TTFBSamples {
-    var sorted: [Duration]
-
-    init(_ samples: [Duration]) { sorted = samples.sorted() }
-
-    func percentile(_ p: Double) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        let index = min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))
-        let (seconds, attoseconds) = sorted[index].components
-        return ((Double(seconds) * 1e6 + Double(attoseconds) / 1e12) * 10).rounded() / 10
-    }
-
-    var summary: [String: Any] {
-        ["samples": sorted.count, "p50_us": percentile(0.5), "p90_us": percentile(0.9), "p99_us": percentile(0.99)]
     }
 }
 

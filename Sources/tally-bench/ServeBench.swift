@@ -84,13 +84,13 @@ struct ServeBench: AsyncParsableCommand {
             let perStream = max(4, requests / max(1, streams))
             _ = try await ttfb(client, request: direct, streams: streams, requests: 2)
             _ = try await ttfb(client, request: proxied, streams: streams, requests: 2)
-            _ = try await gatewayTTFB(gateway, body: body, streams: streams, requests: 2)
+            _ = try await LatencySamples.throughGateway(gateway, body: body, streams: streams, requests: 2)
             var allDirect: [Duration] = []
             var allProxied: [Duration] = []
             for round in 1...max(1, rounds) {
                 let viaUpstream = try await ttfb(client, request: direct, streams: streams, requests: perStream)
                 let viaProxy = try await ttfb(client, request: proxied, streams: streams, requests: perStream)
-                let viaGateway = try await gatewayTTFB(gateway, body: body, streams: streams, requests: perStream)
+                let viaGateway = try await LatencySamples.throughGateway(gateway, body: body, streams: streams, requests: perStream)
                 allDirect += viaUpstream.sorted
                 allProxied += viaProxy.sorted
                 emit(["case": "ttfb", "path": "direct", "streams": streams, "round": round].merging(viaUpstream.summary) { $1 })
@@ -134,31 +134,6 @@ struct ServeBench: AsyncParsableCommand {
                         var first: Duration?
                         for try await _ in response.body where first == nil {
                             first = ContinuousClock.now - start
-                        }
-                        samples.append(first ?? .zero)
-                    }
-                    return samples
-                }
-            }
-            return LatencySamples(try await group.reduce(into: []) { $0 += $1 })
-        }
-    }
-
-    /// The same, through `Gateway.stream` in process: from the call to the first chunk.
-    private func gatewayTTFB(_ gateway: Gateway, body: String, streams: Int, requests: Int) async throws -> LatencySamples {
-        try await withThrowingTaskGroup(of: [Duration].self) { group in
-            for _ in 0..<streams {
-                group.addTask {
-                    var samples: [Duration] = []
-                    samples.reserveCapacity(requests)
-                    for _ in 0..<requests {
-                        let start = ContinuousClock.now
-                        let first = try await gateway.stream(GatewayRequest(endpoint: .chatCompletions, json: body)) { stream in
-                            var first: Duration?
-                            for try await _ in stream.chunks where first == nil {
-                                first = ContinuousClock.now - start
-                            }
-                            return first
                         }
                         samples.append(first ?? .zero)
                     }
@@ -264,19 +239,3 @@ private final class HeldStreamsGauge: Sendable {
     var peakResident: Int { counts.withLock { $0.peakResident } }
 }
 
-/// Time-to-first-byte samples and their percentiles in microseconds.
-private struct LatencySamples {
-    var sorted: [Duration]
-
-    init(_ samples: [Duration]) { sorted = samples.sorted() }
-
-    func percentile(_ p: Double) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        let index = min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))
-        return (sorted[index] / .nanoseconds(100)).rounded() / 10
-    }
-
-    var summary: [String: Any] {
-        ["samples": sorted.count, "p50_us": percentile(0.5), "p90_us": percentile(0.9), "p99_us": percentile(0.99)]
-    }
-}
