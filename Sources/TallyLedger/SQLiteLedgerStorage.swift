@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TallyPricing
 #if canImport(Glibc)
 import Glibc
@@ -21,6 +22,9 @@ final class SQLiteLedgerStorage: Sendable {
         case inspect
     }
 
+    /// How long a write waits for another process's lock before failing.
+    static let busyTimeoutSeconds = 5
+
     let path: String
     let migrator: Migrator
     let reader: any DatabaseReader
@@ -40,7 +44,7 @@ final class SQLiteLedgerStorage: Sendable {
         do {
             try Self.checkPath(path, mode: mode)
             var configuration = Configuration()
-            configuration.busyMode = .timeout(5)
+            configuration.busyMode = .timeout(TimeInterval(Self.busyTimeoutSeconds))
             configuration.label = "tally.ledger"
             switch mode {
             case .write:
@@ -178,14 +182,29 @@ final class SQLiteLedgerStorage: Sendable {
 
     /// Applies the operations in one transaction. A failing transaction throws and writes nothing;
     /// a `finish` whose journal row is gone fails alone, with the others committed.
-    func write(_ operations: [WriteOperation]) throws -> [Result<WriteOutcome, LedgerError>] {
+    ///
+    /// Returns nil, having written nothing, when another process holds the write lock and
+    /// `waitingForLock` is false; otherwise waits for it up to the busy timeout.
+    func write(_ operations: [WriteOperation], waitingForLock: Bool) throws -> [Result<WriteOutcome, LedgerError>]? {
         let writer = try requireWriter()
         do {
             return try writer.writeWithoutTransaction { db in
+                if !waitingForLock, let handle = db.sqliteConnection {
+                    sqlite3_busy_timeout(handle, 0)
+                }
+                defer {
+                    if !waitingForLock, let handle = db.sqliteConnection {
+                        sqlite3_busy_timeout(handle, Int32(Self.busyTimeoutSeconds * 1000))
+                    }
+                }
                 var results: [Result<WriteOutcome, LedgerError>] = []
-                try db.inTransaction(.immediate) {
-                    results = try apply(operations, in: db)
-                    return .commit
+                do {
+                    try db.inTransaction(.immediate) {
+                        results = try apply(operations, in: db)
+                        return .commit
+                    }
+                } catch let error as DatabaseError where !waitingForLock && error.resultCode == .SQLITE_BUSY {
+                    return nil
                 }
                 return results
             }

@@ -6,6 +6,14 @@ enum WriteOperation: Sendable {
     case finish(journalSeq: Int64, entry: LedgerEntry)
     /// Append rows that were never journaled.
     case append([LedgerEntry])
+
+    /// A write of at most one row, quick enough to commit on a caller's thread.
+    var isSmall: Bool {
+        switch self {
+        case .begin, .finish: true
+        case .append(let entries): entries.count <= 1
+        }
+    }
 }
 
 /// What a write produced.

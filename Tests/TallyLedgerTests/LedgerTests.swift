@@ -125,6 +125,44 @@ struct LedgerTests {
         #expect(try allEntries(directory.ledgerPath).map(\.entry.id) == ["r1"])
     }
 
+    @Test func aSmallWriteThatFindsTheFileLockedWaitsForTheLockAndIsWritten() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = try Ledger(path: directory.ledgerPath)
+        let other = try rawDatabase(directory.ledgerPath)
+        let at = utc("2025-06-01T12:00:00Z")
+        // Another connection (as another process would) holds the write lock for 300 ms, on a
+        // thread of its own so the blocked thread is not one the test's tasks need.
+        let (locked, lockTaken) = AsyncStream.makeStream(of: Void.self)
+        let (released, lockReleased) = AsyncThrowingStream.makeStream(of: ContinuousClock.Instant.self)
+        Thread {
+            do {
+                var releasedAt = ContinuousClock.now
+                try other.inTransaction(.immediate) { _ in
+                    lockTaken.yield()
+                    Thread.sleep(forTimeInterval: 0.3)
+                    releasedAt = .now
+                    return .commit
+                }
+                lockReleased.yield(releasedAt)
+                lockReleased.finish()
+            } catch {
+                lockReleased.finish(throwing: error)
+            }
+        }.start()
+        for await _ in locked { break }
+        let ticket = try await ledger.begin(InFlightRequest(
+            id: "r1", timestamp: at, provider: "openai", model: "gpt-4.1", endpoint: "chat/completions", estimatedInputTokens: 40
+        ))
+        let begunAt = ContinuousClock.now
+        var releasedAt: ContinuousClock.Instant?
+        for try await instant in released { releasedAt = instant }
+        #expect(releasedAt.map { begunAt > $0 } == true, "the begin waited for the other connection's lock")
+        try await ledger.finish(ticket, with: sampleEntry(id: "r1", at: at))
+        #expect(try allEntries(directory.ledgerPath).map(\.entry.id) == ["r1"])
+        #expect(try ledger.reader.info().journalRows == 0)
+    }
+
     @Test func requestsInFlightOfALiveProcessAreNotRecoveredUntilItIsGone() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
