@@ -10,9 +10,10 @@ import TallyServer
 import TallyTestSupport
 
 /// `tally-bench serve`: the time to first byte `tally serve` adds over calling the upstream
-/// directly, and resident memory with many streams open through it. The proxy (with a real
-/// ledger in a temporary folder), the in-process fake upstream and the client (a `Transport`)
-/// share one process; direct and proxied rounds alternate in one run.
+/// directly, and resident memory with many streams open through it. By default the proxy is the
+/// real `tally` binary run as a child process (with a ledger in a temporary folder); the fake
+/// upstream and the client (a `Transport`) share the bench process. Direct and proxied rounds
+/// alternate in one run.
 struct ServeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -31,6 +32,20 @@ struct ServeBench: AsyncParsableCommand {
     @Option(name: .long, help: "Concurrent slow streams held open through the proxy at once (memory check); 0 to skip.")
     var heldStreams: Int = 1000
 
+    /// Where the proxy runs.
+    enum Placement: String, ExpressibleByArgument, CaseIterable {
+        /// `tally serve` as a child process, as apps run it (the default).
+        case process
+        /// A `ProxyServer` inside the bench process, sharing its threads with the client and upstream.
+        case inProcess = "in-process"
+    }
+
+    @Option(help: "Where the proxy runs: process (the tally binary as a child) or in-process.")
+    var proxy: Placement = .process
+
+    @Option(help: "The tally executable for --proxy process (default: the one beside tally-bench).")
+    var tally: String?
+
     /// Events per response: a role chunk, 46 content chunks, a finish chunk, the usage chunk and `[DONE]`.
     static let fiftyChunks = FakeUpstream.Reply.openAIChatStream(model: "gpt-4.1", pieces: Array(repeating: "tok", count: 46))
 
@@ -44,19 +59,35 @@ struct ServeBench: AsyncParsableCommand {
         let ledger = try Ledger(path: folder.appending(path: "ledger.sqlite").path) { usage, provider, model, date in
             book.cost(of: usage, provider: provider, model: model, at: date)
         }
-        var configuration = ServerConfiguration()
-        configuration.upstreams = [
-            .init(name: "relay", upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/v1", dialect: .openAI, apiKey: "sk-bench"),
-                  apiKeyEnvironment: nil, models: ["gpt-*"], isDefault: true),
-        ]
-        var logger = Logger(label: "tally-bench.serve")
-        logger.logLevel = .warning
-        let server = try ProxyServer(configuration: configuration, ledger: ledger, prices: book, transport: try Transport(), logger: logger)
-        let bound = BoundPort()
-        let app = server.application(host: "127.0.0.1", port: 0) { port in bound.set(port) }
-        let serving = Task { try await app.run() }
-        defer { serving.cancel() }
-        let port = try await bound.wait()
+        let port: Int
+        let child: ServeProcess?
+        let serving: Task<Void, any Error>?
+        switch proxy {
+        case .process:
+            let executable = tally ?? URL(filePath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "tally").path
+            let started = try await ServeProcess(
+                executable: executable, upstreamBaseURL: upstream.baseURL + "/v1",
+                ledgerPath: folder.appending(path: "proxy-ledger.sqlite").path)
+            (port, child, serving) = (started.port, started, nil)
+        case .inProcess:
+            var configuration = ServerConfiguration()
+            configuration.upstreams = [
+                .init(name: "relay", upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/v1", dialect: .openAI, apiKey: "sk-bench"),
+                      apiKeyEnvironment: nil, models: ["gpt-*"], isDefault: true),
+            ]
+            var logger = Logger(label: "tally-bench.serve")
+            logger.logLevel = .warning
+            let server = try ProxyServer(configuration: configuration, ledger: ledger, prices: book, transport: try Transport(), logger: logger)
+            let bound = BoundPort()
+            let app = server.application(host: "127.0.0.1", port: 0) { port in bound.set(port) }
+            serving = Task { try await app.run() }
+            port = try await bound.wait()
+            child = nil
+        }
+        defer {
+            serving?.cancel()
+            if let child { _ = child.stop() }
+        }
 
         // The client: one Transport for both paths, so its own cost is on both sides.
         let client = try Transport()
@@ -72,7 +103,7 @@ struct ServeBench: AsyncParsableCommand {
 
         // Memory first, while the process is fresh; then the fast stream for the latency rounds.
         if heldStreams > 0 {
-            try await heldStreamsMemory(upstream: upstream, client: client, direct: direct, proxied: proxied)
+            try await heldStreamsMemory(upstream: upstream, client: client, direct: direct, proxied: proxied, child: child)
         }
         upstream.respond(to: "/v1/chat/completions", with: Self.fiftyChunks)
         // A Gateway in process on the same ledger and upstream: what the proxy runs per request,
@@ -107,8 +138,17 @@ struct ServeBench: AsyncParsableCommand {
                 "target_p50_added_us": 300, "target_p99_added_us": 2000,
             ]) { $1 })
         }
-        let info = try ledger.reader.info()
-        emit(["case": "end", "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1])
+        if let child {
+            let peak = child.peakResidentBytes
+            let status = child.stop()
+            if status != 0 { FileHandle.standardError.write(Data(child.output.utf8)) }
+            let info = try LedgerReader(path: folder.appending(path: "proxy-ledger.sqlite").path).info()
+            emit(["case": "end", "proxy_exit_status": Int(status), "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1,
+                  "proxy_peak_rss_mib": Self.rounded(Double(peak) / 1_048_576)])
+        } else {
+            let info = try ledger.reader.info()
+            emit(["case": "end", "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1])
+        }
     }
 
     /// The difference of the proxied and direct percentiles, in microseconds.
@@ -146,15 +186,18 @@ struct ServeBench: AsyncParsableCommand {
 
     /// Holds `heldStreams` slow streams (the same 50 events, 40 ms apart: two seconds each) open
     /// at once, first directly (client and upstream alone), then through the proxy, and reports
-    /// resident memory at each peak. Everything shares one process, so the proxied peak is an
-    /// upper bound for the proxy; its growth over the direct peak is the proxy's share.
-    private func heldStreamsMemory(upstream: FakeUpstream, client: Transport, direct: Transport.Request, proxied: Transport.Request) async throws {
+    /// resident memory at each peak: the bench process's, and the proxy's own when it is a child
+    /// process (in process, the proxied peak is only an upper bound for the proxy).
+    private func heldStreamsMemory(
+        upstream: FakeUpstream, client: Transport, direct: Transport.Request, proxied: Transport.Request, child: ServeProcess?
+    ) async throws {
         upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(
             model: "gpt-4.1", pieces: Array(repeating: "tok", count: 46), delay: .milliseconds(40)))
         let before = ResidentSetSize.bytes()
         for (path, request) in [("direct", direct), ("proxied", proxied)] {
             let start = ContinuousClock.now
             let gauge = HeldStreamsGauge(resident: ResidentSetSize.bytes())
+            let proxyBefore = child?.residentBytes ?? 0
             let bytes = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<heldStreams {
                     group.addTask {
@@ -173,19 +216,26 @@ struct ServeBench: AsyncParsableCommand {
                 }
                 group.addTask {
                     while gauge.finishedCount < heldStreams {
-                        gauge.record(resident: ResidentSetSize.bytes())
+                        gauge.record(resident: ResidentSetSize.bytes(), proxy: child?.residentBytes ?? 0)
                         try await Task.sleep(for: .milliseconds(50))
                     }
                     return 0
                 }
                 return try await group.reduce(0, +)
             }
-            emit([
+            var fields: [String: Any] = [
                 "case": "held-streams-memory", "path": path, "streams": heldStreams, "peak_open_streams": gauge.peakOpen,
                 "bytes": bytes, "seconds": Self.rounded((ContinuousClock.now - start) / .seconds(1)),
-                "rss_start_mib": Self.rounded(Double(before) / 1_048_576), "rss_peak_mib": Self.rounded(Double(gauge.peakResident) / 1_048_576),
-                "target_rss_mib": path == "proxied" ? 200 : 0,
-            ])
+                "bench_rss_start_mib": Self.rounded(Double(before) / 1_048_576),
+                "bench_rss_peak_mib": Self.rounded(Double(gauge.peakResident) / 1_048_576),
+            ]
+            if let child, path == "proxied" {
+                fields["proxy_rss_start_mib"] = Self.rounded(Double(proxyBefore) / 1_048_576)
+                fields["proxy_rss_peak_mib"] = Self.rounded(Double(gauge.peakProxyResident) / 1_048_576)
+                fields["proxy_vmhwm_mib"] = Self.rounded(Double(child.peakResidentBytes) / 1_048_576)
+                fields["target_proxy_rss_mib"] = 200
+            }
+            emit(fields)
         }
     }
 
@@ -216,13 +266,14 @@ private final class BoundPort: Sendable {
 }
 
 /// The held streams: how many have their first byte and not yet their end (and the most at
-/// once), how many are finished, and the highest resident size seen.
+/// once), how many are finished, and the highest resident sizes seen (the bench's and the proxy's).
 private final class HeldStreamsGauge: Sendable {
     private struct Counts {
         var open = 0
         var peakOpen = 0
         var finished = 0
         var peakResident: Int
+        var peakProxyResident = 0
     }
 
     private let counts: Mutex<Counts>
@@ -232,10 +283,16 @@ private final class HeldStreamsGauge: Sendable {
     func opened() { counts.withLock { $0.open += 1; $0.peakOpen = max($0.peakOpen, $0.open) } }
     func closed() { counts.withLock { $0.open -= 1 } }
     func finished() { counts.withLock { $0.finished += 1 } }
-    func record(resident: Int) { counts.withLock { $0.peakResident = max($0.peakResident, resident) } }
+    func record(resident: Int, proxy: Int) {
+        counts.withLock {
+            $0.peakResident = max($0.peakResident, resident)
+            $0.peakProxyResident = max($0.peakProxyResident, proxy)
+        }
+    }
 
     var peakOpen: Int { counts.withLock { $0.peakOpen } }
     var finishedCount: Int { counts.withLock { $0.finished } }
     var peakResident: Int { counts.withLock { $0.peakResident } }
+    var peakProxyResident: Int { counts.withLock { $0.peakProxyResident } }
 }
 
