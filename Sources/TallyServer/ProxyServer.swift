@@ -88,7 +88,7 @@ public struct ProxyServer: Sendable {
     func proxy(_ request: Request, endpoint: Endpoint) async -> Response {
         let dialect = dialect(of: endpoint)
         let requestID = request.headers[values: HTTPField.Name("x-request-id")!].first.flatMap { $0.isEmpty ? nil : String($0.prefix(128)) }
-            ?? UUID().uuidString
+            ?? RequestID.random()
         do {
             return try await proxyOrThrow(request, endpoint: endpoint, dialect: dialect, requestID: requestID)
         } catch let error as WireError {
@@ -276,7 +276,7 @@ public struct ProxyServer: Sendable {
         }
         do {
             let (status, headers, body) = try await gateway.forward(method: "GET", path: "/models")
-            return Response(status: .init(code: status), headers: relayed(headers, requestID: UUID().uuidString, streamed: false),
+            return Response(status: .init(code: status), headers: relayed(headers, requestID: RequestID.random(), streamed: false),
                             body: .init(byteBuffer: ByteBuffer(bytes: body)))
         } catch {
             return WireError(dialect: .openAI, status: .badGateway, type: "api_error", message: "upstream unreachable: \(error)", code: nil)

@@ -213,7 +213,7 @@ public final class Gateway: Sendable {
         attribution: Attribution = .none,
         _ body: () async throws -> (R, Usage?)
     ) async throws -> R {
-        let id = id ?? UUID().uuidString
+        let id = id ?? RequestID.random()
         let meter = try await begin(
             id: id, provider: provider ?? upstream.provider, model: model, endpoint: endpoint,
             streamed: streamed, estimatedInputTokens: 0, attribution: attribution, url: "a call metered by the application")

@@ -1,4 +1,5 @@
 import Foundation
+import TallyLedger
 import TallyPricing
 import TallyStream
 
@@ -26,7 +27,7 @@ enum RequestAdapter {
 
     /// Checks and adapts `request` for `upstream`; `streaming` says which Gateway call it came through.
     static func prepare(_ request: GatewayRequest, for upstream: Upstream, streaming: Bool) throws(GatewayError) -> PreparedRequest {
-        let id = request.id ?? UUID().uuidString
+        let id = request.id ?? RequestID.random()
         let url = upstream.url(of: request.endpoint)
         func invalid(_ message: String) -> GatewayError {
             GatewayError(code: .invalidRequest, message: "request \(id) for \(url): \(message)", requestID: id)
