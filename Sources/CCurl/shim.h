@@ -26,6 +26,16 @@ static inline CURLcode tally_curl_easy_setopt_write_callback(CURL *handle, CURLo
     return curl_easy_setopt(handle, option, callback);
 }
 
+/// For `CURLOPT_READFUNCTION`.
+static inline CURLcode tally_curl_easy_setopt_read_callback(CURL *handle, curl_read_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback);
+}
+
+/// For `CURLOPT_SEEKFUNCTION`.
+static inline CURLcode tally_curl_easy_setopt_seek_callback(CURL *handle, curl_seek_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, callback);
+}
+
 static inline CURLcode tally_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
@@ -50,6 +60,11 @@ static inline CURLcode tally_curl_msg_result(const CURLMsg *message) {
 
 static const size_t tally_curl_writefunc_pause = CURL_WRITEFUNC_PAUSE;
 static const int tally_curlpause_cont = CURLPAUSE_CONT;
+static const int tally_curlpause_recv = CURLPAUSE_RECV;
+static const size_t tally_curl_readfunc_pause = CURL_READFUNC_PAUSE;
+static const size_t tally_curl_readfunc_abort = CURL_READFUNC_ABORT;
+static const int tally_curl_seekfunc_ok = CURL_SEEKFUNC_OK;
+static const int tally_curl_seekfunc_cantseek = CURL_SEEKFUNC_CANTSEEK;
 static const long tally_curl_global_all = CURL_GLOBAL_ALL;
 static const long tally_curlpipe_multiplex = CURLPIPE_MULTIPLEX;
 static const long tally_curl_http_version_2tls = CURL_HTTP_VERSION_2TLS;

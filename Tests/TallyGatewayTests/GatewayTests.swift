@@ -263,6 +263,23 @@ struct GatewayTests {
         #expect(try harness.rows().count == 1)
     }
 
+    @Test func aRequestWhoseJournalRowIsRefusedNeverReachesTheUpstream() async throws {
+        let harness = try GatewayHarness()
+        harness.upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1"))
+        // The ledger refuses a control character in attribution, so the journal row is never written.
+        let error = await gatewayError {
+            _ = try await harness.openAI.stream(
+                GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true)),
+                attribution: Attribution(project: "bad\u{7}name")) { _ in }
+        }
+        #expect(error?.code == .ledger)
+        #expect(await eventually { harness.transport.statistics.liveTransfers == 0 })
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(harness.upstream.requests.isEmpty, "the held body never went")
+        #expect(try harness.rows().isEmpty)
+        #expect(try harness.journalRows() == 0)
+    }
+
     // MARK: Refused requests
 
     @Test func anInvalidJSONBodyIsRefusedWithoutAnUpstreamCallOrARow() async throws {

@@ -152,6 +152,62 @@ struct TransportTests {
         #expect(await eventually { transport.statistics.liveTransfers == 0 })
     }
 
+    @Test func aHeldBodyIsNotSentUntilReleasedAndThenArrivesWhole() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/v1/chat/completions", with: .openAIChatCompletion())
+        let transport = try Transport()
+        // Larger than libcurl's upload buffer, so the read callback is called more than once.
+        let body = Array(#"{"model":"gpt-4o-mini","messages":[]}"#.utf8) + Array(repeating: UInt8(ascii: " "), count: 300_000)
+
+        let started = transport.start(
+            .init(method: "POST", url: upstream.baseURL + "/v1/chat/completions", headers: ["Content-Type": "application/json"], body: body),
+            holdingBody: true)
+        #expect(await eventually { upstream.connectionsAccepted == 1 })
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(upstream.requests.isEmpty, "no complete request before the body is released")
+
+        started.releaseBody()
+        let response = try await started.response()
+        #expect(response.status == 200)
+        _ = try await response.text
+        #expect(upstream.requests.map(\.body) == [body])
+    }
+
+    @Test func aHeldRequestThatIsCancelledNeverReachesTheUpstream() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/v1/chat/completions", with: .openAIChatCompletion())
+        let transport = try Transport()
+
+        let started = transport.start(
+            .init(method: "POST", url: upstream.baseURL + "/v1/chat/completions", body: Array(#"{"model":"m"}"#.utf8)),
+            holdingBody: true)
+        #expect(await eventually { upstream.connectionsAccepted == 1 })
+        started.cancel()
+
+        let error = await transportError { _ = try await started.response() }
+        #expect(error?.code == .cancelled)
+        #expect(await eventually { transport.statistics.liveTransfers == 0 })
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(upstream.requests.isEmpty)
+    }
+
+    @Test func aHeldBodyIsSentAgainWhenARedirectIsFollowed() async throws {
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/old", with: .json("moved", status: 308, headers: [("Location", "/new")]))
+        upstream.respond(to: "/new", with: .json(#"{"ok":true}"#))
+        let transport = try Transport()
+        let body = Array(#"{"model":"m","input":"hello"}"#.utf8)
+
+        let started = transport.start(.init(method: "POST", url: upstream.baseURL + "/old", body: body), holdingBody: true)
+        started.releaseBody()
+        let response = try await started.response()
+
+        #expect(response.status == 200)
+        #expect(try await response.text == #"{"ok":true}"#)
+        #expect(upstream.requests.map(\.path) == ["/old", "/new"])
+        #expect(upstream.requests.map(\.body) == [body, body])
+    }
+
     @Test func aClosedPortFailsWithCouldNotConnect() async throws {
         let upstream = try FakeUpstream()
         let url = upstream.baseURL + "/v1/models"

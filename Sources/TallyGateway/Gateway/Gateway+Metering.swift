@@ -30,7 +30,32 @@ struct Meter: Sendable {
 }
 
 extension Gateway {
-    /// Writes the journal row of a prepared request, before anything is sent upstream.
+    /// Journals `prepared` and sends it, retrying as the policy says; returns its meter and the
+    /// response (a failed request is recorded and thrown).
+    ///
+    /// The first attempt starts before the journal row is written, with its body held back: the
+    /// connection is made and the request head sent while the row commits, and the body follows
+    /// once the row is durable. An upstream cannot act on a request whose body never came, so a
+    /// crash, or a journal that fails (the attempt is then cancelled), leaves nothing billed
+    /// unrecorded.
+    func journalAndSend(_ prepared: PreparedRequest, attribution: Attribution) async throws(GatewayError) -> (Meter, Transport.RetriedResponse) {
+        let first = transport.start(prepared.transportRequest, holdingBody: true)
+        let meter: Meter
+        do {
+            meter = try await begin(prepared, attribution: attribution)
+        } catch {
+            first.cancel()
+            throw error
+        }
+        first.releaseBody()
+        do {
+            return (meter, try await transport.send(prepared.transportRequest, retrying: retry, firstAttempt: first))
+        } catch {
+            throw await record(error, of: prepared, meter: meter)
+        }
+    }
+
+    /// Writes the journal row of a prepared request, before its body is sent upstream.
     func begin(_ prepared: PreparedRequest, attribution: Attribution) async throws(GatewayError) -> Meter {
         let estimated = estimator.inputTokens(ofRequest: prepared.originalBody, endpoint: prepared.endpoint, model: prepared.model)
         return try await begin(

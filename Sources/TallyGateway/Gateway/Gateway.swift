@@ -82,13 +82,7 @@ public final class Gateway: Sendable {
     ///   the failure (none for ``GatewayError/Code/invalidRequest``: nothing was sent).
     public func send(_ request: GatewayRequest, attribution: Attribution = .none) async throws(GatewayError) -> GatewayResponse {
         let prepared = try RequestAdapter.prepare(request, for: upstream, streaming: false)
-        let meter = try await begin(prepared, attribution: attribution)
-        let retried: Transport.RetriedResponse
-        do {
-            retried = try await transport.send(prepared.transportRequest, retrying: retry)
-        } catch {
-            throw await record(error, of: prepared, meter: meter)
-        }
+        let (meter, retried) = try await journalAndSend(prepared, attribution: attribution)
         let body: [UInt8]
         do {
             body = try await retried.response.collectBody(upTo: Self.maximumResponseBytes)
@@ -157,13 +151,7 @@ public final class Gateway: Sendable {
     /// The caller must call ``OpenGatewayStream/close()`` when done with it.
     package func openStream(_ request: GatewayRequest, attribution: Attribution = .none) async throws(GatewayError) -> OpenGatewayStream {
         let prepared = try RequestAdapter.prepare(request, for: upstream, streaming: true)
-        let meter = try await begin(prepared, attribution: attribution)
-        let retried: Transport.RetriedResponse
-        do {
-            retried = try await transport.send(prepared.transportRequest, retrying: retry)
-        } catch {
-            throw await record(error, of: prepared, meter: meter)
-        }
+        let (meter, retried) = try await journalAndSend(prepared, attribution: attribution)
         return OpenGatewayStream(gateway: self, prepared: prepared, meter: meter, retried: retried)
     }
 

@@ -34,12 +34,14 @@ extension Transport {
     /// (at most `UpstreamError.bodyLimit` bytes) for the upstream's message.
     ///
     /// - Parameters:
+    ///   - firstAttempt: the first attempt, already started (with `start(_:holdingBody:)`).
     ///   - clock: sleeps between attempts; tests pass one that does not really wait.
     ///   - generator: chooses the jittered backoff.
     /// - Throws: `RetryFailure` with the last attempt's error and the attempts made.
     package func send<C: Clock<Duration>>(
         _ request: Request,
         retrying policy: RetryPolicy,
+        firstAttempt: StartedRequest? = nil,
         clock: C = ContinuousClock(),
         generator: inout some RandomNumberGenerator
     ) async throws(RetryFailure) -> RetriedResponse {
@@ -49,7 +51,8 @@ extension Transport {
             let waitBeforeNext: Duration?
             let failure: RetryFailure.Cause
             do {
-                let response = try await execute(request)
+                let started = attempts == 1 ? firstAttempt ?? start(request, holdingBody: false) : start(request, holdingBody: false)
+                let response = try await started.response()
                 if response.status < 400 {
                     return RetriedResponse(response: response, attempts: attempts)
                 }
@@ -78,14 +81,15 @@ extension Transport {
         }
     }
 
-    /// `send(_:retrying:clock:generator:)` with the system's random generator.
+    /// `send(_:retrying:firstAttempt:clock:generator:)` with the system's random generator.
     package func send<C: Clock<Duration>>(
         _ request: Request,
         retrying policy: RetryPolicy,
+        firstAttempt: StartedRequest? = nil,
         clock: C = ContinuousClock()
     ) async throws(RetryFailure) -> RetriedResponse {
         var generator = SystemRandomNumberGenerator()
-        return try await send(request, retrying: policy, clock: clock, generator: &generator)
+        return try await send(request, retrying: policy, firstAttempt: firstAttempt, clock: clock, generator: &generator)
     }
 
     private func upstreamError(from response: Response, url: String) async -> UpstreamError {

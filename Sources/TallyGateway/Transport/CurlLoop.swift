@@ -14,6 +14,7 @@ final class CurlLoop: @unchecked Sendable {
         case start(TransferState, Transport.Request)
         case cancel(UInt64)
         case resume(UInt64)
+        case releaseBody(UInt64)
         case shutdown
     }
 
@@ -78,6 +79,7 @@ final class CurlLoop: @unchecked Sendable {
                 case .start(let state, let request): add(state, request)
                 case .cancel(let id): remove(id, failingWith: nil)
                 case .resume(let id): resume(id)
+                case .releaseBody(let id): releaseBody(id)
                 case .shutdown:
                     shutDown()
                     return
@@ -140,6 +142,15 @@ final class CurlLoop: @unchecked Sendable {
         if let idleTimeout, nextIdleScan == nil {
             nextIdleScan = transfer.lastActivity + idleTimeout
         }
+    }
+
+    /// Unpauses the upload of a transfer whose held body was released (receiving stays paused
+    /// if its reader is behind).
+    private func releaseBody(_ id: UInt64) {
+        guard let transfer = transfers[id], transfer.pausedForHeldBody else { return }
+        transfer.pausedForHeldBody = false
+        transfer.lastActivity = .now
+        curl_easy_pause(transfer.easy, transfer.pausedForBackpressure ? tally_curlpause_recv : tally_curlpause_cont)
     }
 
     private func readCompletions() {

@@ -15,6 +15,11 @@ final class EasyTransfer {
     var uploadedBytes: curl_off_t = 0
     /// Whether the write callback last told libcurl to pause.
     var pausedForBackpressure = false
+    /// Whether the read callback told libcurl to pause because the body is held back.
+    var pausedForHeldBody = false
+    /// A held-back request body, sent through the read callback once released.
+    private var upload: [UInt8] = []
+    private var uploadOffset = 0
 
     // The header block being read.
     private var blockStatus: Int?
@@ -91,7 +96,19 @@ final class EasyTransfer {
         _ = tally_curl_easy_setopt_write_callback(easy, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
 
         let method = request.method.uppercased()
-        if let body = request.body {
+        if let body = request.body, state.isBodyHeld {
+            // Read through the callback, which pauses the upload until the body is released.
+            upload = body
+            set(CURLOPT_POST, 1)
+            set(CURLOPT_POSTFIELDSIZE_LARGE, offset: body.count)
+            set(CURLOPT_READDATA, pointer: me)
+            set(CURLOPT_SEEKDATA, pointer: me)
+            if tally_curl_easy_setopt_read_callback(easy, curlReadCallback) != CURLE_OK
+                || tally_curl_easy_setopt_seek_callback(easy, curlSeekCallback) != CURLE_OK {
+                failed = CURLE_FAILED_INIT
+            }
+            if method != "POST" { set(CURLOPT_CUSTOMREQUEST, string: method) }
+        } else if let body = request.body {
             set(CURLOPT_POSTFIELDSIZE_LARGE, offset: body.count)
             // COPYPOSTFIELDS copies the bytes, so the array need not outlive this call.
             body.withUnsafeBytes { set(CURLOPT_COPYPOSTFIELDS, pointer: $0.baseAddress ?? UnsafeRawPointer(errorBuffer)) }
@@ -183,6 +200,28 @@ final class EasyTransfer {
         state.deliverHead(head)
     }
 
+    /// Fills libcurl's upload buffer from the held body, or pauses while it is still held.
+    func sendBody(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        if state.isBodyHeld {
+            pausedForHeldBody = true
+            return tally_curl_readfunc_pause
+        }
+        let count = min(buffer.count, upload.count - uploadOffset)
+        guard count > 0 else { return 0 }
+        upload.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[uploadOffset..<(uploadOffset + count)]))
+        }
+        uploadOffset += count
+        return count
+    }
+
+    /// Rewinds the held body (libcurl resends it on a fresh connection or a redirect).
+    func seekBody(to offset: Int64, origin: Int32) -> Int32 {
+        guard origin == SEEK_SET, offset >= 0, offset <= upload.count else { return Int32(tally_curl_seekfunc_cantseek) }
+        uploadOffset = Int(offset)
+        return Int32(tally_curl_seekfunc_ok)
+    }
+
     func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
         lastActivity = .now
         if !headDelivered, let held = heldRedirect { deliver(held) }
@@ -270,6 +309,18 @@ private let curlWriteCallback: curl_write_callback = { data, size, count, userda
     guard let userdata else { return 0 }
     let transfer = Unmanaged<EasyTransfer>.fromOpaque(userdata).takeUnretainedValue()
     return transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: size * count))
+}
+
+private let curlReadCallback: curl_read_callback = { buffer, size, count, userdata in
+    guard let userdata, let buffer else { return tally_curl_readfunc_abort }
+    let transfer = Unmanaged<EasyTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    return transfer.sendBody(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
+}
+
+private let curlSeekCallback: curl_seek_callback = { userdata, offset, origin in
+    guard let userdata else { return Int32(tally_curl_seekfunc_cantseek) }
+    let transfer = Unmanaged<EasyTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    return transfer.seekBody(to: Int64(offset), origin: origin)
 }
 
 private let curlHeaderCallback: curl_write_callback = { data, size, count, userdata in

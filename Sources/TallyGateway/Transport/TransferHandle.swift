@@ -20,6 +20,12 @@ final class TransferHandle: Sendable {
         }
     }
 
+    func releaseBody() {
+        if state.releaseBody() {
+            transport.loop.enqueue(.releaseBody(state.id))
+        }
+    }
+
     func head() async throws -> TransferState.Head {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in

@@ -56,13 +56,24 @@ final class TransferState: Sendable {
     let lowWater: Int
     private let counters: TransportCounters
     private let inner = Mutex(Inner())
+    /// Whether the request body is still held back (see `Transport.start(_:holdingBody:)`).
+    private let bodyHeld: Atomic<Bool>
 
-    init(id: UInt64, url: String, highWater: Int, lowWater: Int, counters: TransportCounters) {
+    init(id: UInt64, url: String, highWater: Int, lowWater: Int, counters: TransportCounters, holdingBody: Bool = false) {
         self.id = id
         self.url = url
         self.highWater = highWater
         self.lowWater = lowWater
         self.counters = counters
+        self.bodyHeld = Atomic(holdingBody)
+    }
+
+    /// Whether the curl thread must not send the request body yet.
+    var isBodyHeld: Bool { bodyHeld.load(ordering: .acquiring) }
+
+    /// Lets the body go; returns whether it was held (the curl thread must then be told).
+    func releaseBody() -> Bool {
+        bodyHeld.exchange(false, ordering: .acquiringAndReleasing)
     }
 
     // MARK: Curl thread side

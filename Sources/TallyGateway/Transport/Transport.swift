@@ -68,20 +68,57 @@ public final class Transport: Sendable {
     /// Sends `request` and returns once the final response head has arrived; read the body from
     /// the returned response. Throws `TransportError` (code `cancelled` when the task is cancelled).
     package func execute(_ request: Request) async throws -> Response {
+        try await start(request, holdingBody: false).response()
+    }
+
+    /// Starts `request` now and returns at once; its response is awaited with
+    /// ``StartedRequest/response()``.
+    ///
+    /// With `holdingBody`, the transfer connects and sends the request head, but not its body,
+    /// until ``StartedRequest/releaseBody()``: an upstream cannot act on a request whose body
+    /// has not arrived, so a caller can do its own work (the gateway's journal row) while the
+    /// connection is set up, and cancel the request if that work fails.
+    package func start(_ request: Request, holdingBody: Bool) -> StartedRequest {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let highWater = max(configuration.maximumBufferedBytesPerTransfer, 1)
         let state = TransferState(
-            id: id, url: request.url, highWater: highWater, lowWater: highWater / 4, counters: counters)
+            id: id, url: request.url, highWater: highWater, lowWater: highWater / 4, counters: counters,
+            holdingBody: holdingBody && request.body != nil)
         let handle = TransferHandle(state: state, transport: self)
         if Task.isCancelled {
-            throw TransportError.cancelled(url: request.url)
+            return StartedRequest(handle: handle, failure: .cancelled(url: request.url))
         }
         guard loop.enqueue(.start(state, request)) else {
-            throw TransportError(
-                code: .shutdown, url: request.url, message: "the transport shut down before the request to \(request.url)")
+            return StartedRequest(handle: handle, failure: TransportError(
+                code: .shutdown, url: request.url, message: "the transport shut down before the request to \(request.url)"))
         }
-        let head = try await handle.head()
-        return Response(status: head.status, headers: head.headers, httpVersion: head.httpVersion, body: Body(handle: handle))
+        return StartedRequest(handle: handle, failure: nil)
+    }
+
+    /// A request handed to the curl thread, whose response head is still to come.
+    package struct StartedRequest: Sendable {
+        let handle: TransferHandle
+        /// Why the request could not be started at all.
+        let failure: TransportError?
+
+        /// Lets a held-back body go upstream (a no-op when none is held).
+        package func releaseBody() {
+            handle.releaseBody()
+        }
+
+        /// Abandons the request: its transfer is removed and its connection closed if the
+        /// request was not complete.
+        package func cancel() {
+            handle.cancel()
+        }
+
+        /// Waits for the final response head. Throws `TransportError` (code `cancelled` when the
+        /// task is cancelled).
+        package func response() async throws -> Response {
+            if let failure { throw failure }
+            let head = try await handle.head()
+            return Response(status: head.status, headers: head.headers, httpVersion: head.httpVersion, body: Body(handle: handle))
+        }
     }
 
     /// The transport's counters now.
