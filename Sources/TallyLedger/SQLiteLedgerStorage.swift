@@ -215,7 +215,10 @@ final class SQLiteLedgerStorage: Sendable {
 
     private func apply(_ operations: [WriteOperation], in db: Database) throws -> [Result<WriteOutcome, LedgerError>] {
         var statements = try AppendStatements(db)
+        defer { statements.releaseBindings() }
         var rollup = RollupAccumulator()
+        // Rollup sums of large batches, added up on another core while their rows are inserted.
+        var concurrentSums: [ConcurrentRollupSum] = []
         var results: [Result<WriteOutcome, LedgerError>] = []
         results.reserveCapacity(operations.count)
         for operation in operations {
@@ -234,26 +237,31 @@ final class SQLiteLedgerStorage: Sendable {
                     )))
                     continue
                 }
-                let seq = try statements.insert(entry)
+                let seqs = try statements.insert([entry][...])
                 rollup.add(entry)
-                results.append(.success(.appended(seq..<(seq + 1))))
+                results.append(.success(.appended(seqs)))
             case .append(let entries):
                 // Checked before any row of the batch is written: the batch goes in whole or not at all.
                 if let missing = try statements.missingAdjustedRow(entries) {
                     results.append(.failure(missingRowError(missing)))
                     continue
                 }
-                var first: Int64?
-                var last: Int64 = 0
-                for index in entries.indices {
-                    last = try statements.insert(entries[index])
-                    if first == nil { first = last }
-                    rollup.add(entries[index])
+                if entries.count >= ConcurrentRollupSum.minimumRows {
+                    concurrentSums.append(ConcurrentRollupSum(entries))
+                } else {
+                    for index in entries.indices { rollup.add(entries[index]) }
                 }
-                results.append(.success(.appended(first.map { $0..<(last + 1) } ?? 0..<0)))
+                let seqs = try statements.insert(entries[...])
+                results.append(.success(.appended(seqs)))
             }
         }
-        try rollup.forEach { key, totals in try statements.upsert(key, totals) }
+        try statements.flushTags()
+        var sums: [(key: RollupKey, totals: RollupTotals)] = []
+        rollup.forEach { sums.append(($0, $1)) }
+        for sum in concurrentSums {
+            sum.wait().forEach { sums.append(($0, $1)) }
+        }
+        try statements.upsert(sums)
         return results
     }
 

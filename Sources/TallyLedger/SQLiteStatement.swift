@@ -78,12 +78,16 @@ struct SQLiteStatement {
         if code != SQLITE_DONE && code != SQLITE_ROW {
             let message = String(cString: sqlite3_errmsg(connection))
             sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
         }
+        // Bindings stay until the next use binds every parameter again, or `clearBindings()`.
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
         return code == SQLITE_ROW
+    }
+
+    /// Drops the bound parameters (text is bound in place, from this value's buffer).
+    func clearBindings() {
+        sqlite3_clear_bindings(handle)
     }
 
     /// The rowid of the connection's last insert.

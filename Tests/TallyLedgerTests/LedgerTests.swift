@@ -70,6 +70,32 @@ struct LedgerTests {
         #expect(try ledger.reader.verify().isConsistent)
     }
 
+    @Test func aLargeBatchWithSeveralTagsPerRowReadsBackWholeAndItsRollupsMatchItsRows() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = try Ledger(path: directory.ledgerPath)
+        try await ledger.append(sampleEntry(id: "before", at: utc("2025-02-28T00:00:00Z")))
+        // Past the size whose rollup sums are added up on another thread, and not a multiple
+        // of the rows or tags per statement.
+        let entries = (0..<5_003).map { index in
+            sampleEntry(
+                id: "row-\(index)", at: utc("2025-03-01T00:00:00Z").addingTimeInterval(Double(index) * 397),
+                model: "model-\(index % 7)", cost: Int64(index) * 1_001,
+                attribution: Attribution(project: "p\(index % 5)", user: "u\(index % 11)", tags: (0..<(index % 4)).map { "tag-\($0)" }))
+        }
+        let seqs = try await ledger.append(contentsOf: entries)
+        #expect(seqs == 2..<5_005)
+
+        let stored = try allEntries(directory.ledgerPath)
+        #expect(stored.map(\.seq) == Array(1..<5_005))
+        #expect(stored.dropFirst().map(\.entry) == entries)
+        #expect(try ledger.reader.verify().isConsistent)
+        let summary = try await ledger.reader.summary(range: utc("2025-01-01T00:00:00Z")..<utc("2026-01-01T00:00:00Z"))
+        #expect(summary.total.requests == 5_004)
+        let batchCost: Int64 = (0..<5_003).reduce(0) { $0 + Int64($1) * 1_001 }
+        #expect(summary.total.cost.nanoUSD == 1_000 + batchCost)
+    }
+
     @Test func anAdjustmentAddsToTheTotalsAndPointsAtItsRow() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
