@@ -46,11 +46,14 @@ struct GatewayBench: AsyncParsableCommand {
             body: Array((String(body.dropLast()) + #","stream_options":{"include_usage":true}}"#).utf8))
 
         for streams in concurrency {
-            _ = try await LatencySamples.throughGateway(gateway, body: body, streams: streams, requests: 2)
-            _ = try await transportTTFB(transport, request: bare, streams: streams, requests: 2)
+            _ = try await interleavedTTFB(gateway: gateway, body: body, transport: transport, bare: bare, streams: streams, requests: 2)
+            var allGateway: [Duration] = []
+            var allTransport: [Duration] = []
             for round in 1...max(1, rounds) {
-                let viaGateway = try await LatencySamples.throughGateway(gateway, body: body, streams: streams, requests: requests)
-                let viaTransport = try await transportTTFB(transport, request: bare, streams: streams, requests: requests)
+                let (viaGateway, viaTransport) = try await interleavedTTFB(
+                    gateway: gateway, body: body, transport: transport, bare: bare, streams: streams, requests: requests)
+                allGateway += viaGateway.sorted
+                allTransport += viaTransport.sorted
                 emit(["case": "ttfb", "client": "gateway", "streams": streams, "round": round].merging(viaGateway.summary) { $1 })
                 emit(["case": "ttfb", "client": "transport", "streams": streams, "round": round].merging(viaTransport.summary) { $1 })
                 emit([
@@ -58,6 +61,14 @@ struct GatewayBench: AsyncParsableCommand {
                     "p50_delta_us": ((viaGateway.percentile(0.5) - viaTransport.percentile(0.5)) * 10).rounded() / 10,
                 ])
             }
+            let pooledGateway = LatencySamples(allGateway)
+            let pooledTransport = LatencySamples(allTransport)
+            emit([
+                "case": "ttfb-overhead-all-rounds", "streams": streams, "samples": allGateway.count,
+                "gateway_p50_us": pooledGateway.percentile(0.5), "transport_p50_us": pooledTransport.percentile(0.5),
+                "p50_delta_us": ((pooledGateway.percentile(0.5) - pooledTransport.percentile(0.5)) * 10).rounded() / 10,
+                "target_p50_delta_us": 100,
+            ])
         }
         try await breakdown(gateway: gateway, ledger: ledger, body: body)
         if heldStreams > 0 {
@@ -131,24 +142,44 @@ struct GatewayBench: AsyncParsableCommand {
         ])
     }
 
-    private func transportTTFB(_ transport: Transport, request: Transport.Request, streams: Int, requests: Int) async throws -> LatencySamples {
-        try await withThrowingTaskGroup(of: [Duration].self) { group in
+    /// Time to first byte through the gateway and through a bare transfer, the two alternating
+    /// request by request on each of `streams` concurrent tasks, so both see the same machine.
+    private func interleavedTTFB(
+        gateway: Gateway, body: String, transport: Transport, bare: Transport.Request, streams: Int, requests: Int
+    ) async throws -> (gateway: LatencySamples, transport: LatencySamples) {
+        try await withThrowingTaskGroup(of: ([Duration], [Duration]).self) { group in
             for _ in 0..<streams {
                 group.addTask {
-                    var samples: [Duration] = []
+                    var viaGateway: [Duration] = []
+                    var viaTransport: [Duration] = []
                     for _ in 0..<requests {
-                        let start = ContinuousClock.now
-                        let response = try await transport.execute(request)
-                        var first: Duration?
-                        for try await _ in response.body where first == nil {
-                            first = ContinuousClock.now - start
+                        var start = ContinuousClock.now
+                        let first = try await gateway.stream(GatewayRequest(endpoint: .chatCompletions, json: body)) { stream in
+                            var first: Duration?
+                            for try await _ in stream.chunks where first == nil {
+                                first = ContinuousClock.now - start
+                            }
+                            return first
                         }
-                        samples.append(first ?? .zero)
+                        viaGateway.append(first ?? .zero)
+                        start = ContinuousClock.now
+                        let response = try await transport.execute(bare)
+                        var bareFirst: Duration?
+                        for try await _ in response.body where bareFirst == nil {
+                            bareFirst = ContinuousClock.now - start
+                        }
+                        viaTransport.append(bareFirst ?? .zero)
                     }
-                    return samples
+                    return (viaGateway, viaTransport)
                 }
             }
-            return LatencySamples(try await group.reduce(into: []) { $0 += $1 })
+            var viaGateway: [Duration] = []
+            var viaTransport: [Duration] = []
+            for try await (gatewaySamples, transportSamples) in group {
+                viaGateway += gatewaySamples
+                viaTransport += transportSamples
+            }
+            return (LatencySamples(viaGateway), LatencySamples(viaTransport))
         }
     }
 
