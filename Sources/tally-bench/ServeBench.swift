@@ -138,6 +138,7 @@ struct ServeBench: AsyncParsableCommand {
                 "target_p50_added_us": 300, "target_p99_added_us": 2000,
             ]) { $1 })
         }
+        try await serverFloor(client: client, upstream: upstream, port: port)
         if let child {
             let peak = child.peakResidentBytes
             let status = child.stop()
@@ -149,6 +150,33 @@ struct ServeBench: AsyncParsableCommand {
             let info = try ledger.reader.info()
             emit(["case": "end", "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1])
         }
+    }
+
+    /// The HTTP server's own share: time to first byte of `GET /healthz` from the proxy (routing
+    /// and one small response, no upstream, no ledger) against a small JSON answer from the fake
+    /// upstream, alternating request by request.
+    private func serverFloor(client: Transport, upstream: FakeUpstream, port: Int) async throws {
+        upstream.respond(to: "/healthz", with: .json(#"{"status":"ok"}"#))
+        let viaProxy = Transport.Request(url: "http://127.0.0.1:\(port)/healthz")
+        let viaUpstream = Transport.Request(url: upstream.baseURL + "/healthz")
+        var proxy: [Duration] = []
+        var direct: [Duration] = []
+        for index in 0..<(requests * 2) {
+            for (request, isProxy) in [(viaProxy, true), (viaUpstream, false)] {
+                let start = ContinuousClock.now
+                let response = try await client.execute(request)
+                var first: Duration?
+                for try await _ in response.body where first == nil { first = ContinuousClock.now - start }
+                if index >= 10 { if isProxy { proxy.append(first ?? .zero) } else { direct.append(first ?? .zero) } }
+            }
+        }
+        let proxied = LatencySamples(proxy)
+        let upstreamOnly = LatencySamples(direct)
+        emit([
+            "case": "server-floor", "samples": proxy.count,
+            "proxy_healthz_p50_us": proxied.percentile(0.5), "upstream_json_p50_us": upstreamOnly.percentile(0.5),
+            "p50_added_us": Self.rounded(proxied.percentile(0.5) - upstreamOnly.percentile(0.5)),
+        ])
     }
 
     /// The difference of the proxied and direct percentiles, in microseconds.
