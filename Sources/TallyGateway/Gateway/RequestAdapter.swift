@@ -22,6 +22,11 @@ struct PreparedRequest: Sendable {
 
 /// Reads `model` and `stream` from a request body and builds the upstream request.
 enum RequestAdapter {
+    /// Header fields (lower case) that carry the upstream's key, which replaces a caller's.
+    static let keyHeaders: Set<String> = ["authorization", "x-api-key"]
+    /// Header fields (lower case) libcurl sets itself; a caller's are dropped.
+    static let headersSetByTransport: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "expect", "accept-encoding"]
+
     /// The member added to an OpenAI-dialect stream request that does not ask for usage.
     static let includeUsageMember = #""stream_options":{"include_usage":true}"#
 
@@ -75,11 +80,10 @@ enum RequestAdapter {
         }
 
         var headers = upstream.headers
-        let replacedByUpstream: Set<String> = upstream.apiKey == nil ? [] : ["authorization", "x-api-key"]
-        let setByTransport: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "expect", "accept-encoding"]
-        let passed = request.headers.filter {
+        let replacedByUpstream = upstream.apiKey == nil ? [] : Self.keyHeaders
+        let passed = request.headers.count == 0 ? [] : request.headers.filter {
             let name = $0.name.lowercased()
-            return !replacedByUpstream.contains(name) && !setByTransport.contains(name)
+            return !replacedByUpstream.contains(name) && !Self.headersSetByTransport.contains(name)
         }
         // A caller's field replaces the upstream's field of the same name.
         for name in Set(passed.map { $0.name.lowercased() }) { headers.remove(name: name) }
