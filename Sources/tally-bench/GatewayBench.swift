@@ -153,22 +153,8 @@ struct GatewayBench: AsyncParsableCommand {
                     var viaGateway: [Duration] = []
                     var viaTransport: [Duration] = []
                     for _ in 0..<requests {
-                        var start = ContinuousClock.now
-                        let first = try await gateway.stream(GatewayRequest(endpoint: .chatCompletions, json: body)) { stream in
-                            var first: Duration?
-                            for try await _ in stream.chunks where first == nil {
-                                first = ContinuousClock.now - start
-                            }
-                            return first
-                        }
-                        viaGateway.append(first ?? .zero)
-                        start = ContinuousClock.now
-                        let response = try await transport.execute(bare)
-                        var bareFirst: Duration?
-                        for try await _ in response.body where bareFirst == nil {
-                            bareFirst = ContinuousClock.now - start
-                        }
-                        viaTransport.append(bareFirst ?? .zero)
+                        viaGateway.append(try await LatencySamples.firstChunk(through: gateway, body: body))
+                        viaTransport.append(try await LatencySamples.firstChunk(through: transport, request: bare).0)
                     }
                     return (viaGateway, viaTransport)
                 }

@@ -25,20 +25,38 @@ struct LatencySamples {
                     var samples: [Duration] = []
                     samples.reserveCapacity(requests)
                     for _ in 0..<requests {
-                        let start = ContinuousClock.now
-                        let first = try await gateway.stream(GatewayRequest(endpoint: .chatCompletions, json: body)) { stream in
-                            var first: Duration?
-                            for try await _ in stream.chunks where first == nil {
-                                first = ContinuousClock.now - start
-                            }
-                            return first
-                        }
-                        samples.append(first ?? .zero)
+                        samples.append(try await firstChunk(through: gateway, body: body))
                     }
                     return samples
                 }
             }
             return LatencySamples(try await group.reduce(into: []) { $0 += $1 })
         }
+    }
+
+    /// Time from the call to the first chunk of one `Gateway.stream` call, whose stream is then
+    /// read to its end.
+    static func firstChunk(through gateway: Gateway, body: String) async throws -> Duration {
+        let start = ContinuousClock.now
+        let first = try await gateway.stream(GatewayRequest(endpoint: .chatCompletions, json: body)) { stream in
+            var first: Duration?
+            for try await _ in stream.chunks where first == nil {
+                first = ContinuousClock.now - start
+            }
+            return first
+        }
+        return first ?? .zero
+    }
+
+    /// Time from `execute` to the first body chunk of one transfer, whose body is then read to
+    /// its end; `status` is the answer's status.
+    static func firstChunk(through transport: Transport, request: Transport.Request) async throws -> (Duration, status: Int) {
+        let start = ContinuousClock.now
+        let response = try await transport.execute(request)
+        var first: Duration?
+        for try await _ in response.body where first == nil {
+            first = ContinuousClock.now - start
+        }
+        return (first ?? .zero, response.status)
     }
 }

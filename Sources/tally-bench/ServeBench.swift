@@ -163,11 +163,8 @@ struct ServeBench: AsyncParsableCommand {
         var direct: [Duration] = []
         for index in 0..<(requests * 2) {
             for (request, isProxy) in [(viaProxy, true), (viaUpstream, false)] {
-                let start = ContinuousClock.now
-                let response = try await client.execute(request)
-                var first: Duration?
-                for try await _ in response.body where first == nil { first = ContinuousClock.now - start }
-                if index >= 10 { if isProxy { proxy.append(first ?? .zero) } else { direct.append(first ?? .zero) } }
+                let (first, _) = try await LatencySamples.firstChunk(through: client, request: request)
+                if index >= 10 { if isProxy { proxy.append(first) } else { direct.append(first) } }
             }
         }
         let proxied = LatencySamples(proxy)
@@ -196,14 +193,9 @@ struct ServeBench: AsyncParsableCommand {
                     var samples: [Duration] = []
                     samples.reserveCapacity(requests)
                     for _ in 0..<requests {
-                        let start = ContinuousClock.now
-                        let response = try await client.execute(request)
-                        guard response.status == 200 else { throw ValidationError("HTTP \(response.status) from \(request.url)") }
-                        var first: Duration?
-                        for try await _ in response.body where first == nil {
-                            first = ContinuousClock.now - start
-                        }
-                        samples.append(first ?? .zero)
+                        let (first, status) = try await LatencySamples.firstChunk(through: client, request: request)
+                        guard status == 200 else { throw ValidationError("HTTP \(status) from \(request.url)") }
+                        samples.append(first)
                     }
                     return samples
                 }
