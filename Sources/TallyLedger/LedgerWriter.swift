@@ -91,22 +91,35 @@ final class LedgerWriter: Sendable {
                 return state.pending
             }
             if group.isEmpty { return }
-            do {
-                guard let results = try storage.write(group.map(\.operation), waitingForLock: true) else {
-                    throw LedgerError(.io, path: storage.path, message: "still locked by another process")
-                }
-                for (index, pending) in group.enumerated() {
-                    guard index < results.count else {
-                        // Never expected: every operation gets a result. No caller may hang on it.
-                        pending.continuation.resume(throwing: LedgerError(.io, path: storage.path, message: "the write returned no result"))
-                        continue
-                    }
-                    pending.continuation.resume(with: results[index].mapError { $0 as any Error })
-                }
-            } catch {
-                let failure = storage.ledgerError(error)
-                for pending in group { pending.continuation.resume(throwing: failure) }
+            // Journal rows first, in a transaction of their own: each holds a request back from
+            // the upstream until it commits, while a finished request's row only delays its caller.
+            let journal = group.filter(\.operation.isBegin)
+            if !journal.isEmpty, journal.count < group.count {
+                commit(journal)
+                commit(group.filter { !$0.operation.isBegin })
+            } else {
+                commit(group)
             }
+        }
+    }
+
+    /// Commits `group` in one transaction and resumes each caller with its own result.
+    private func commit(_ group: [Pending]) {
+        do {
+            guard let results = try storage.write(group.map(\.operation), waitingForLock: true) else {
+                throw LedgerError(.io, path: storage.path, message: "still locked by another process")
+            }
+            for (index, pending) in group.enumerated() {
+                guard index < results.count else {
+                    // Never expected: every operation gets a result. No caller may hang on it.
+                    pending.continuation.resume(throwing: LedgerError(.io, path: storage.path, message: "the write returned no result"))
+                    continue
+                }
+                pending.continuation.resume(with: results[index].mapError { $0 as any Error })
+            }
+        } catch {
+            let failure = storage.ledgerError(error)
+            for pending in group { pending.continuation.resume(throwing: failure) }
         }
     }
 }

@@ -7,6 +7,11 @@ enum WriteOperation: Sendable {
     /// Append rows that were never journaled.
     case append([LedgerEntry])
 
+    /// Whether this records a request in the journal.
+    var isBegin: Bool {
+        if case .begin = self { true } else { false }
+    }
+
     /// A write of at most one row, quick enough to commit on a caller's thread.
     var isSmall: Bool {
         switch self {
