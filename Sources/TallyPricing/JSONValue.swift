@@ -75,6 +75,8 @@ package struct JSONReader {
     private var index = 0
     private var depth = 0
     private static let maximumDepth = 256
+    /// Objects with fewer members are checked for duplicate names by a scan, not a set.
+    private static let smallObjectMembers = 16
 
     /// Parses one JSON document; trailing content other than whitespace is an error.
     package static func parse(_ data: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
@@ -145,6 +147,8 @@ package struct JSONReader {
         defer { depth -= 1 }
         index += 1
         var members: [(key: String, value: JSONValue)] = []
+        // Duplicates are found by a scan while the object is small, and by a set past that
+        // (request bodies have a handful of members; price tables have thousands).
         var seen: Set<String> = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
@@ -156,7 +160,14 @@ package struct JSONReader {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
             let keyStart = index
             let key = try readString()
-            guard seen.insert(key).inserted else {
+            let duplicate: Bool
+            if members.count < Self.smallObjectMembers {
+                duplicate = members.contains { $0.key == key }
+            } else {
+                if seen.isEmpty { seen = Set(members.map(\.key)) }
+                duplicate = !seen.insert(key).inserted
+            }
+            guard !duplicate else {
                 index = keyStart
                 throw error("duplicate member \"\(key)\"")
             }
@@ -241,6 +252,14 @@ package struct JSONReader {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
+                if scalars.isEmpty {
+                    // No escape before the closing quote (the usual case): the bytes are the string.
+                    guard let text = String(validating: bytes[runStart..<index], as: UTF8.self) else {
+                        throw error("invalid UTF-8 in a string")
+                    }
+                    index += 1
+                    return text
+                }
                 try flushRun(self, upTo: index)
                 index += 1
                 return String(scalars)
