@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TallyStreamTests",
-            dependencies: ["TallyStream"],
+            dependencies: ["TallyStream", "TallyTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

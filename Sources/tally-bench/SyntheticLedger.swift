@@ -1,12 +1,13 @@
 import Foundation
 import TallyLedger
 import TallyPricing
+import TallyTestSupport
 
 /// Deterministic synthetic ledger rows of a realistic shape: a dozen providers (officials and
 /// relays), 40 models, 30 projects, 200 users belonging to projects, a few tags, skewed so a
 /// few models, projects and users carry most of the traffic, spread evenly over a year.
 struct SyntheticLedger {
-    private var state: UInt64
+    private var generator: SeededGenerator
     let start: Date
     let span: TimeInterval
 
@@ -21,19 +22,12 @@ struct SyntheticLedger {
     static let tags = ["batch", "eval", "chat", "agent", "prod", "staging"]
 
     init(seed: UInt64 = 42, start: Date = Date(timeIntervalSince1970: 1_735_689_600), span: TimeInterval = 365 * 86_400) {
-        self.state = seed
+        self.generator = SeededGenerator(seed: seed)
         self.start = start
         self.span = span
     }
 
-    /// SplitMix64.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     /// An index below `count`, skewed towards 0.
     mutating func skewed(_ count: Int) -> Int {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TallyTestSupport
 @testable import TallyGateway
 
 struct RetryPolicyTests {
@@ -13,7 +14,7 @@ struct RetryPolicyTests {
 
     @Test func theBackoffIsFullJitterBetweenZeroAndTheCeiling() {
         let policy = RetryPolicy(initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1))
-        var generator = SeededGenerator(state: 7)
+        var generator = SeededGenerator(seed: 7)
         for retry in 0..<6 {
             let waits = (0..<200).map { _ in policy.backoff(retry: retry, using: &generator) }
             let ceiling = policy.backoffCeiling(retry: retry)
@@ -62,7 +63,7 @@ struct RetryPolicyTests {
 
     @Test func theBudgetCountsEveryAttemptAndRetryAfterIsHonouredUpToItsCap() {
         let policy = RetryPolicy(maximumAttempts: 3, maximumRetryAfter: .seconds(30))
-        var generator = SeededGenerator(state: 1)
+        var generator = SeededGenerator(seed: 1)
         #expect(policy.delay(afterAttempts: 1, retryAfter: .seconds(2), using: &generator) == .seconds(2))
         #expect(policy.delay(afterAttempts: 2, retryAfter: .seconds(30), using: &generator) == .seconds(30))
         #expect(policy.delay(afterAttempts: 1, retryAfter: .seconds(31), using: &generator) == nil)

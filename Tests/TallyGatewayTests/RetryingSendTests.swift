@@ -59,7 +59,7 @@ struct RetryingSendTests {
         upstream.respond(to: "/v1/chat/completions", with: .error(status: 500, message: "The server had an error"))
         let transport = try Transport()
         let clock = RecordingClock()
-        var generator = SeededGenerator(state: 42)
+        var generator = SeededGenerator(seed: 42)
 
         let failure = await failure {
             _ = try await transport.send(

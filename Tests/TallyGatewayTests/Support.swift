@@ -1,4 +1,5 @@
 import Synchronization
+import TallyTestSupport
 @testable import TallyGateway
 
 /// A clock whose `sleep` returns at once and records how long it was asked to wait.
@@ -22,19 +23,6 @@ final class RecordingClock: Clock, Sendable {
             state.sleeps.append(state.now.duration(to: deadline))
             state.now = max(state.now, deadline)
         }
-    }
-}
-
-/// A seeded generator (SplitMix64) so jitter is the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

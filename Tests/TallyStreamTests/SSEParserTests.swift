@@ -1,3 +1,4 @@
+import TallyTestSupport
 import Testing
 @testable import TallyStream
 
@@ -245,7 +246,7 @@ struct SSEParserTests {
     // MARK: - Chunking properties
 
     @Test func randomStreamsCutAnyWayGiveTheEventsOfTheWholeStream() {
-        var random = SeededRandom(seed: 0x7A11_5EED)
+        var random = SeededGenerator(seed: 0x7A11_5EED)
         for iteration in 0..<3000 {
             let stream = RandomSSEStream.make(using: &random)
             let whole = parse(stream)
@@ -269,7 +270,7 @@ struct SSEParserTests {
     }
 
     @Test func serializedEventsParseBackToThemselves() throws {
-        var random = SeededRandom(seed: 0x5E71A1)
+        var random = SeededGenerator(seed: 0x5E71A1)
         for _ in 0..<500 {
             let events = ReferenceSSEParser.parse(RandomSSEStream.make(using: &random)).events
             let wire = events.flatMap { $0.serialized(includeID: true) }
@@ -287,7 +288,7 @@ struct SSEParserTests {
     }
 
     @Test func theLimitErrorDoesNotDependOnTheChunking() {
-        var random = SeededRandom(seed: 0xB16_B00B)
+        var random = SeededGenerator(seed: 0xB16_B00B)
         for iteration in 0..<1000 {
             let stream = RandomSSEStream.make(using: &random)
             let limit = Int.random(in: 8...60, using: &random)

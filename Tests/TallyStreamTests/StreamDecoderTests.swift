@@ -1,3 +1,4 @@
+import TallyTestSupport
 import Testing
 import TallyPricing
 import TallyStream
@@ -52,7 +53,7 @@ struct StreamDecoderTests {
     }
 
     @Test func corruptingEveryOtherEventNeverLosesTheUsageEvent() throws {
-        var random = SeededRandom(seed: 42)
+        var random = SeededGenerator(seed: 42)
         let events = try Fixture.sseEvents("openai-chat-tools.sse")
         for _ in 0..<200 {
             var decoder = StreamDecoder(format: .openAIChat)

@@ -192,18 +192,13 @@ struct DemoSimulation {
     }
 }
 
-/// A small seeded generator (SplitMix64), so every demo run sends the same traffic.
+/// Seeded numbers in a range, so every demo run sends the same traffic.
 struct DemoRandom {
-    var state: UInt64
+    private var generator: SeededGenerator
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
 
     mutating func next(in range: ClosedRange<Int64>) -> Int64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return range.lowerBound + Int64(z % UInt64(range.upperBound - range.lowerBound + 1))
+        range.lowerBound + Int64(generator.next() % UInt64(range.upperBound - range.lowerBound + 1))
     }
 }

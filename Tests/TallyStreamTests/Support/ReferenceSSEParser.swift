@@ -1,3 +1,4 @@
+import TallyTestSupport
 import TallyStream
 
 /// A deliberately plain, whole-stream implementation of the WHATWG EventSource parsing rules,
@@ -77,21 +78,6 @@ struct ReferenceSSEParser {
     }
 }
 
-/// A small seeded generator (SplitMix64), so every property run is reproducible from its seed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random SSE streams built from the constructs the rules treat specially.
 enum RandomSSEStream {
     static let values = [
@@ -100,7 +86,7 @@ enum RandomSSEStream {
     ]
     static let terminators = ["\n", "\r\n", "\r"]
 
-    static func make(using random: inout SeededRandom) -> [UInt8] {
+    static func make(using random: inout SeededGenerator) -> [UInt8] {
         var out: [UInt8] = []
         if Int.random(in: 0..<4, using: &random) == 0 { out += [0xEF, 0xBB, 0xBF] }
         let lineCount = Int.random(in: 0..<40, using: &random)
@@ -141,7 +127,7 @@ enum RandomSSEStream {
         return cuts
     }
 
-    static func randomCuts(_ count: Int, maxPiece: Int, using random: inout SeededRandom) -> [Int] {
+    static func randomCuts(_ count: Int, maxPiece: Int, using random: inout SeededGenerator) -> [Int] {
         var cuts: [Int] = []
         var position = 0
         while true {
