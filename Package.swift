@@ -84,6 +84,8 @@ let package = Package(
         // Test-only code shared by test targets and benchmarks: the fake upstream HTTP server.
         .target(
             name: "TallyTestSupport",
+            // TallyPricing for its JSON string escaping.
+            dependencies: ["TallyPricing"],
             swiftSettings: swiftSettings
         ),
         // The metering proxy: OpenAI- and Anthropic-compatible routes over Gateway (Hummingbird 2).

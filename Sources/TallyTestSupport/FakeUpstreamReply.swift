@@ -1,3 +1,4 @@
+import TallyPricing
 import Foundation
 
 extension FakeUpstream {
@@ -239,17 +240,5 @@ private func reasonPhrase(_ status: Int) -> String {
 
 /// `text` as the inside of a JSON string literal.
 package func jsonEscaped(_ text: String) -> String {
-    var out = ""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out
+    String(JSONValue.quoted(text).dropFirst().dropLast())
 }

@@ -1,9 +1,7 @@
-import TallyPricing
-
 extension JSONValue {
     /// The value as compact JSON text. Numbers are written as their source text, never through
     /// a binary floating point; member order is kept; strings are escaped as RFC 8259 requires.
-    func serialized() -> [UInt8] {
+    package func serialized() -> [UInt8] {
         var out: [UInt8] = []
         write(to: &out)
         return out
@@ -32,6 +30,13 @@ extension JSONValue {
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// `text` as a JSON string literal, quotes included.
+    package static func quoted(_ text: String) -> String {
+        var out: [UInt8] = []
+        writeString(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func writeString(_ text: String, to out: inout [UInt8]) {
