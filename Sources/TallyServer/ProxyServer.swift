@@ -133,13 +133,15 @@ public struct ProxyServer: Sendable {
                             message: "request body over \(configuration.maximumBodyBytes) bytes", code: nil)
         }
         let body = Array(buffer.readableBytesView)
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+        // Parsed once here, for routing and attribution, and handed to the gateway with the body.
+        guard let object = try? JSONReader.parse(body), case .object = object else {
             throw WireError.invalidRequest(dialect, "the request body is not a JSON object")
         }
-        guard let model = object["model"] as? String, !model.isEmpty else {
+        guard case .string(let model)? = object["model"], !model.isEmpty else {
             throw WireError.invalidRequest(dialect, "missing \"model\"")
         }
-        let streamed = object["stream"] as? Bool ?? false
+        let streamed: Bool
+        if case .bool(true)? = object["stream"] { streamed = true } else { streamed = false }
         guard let route = configuration.upstream(for: model, dialect: dialect), var gateway = gateways[route.name] else {
             throw WireError(dialect: dialect, status: .notFound, type: "not_found_error",
                             message: "no upstream of this gateway serves model \(model)", code: "model_not_found")
@@ -155,10 +157,12 @@ public struct ProxyServer: Sendable {
         func header(_ name: String) -> String? {
             HTTPField.Name(name).flatMap { request.headers[$0] }.flatMap { $0.isEmpty ? nil : $0 }
         }
-        let metadata = object["metadata"] as? [String: Any]
+        func text(_ value: JSONValue?) -> String? {
+            if case .string(let text)? = value { text } else { nil }
+        }
         let attribution = Attribution(
             project: keyProject ?? header("x-tally-project"),
-            user: header("x-tally-user") ?? (object["user"] as? String) ?? (metadata?["user_id"] as? String),
+            user: header("x-tally-user") ?? text(object["user"]) ?? text(object["metadata"]?["user_id"]),
             tags: header("x-tally-tags").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
         )
         if let (budget, spend) = try await budgets.exceeded(project: attribution.project) {
@@ -181,7 +185,7 @@ public struct ProxyServer: Sendable {
             case .anthropic: passed.add(name: "x-api-key", value: clientKey)
             }
         }
-        let gatewayRequest = GatewayRequest(endpoint: endpoint, body: body, id: requestID, headers: passed)
+        let gatewayRequest = GatewayRequest(endpoint: endpoint, body: body, parsedBody: object, id: requestID, headers: passed)
         if streamed {
             return try await stream(gatewayRequest, gateway: gateway, attribution: attribution, dialect: dialect)
         }

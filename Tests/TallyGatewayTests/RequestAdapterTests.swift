@@ -1,4 +1,5 @@
 import Testing
+import TallyPricing
 @testable import TallyGateway
 
 struct RequestAdapterTests {
@@ -84,4 +85,17 @@ struct RequestAdapterTests {
             try RequestAdapter.prepare(GatewayRequest(endpoint: .embeddings, json: #"{"model":"e","stream":true}"#), for: openAI, streaming: true)
         }
     }
+
+    @Test func aBodyParsedByTheCallerIsUsedUntilTheBodyIsReplaced() throws {
+        let upstream = Upstream(provider: "openai", baseURL: "https://api.example/v1", dialect: .openAI, apiKey: nil)
+        let body = Array(#"{"model":"gpt-4.1","messages":[]}"#.utf8)
+        var request = GatewayRequest(endpoint: .chatCompletions, body: body, parsedBody: try JSONReader.parse(body), id: nil, headers: [:])
+        #expect(request.parsedBody != nil)
+        #expect(try RequestAdapter.prepare(request, for: upstream, streaming: false).model == "gpt-4.1")
+
+        request.body = Array(#"{"model":"gpt-4.1-mini","messages":[]}"#.utf8)
+        #expect(request.parsedBody == nil, "a replaced body is parsed again")
+        #expect(try RequestAdapter.prepare(request, for: upstream, streaming: false).model == "gpt-4.1-mini")
+    }
+
 }

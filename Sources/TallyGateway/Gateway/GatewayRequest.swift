@@ -1,4 +1,5 @@
 public import Foundation
+package import TallyPricing
 
 /// One request for a ``Gateway``: the endpoint and the JSON body a caller would send to the
 /// provider's official API.
@@ -6,7 +7,12 @@ public struct GatewayRequest: Sendable {
     /// Where the request goes.
     public var endpoint: Endpoint
     /// The JSON body, exactly as for the official API (`model`, `messages`, `stream`, …).
-    public var body: [UInt8]
+    public var body: [UInt8] {
+        didSet { parsedBody = nil }
+    }
+    /// `body` already parsed by a caller that had to read it first (the proxy routes by its
+    /// model), so the gateway does not parse it again; nil when not given or `body` changed.
+    package private(set) var parsedBody: JSONValue?
     /// The request's ID in the ledger (an `X-Request-ID`); nil for a new UUID.
     public var id: String?
     /// Header fields passed upstream (`anthropic-beta`, `OpenAI-Organization`, …). They are
@@ -19,6 +25,12 @@ public struct GatewayRequest: Sendable {
         self.body = body
         self.id = id
         self.headers = headers
+    }
+
+    /// Creates a request from body bytes and their parse (which must be `JSONReader.parse(body)`).
+    package init(endpoint: Endpoint, body: [UInt8], parsedBody: JSONValue, id: String?, headers: HTTPHeaders) {
+        self.init(endpoint: endpoint, body: body, id: id, headers: headers)
+        self.parsedBody = parsedBody
     }
 
     /// Creates a request from a JSON text.

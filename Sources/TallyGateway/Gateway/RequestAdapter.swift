@@ -41,10 +41,14 @@ enum RequestAdapter {
             throw invalid("the \(request.endpoint.path) endpoint is not part of the \(upstream.dialect.rawValue) API that upstream \(upstream.provider) speaks")
         }
         let value: JSONValue
-        do {
-            value = try JSONReader.parse(request.body)
-        } catch {
-            throw invalid("the body is not valid JSON (\(error))")
+        if let parsed = request.parsedBody {
+            value = parsed
+        } else {
+            do {
+                value = try JSONReader.parse(request.body)
+            } catch {
+                throw invalid("the body is not valid JSON (\(error))")
+            }
         }
         guard case .object(let members) = value else {
             throw invalid("the body is \(value.kindDescription), not a JSON object")
