@@ -25,6 +25,8 @@ extension FakeUpstream {
         package var chunked: Bool
         /// Pause before each body part (and between single bytes when `bytePerWrite`).
         package var delay: Duration = .zero
+        /// Pause before the first body part instead of `delay`, when set.
+        package var firstPartDelay: Duration?
         /// Writes every byte of the reply (head included) with its own `send`.
         package var bytePerWrite = false
         /// Resets the connection (TCP RST) after this many bytes of the reply; 0 resets before
@@ -118,6 +120,15 @@ extension FakeUpstream {
             return reply
         }
 
+        /// The same reply as a model streams it: the head and first part at once, then
+        /// `interval` before each later part.
+        package func streamed(every interval: Duration) -> Reply {
+            var reply = self
+            reply.delay = interval
+            reply.firstPartDelay = .zero
+            return reply
+        }
+
         /// The same reply, one byte per `send`, with `delay` between bytes.
         package func bytePerWrite(delay: Duration = .zero) -> Reply {
             var reply = self
@@ -181,7 +192,10 @@ extension FakeUpstream {
             for (index, write) in writes().enumerated() {
                 let pieces = bytePerWrite ? write.map { [$0] } : [write]
                 for piece in pieces {
-                    if index > 0 || bytePerWrite, delay > .zero { sleep(delay) }
+                    if index > 0 || bytePerWrite {
+                        let pause = index == 1 && !bytePerWrite ? firstPartDelay ?? delay : delay
+                        if pause > .zero { sleep(pause) }
+                    }
                     var piece = piece
                     if let limit = resetAfterBytes, written + piece.count >= limit {
                         piece = Array(piece.prefix(limit - written))

@@ -342,6 +342,24 @@ struct TransportTests {
         #expect(whole.hasSuffix("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"))
     }
 
+    @Test func aStreamPacedLikeAModelSendsItsFirstEventAtOnce() async throws {
+        let upstream = try FakeUpstream()
+        let events = ["data: 1\n\n", "data: 2\n\n", "data: 3\n\n"]
+        upstream.respond(to: "/paced", with: FakeUpstream.Reply.sse(events).streamed(every: .milliseconds(300)))
+        let transport = try Transport()
+
+        let start = ContinuousClock.now
+        let response = try await transport.execute(.init(url: upstream.baseURL + "/paced"))
+        var arrivals: [(Duration, String)] = []
+        for try await chunk in response.body {
+            arrivals.append((ContinuousClock.now - start, String(decoding: chunk, as: UTF8.self)))
+        }
+
+        #expect(arrivals.map(\.1).joined() == events.joined())
+        #expect(arrivals.first.map { $0.0 < .milliseconds(300) } == true)
+        #expect(arrivals.last.map { $0.0 >= .milliseconds(600) } == true)
+    }
+
     @Test func aRedirectIsFollowedAndOnlyTheFinalHeadIsDelivered() async throws {
         let upstream = try FakeUpstream()
         upstream.respond(to: "/old", with: .json("moved", status: 308, headers: [("Location", "/new")]))
