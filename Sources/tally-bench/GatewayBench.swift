@@ -24,6 +24,12 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(name: .long, help: "Measured rounds per concurrency (each after a warm-up).")
     var rounds: Int = 3
 
+    @Option(name: .long, help: "Milliseconds between events of the paced runs (at more than one stream); 0 to skip them.")
+    var eventInterval: Int = 20
+
+    @Option(name: .long, help: "Requests per stream in each paced round (each stream about a second).")
+    var pacedRequests: Int = 4
+
     @Option(name: .long, help: "Concurrent slow streams through one Gateway at once (memory check); 0 to skip.")
     var heldStreams: Int = 1000
 
@@ -45,30 +51,23 @@ struct GatewayBench: AsyncParsableCommand {
             headers: ["Authorization": "Bearer sk-bench", "Content-Type": "application/json", "Accept": "text/event-stream"],
             body: Array((String(body.dropLast()) + #","stream_options":{"include_usage":true}}"#).utf8))
 
+        // The same stream paced like a model (first event at once, then one every
+        // `eventInterval`), on its own path, the streams starting evenly over one stream's
+        // length: each request meets the others mid-stream, not all at their first byte at once.
+        upstream.respond(to: "/paced/v1/chat/completions", with: ServeBench.fiftyChunks.streamed(every: .milliseconds(eventInterval)))
+        let pacedGateway = try Gateway(
+            upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/paced/v1", dialect: .openAI, apiKey: "sk-bench"),
+            ledger: ledger, prices: try PriceBook(), transport: transport)
+        var pacedBare = bare
+        pacedBare.url = upstream.baseURL + "/paced/v1/chat/completions"
+
         for streams in concurrency {
-            _ = try await interleavedTTFB(gateway: gateway, body: body, transport: transport, bare: bare, streams: streams, requests: 2)
-            var allGateway: [Duration] = []
-            var allTransport: [Duration] = []
-            for round in 1...max(1, rounds) {
-                let (viaGateway, viaTransport) = try await interleavedTTFB(
-                    gateway: gateway, body: body, transport: transport, bare: bare, streams: streams, requests: requests)
-                allGateway += viaGateway.sorted
-                allTransport += viaTransport.sorted
-                emit(["case": "ttfb", "client": "gateway", "streams": streams, "round": round].merging(viaGateway.summary) { $1 })
-                emit(["case": "ttfb", "client": "transport", "streams": streams, "round": round].merging(viaTransport.summary) { $1 })
-                emit([
-                    "case": "ttfb-overhead", "streams": streams, "round": round,
-                    "p50_delta_us": ((viaGateway.percentile(0.5) - viaTransport.percentile(0.5)) * 10).rounded() / 10,
-                ])
+            try await measure("back-to-back", gateway: gateway, bare: bare, body: body, transport: transport, streams: streams, requests: requests)
+            if streams > 1, eventInterval > 0 {
+                try await measure(
+                    "paced", gateway: pacedGateway, bare: pacedBare, body: body, transport: transport, streams: streams, requests: pacedRequests,
+                    spreadOver: ServeBench.pacedLength(.milliseconds(eventInterval)))
             }
-            let pooledGateway = LatencySamples(allGateway)
-            let pooledTransport = LatencySamples(allTransport)
-            emit([
-                "case": "ttfb-overhead-all-rounds", "streams": streams, "samples": allGateway.count,
-                "gateway_p50_us": pooledGateway.percentile(0.5), "transport_p50_us": pooledTransport.percentile(0.5),
-                "p50_delta_us": ((pooledGateway.percentile(0.5) - pooledTransport.percentile(0.5)) * 10).rounded() / 10,
-                "target_p50_delta_us": 100,
-            ])
         }
         try await breakdown(gateway: gateway, ledger: ledger, body: body)
         if heldStreams > 0 {
@@ -77,6 +76,37 @@ struct GatewayBench: AsyncParsableCommand {
         let info = try ledger.reader.info()
         emit(["case": "end", "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1,
               "live_transfers": transport.statistics.liveTransfers])
+    }
+
+    /// Warms up, then runs `rounds` interleaved rounds at `streams` concurrent streams of the
+    /// given event pacing, one line per round and one pooling every round.
+    private func measure(
+        _ events: String, gateway: Gateway, bare: Transport.Request, body: String, transport: Transport, streams: Int, requests: Int,
+        spreadOver spread: Duration = .zero
+    ) async throws {
+        _ = try await interleavedTTFB(gateway: gateway, body: body, transport: transport, bare: bare, streams: streams, requests: 2, spreadOver: spread)
+        var allGateway: [Duration] = []
+        var allTransport: [Duration] = []
+        for round in 1...max(1, rounds) {
+            let (viaGateway, viaTransport) = try await interleavedTTFB(
+                gateway: gateway, body: body, transport: transport, bare: bare, streams: streams, requests: requests, spreadOver: spread)
+            allGateway += viaGateway.sorted
+            allTransport += viaTransport.sorted
+            emit(["case": "ttfb", "client": "gateway", "events": events, "streams": streams, "round": round].merging(viaGateway.summary) { $1 })
+            emit(["case": "ttfb", "client": "transport", "events": events, "streams": streams, "round": round].merging(viaTransport.summary) { $1 })
+            emit([
+                "case": "ttfb-overhead", "events": events, "streams": streams, "round": round,
+                "p50_delta_us": ((viaGateway.percentile(0.5) - viaTransport.percentile(0.5)) * 10).rounded() / 10,
+            ])
+        }
+        let pooledGateway = LatencySamples(allGateway)
+        let pooledTransport = LatencySamples(allTransport)
+        emit([
+            "case": "ttfb-overhead-all-rounds", "events": events, "streams": streams, "samples": allGateway.count,
+            "gateway_p50_us": pooledGateway.percentile(0.5), "transport_p50_us": pooledTransport.percentile(0.5),
+            "p50_delta_us": ((pooledGateway.percentile(0.5) - pooledTransport.percentile(0.5)) * 10).rounded() / 10,
+            "target_p50_delta_us": 100,
+        ])
     }
 
     /// What the gateway does before the request leaves, timed alone at one stream: the
@@ -144,12 +174,15 @@ struct GatewayBench: AsyncParsableCommand {
 
     /// Time to first byte through the gateway and through a bare transfer, the two alternating
     /// request by request on each of `streams` concurrent tasks, so both see the same machine.
+    /// With a `spread`, the tasks start evenly over it instead of all at once.
     private func interleavedTTFB(
-        gateway: Gateway, body: String, transport: Transport, bare: Transport.Request, streams: Int, requests: Int
+        gateway: Gateway, body: String, transport: Transport, bare: Transport.Request, streams: Int, requests: Int,
+        spreadOver spread: Duration = .zero
     ) async throws -> (gateway: LatencySamples, transport: LatencySamples) {
         try await withThrowingTaskGroup(of: ([Duration], [Duration]).self) { group in
-            for _ in 0..<streams {
+            for index in 0..<streams {
                 group.addTask {
+                    if spread > .zero { try await Task.sleep(for: spread / streams * index) }
                     var viaGateway: [Duration] = []
                     var viaTransport: [Duration] = []
                     for _ in 0..<requests {

@@ -29,6 +29,12 @@ struct ServeBench: AsyncParsableCommand {
     @Option(name: .long, help: "Measured rounds per concurrency, each a direct then a proxied run (after a warm-up).")
     var rounds: Int = 5
 
+    @Option(name: .long, help: "Milliseconds between events of the paced runs (at more than one stream); 0 to skip them.")
+    var eventInterval: Int = 20
+
+    @Option(name: .long, help: "Requests per stream in each paced round (each stream about a second).")
+    var pacedRequests: Int = 4
+
     @Option(name: .long, help: "Concurrent slow streams held open through the proxy at once (memory check); 0 to skip.")
     var heldStreams: Int = 1000
 
@@ -48,6 +54,10 @@ struct ServeBench: AsyncParsableCommand {
 
     /// Events per response: a role chunk, 46 content chunks, a finish chunk, the usage chunk and `[DONE]`.
     static let fiftyChunks = FakeUpstream.Reply.openAIChatStream(model: "gpt-4.1", pieces: Array(repeating: "tok", count: 46))
+
+    /// How long `fiftyChunks` lasts streamed one event every `interval`: the spread over which
+    /// paced streams start, so that they are evenly staggered.
+    static func pacedLength(_ interval: Duration) -> Duration { interval * 50 }
 
     func run() async throws {
         let upstream = try FakeUpstream()
@@ -112,31 +122,18 @@ struct ServeBench: AsyncParsableCommand {
             upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/v1", dialect: .openAI, apiKey: "sk-bench"),
             ledger: ledger, prices: book, transport: client)
         for streams in concurrency {
-            let perStream = max(4, requests / max(1, streams))
-            _ = try await ttfb(client, request: direct, streams: streams, requests: 2)
-            _ = try await ttfb(client, request: proxied, streams: streams, requests: 2)
-            _ = try await LatencySamples.throughGateway(gateway, body: body, streams: streams, requests: 2)
-            var allDirect: [Duration] = []
-            var allProxied: [Duration] = []
-            for round in 1...max(1, rounds) {
-                let viaUpstream = try await ttfb(client, request: direct, streams: streams, requests: perStream)
-                let viaProxy = try await ttfb(client, request: proxied, streams: streams, requests: perStream)
-                let viaGateway = try await LatencySamples.throughGateway(gateway, body: body, streams: streams, requests: perStream)
-                allDirect += viaUpstream.sorted
-                allProxied += viaProxy.sorted
-                emit(["case": "ttfb", "path": "direct", "streams": streams, "round": round].merging(viaUpstream.summary) { $1 })
-                emit(["case": "ttfb", "path": "proxied", "streams": streams, "round": round].merging(viaProxy.summary) { $1 })
-                emit(["case": "ttfb", "path": "gateway-in-process", "streams": streams, "round": round].merging(viaGateway.summary) { $1 })
-                emit(Self.added(direct: viaUpstream, proxied: viaProxy).merging(["case": "ttfb-added", "streams": streams, "round": round]) { $1 })
+            try await measure(
+                "back-to-back", client: client, direct: direct, proxied: proxied, gateway: gateway, body: body,
+                streams: streams, requests: max(4, requests / max(1, streams)))
+            if streams > 1, eventInterval > 0 {
+                // The same 50 events paced like a model, the streams starting evenly over one
+                // stream's length: each request meets the others mid-stream.
+                upstream.respond(to: "/v1/chat/completions", with: Self.fiftyChunks.streamed(every: .milliseconds(eventInterval)))
+                try await measure(
+                    "paced", client: client, direct: direct, proxied: proxied, gateway: nil, body: body,
+                    streams: streams, requests: pacedRequests, spreadOver: Self.pacedLength(.milliseconds(eventInterval)))
+                upstream.respond(to: "/v1/chat/completions", with: Self.fiftyChunks)
             }
-            let pooledDirect = LatencySamples(allDirect)
-            let pooledProxied = LatencySamples(allProxied)
-            emit(Self.added(direct: pooledDirect, proxied: pooledProxied).merging([
-                "case": "ttfb-added-all-rounds", "streams": streams, "samples": pooledProxied.sorted.count,
-                "direct_p50_us": pooledDirect.percentile(0.5), "direct_p99_us": pooledDirect.percentile(0.99),
-                "proxied_p50_us": pooledProxied.percentile(0.5), "proxied_p99_us": pooledProxied.percentile(0.99),
-                "target_p50_added_us": 300, "target_p99_added_us": 2000,
-            ]) { $1 })
         }
         try await serverFloor(client: client, upstream: upstream, port: port)
         if let child {
@@ -150,6 +147,42 @@ struct ServeBench: AsyncParsableCommand {
             let info = try ledger.reader.info()
             emit(["case": "end", "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1])
         }
+    }
+
+    /// Warms up, then runs `rounds` rounds of `requests` per stream at `streams` concurrent
+    /// streams: direct, proxied, and through `gateway` in process when given; one line per
+    /// round and one pooling every round.
+    private func measure(
+        _ events: String, client: Transport, direct: Transport.Request, proxied: Transport.Request,
+        gateway: Gateway?, body: String, streams: Int, requests: Int, spreadOver spread: Duration = .zero
+    ) async throws {
+        _ = try await ttfb(client, request: direct, streams: streams, requests: 2, spreadOver: spread)
+        _ = try await ttfb(client, request: proxied, streams: streams, requests: 2, spreadOver: spread)
+        if let gateway { _ = try await LatencySamples.throughGateway(gateway, body: body, streams: streams, requests: 2) }
+        var allDirect: [Duration] = []
+        var allProxied: [Duration] = []
+        for round in 1...max(1, rounds) {
+            let viaUpstream = try await ttfb(client, request: direct, streams: streams, requests: requests, spreadOver: spread)
+            let viaProxy = try await ttfb(client, request: proxied, streams: streams, requests: requests, spreadOver: spread)
+            allDirect += viaUpstream.sorted
+            allProxied += viaProxy.sorted
+            let line: [String: Any] = ["case": "ttfb", "events": events, "streams": streams, "round": round]
+            emit(line.merging(["path": "direct"]) { $1 }.merging(viaUpstream.summary) { $1 })
+            emit(line.merging(["path": "proxied"]) { $1 }.merging(viaProxy.summary) { $1 })
+            if let gateway {
+                let viaGateway = try await LatencySamples.throughGateway(gateway, body: body, streams: streams, requests: requests)
+                emit(line.merging(["path": "gateway-in-process"]) { $1 }.merging(viaGateway.summary) { $1 })
+            }
+            emit(Self.added(direct: viaUpstream, proxied: viaProxy).merging(line) { $1 }.merging(["case": "ttfb-added"]) { $1 })
+        }
+        let pooledDirect = LatencySamples(allDirect)
+        let pooledProxied = LatencySamples(allProxied)
+        emit(Self.added(direct: pooledDirect, proxied: pooledProxied).merging([
+            "case": "ttfb-added-all-rounds", "events": events, "streams": streams, "samples": pooledProxied.sorted.count,
+            "direct_p50_us": pooledDirect.percentile(0.5), "direct_p99_us": pooledDirect.percentile(0.99),
+            "proxied_p50_us": pooledProxied.percentile(0.5), "proxied_p99_us": pooledProxied.percentile(0.99),
+            "target_p50_added_us": 300, "target_p99_added_us": 2000,
+        ]) { $1 })
     }
 
     /// The HTTP server's own share: time to first byte of `GET /healthz` from the proxy (routing
@@ -186,10 +219,14 @@ struct ServeBench: AsyncParsableCommand {
 
     /// Time to first body byte of `requests` sequential requests on each of `streams` concurrent
     /// tasks, from just before `execute` to the first body chunk; each body is read to its end.
-    private func ttfb(_ client: Transport, request: Transport.Request, streams: Int, requests: Int) async throws -> LatencySamples {
+    /// With a `spread`, the tasks start evenly over it instead of all at once.
+    private func ttfb(
+        _ client: Transport, request: Transport.Request, streams: Int, requests: Int, spreadOver spread: Duration = .zero
+    ) async throws -> LatencySamples {
         try await withThrowingTaskGroup(of: [Duration].self) { group in
-            for _ in 0..<streams {
+            for index in 0..<streams {
                 group.addTask {
+                    if spread > .zero { try await Task.sleep(for: spread / streams * index) }
                     var samples: [Duration] = []
                     samples.reserveCapacity(requests)
                     for _ in 0..<requests {
