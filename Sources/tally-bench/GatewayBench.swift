@@ -110,26 +110,32 @@ struct GatewayBench: AsyncParsableCommand {
     }
 
     /// What the gateway does before the request leaves, timed alone at one stream: the
-    /// tokenizer's prompt estimate and the journal row (`ledger.begin`, a SQLite commit).
+    /// tokenizer's prompt estimate and the journal row (`ledger.begin`, a SQLite commit). Timed
+    /// back to back (warm caches), then each after 20 ms idle, as a request on a quiet machine
+    /// meets them.
     private func breakdown(gateway: Gateway, ledger: Ledger, body: String) async throws {
         let bytes = Array(body.utf8)
-        var estimates: [Duration] = []
-        var begins: [Duration] = []
-        for _ in 0..<max(requests, 200) {
-            var start = ContinuousClock.now
-            let tokens = gateway.estimator.inputTokens(ofRequest: bytes, endpoint: .chatCompletions, model: "gpt-4.1")
-            estimates.append(ContinuousClock.now - start)
-            start = ContinuousClock.now
-            let ticket = try await ledger.begin(InFlightRequest(
-                timestamp: Date(), provider: "holysheep", model: "gpt-4.1", endpoint: "chat/completions",
-                streamed: true, estimatedInputTokens: tokens))
-            begins.append(ContinuousClock.now - start)
-            try await ledger.finish(ticket, with: LedgerEntry(
-                id: ticket.request.id, timestamp: ticket.request.timestamp, provider: "holysheep", modelRequested: "gpt-4.1",
-                endpoint: "chat/completions", usage: Usage(input: tokens), pricing: nil))
+        for idle in [Duration.zero, .milliseconds(20)] {
+            var estimates: [Duration] = []
+            var begins: [Duration] = []
+            for _ in 0..<(idle == .zero ? max(requests, 200) : 200) {
+                if idle > .zero { try await Task.sleep(for: idle) }
+                var start = ContinuousClock.now
+                let tokens = gateway.estimator.inputTokens(ofRequest: bytes, endpoint: .chatCompletions, model: "gpt-4.1")
+                estimates.append(ContinuousClock.now - start)
+                start = ContinuousClock.now
+                let ticket = try await ledger.begin(InFlightRequest(
+                    timestamp: Date(), provider: "holysheep", model: "gpt-4.1", endpoint: "chat/completions",
+                    streamed: true, estimatedInputTokens: tokens))
+                begins.append(ContinuousClock.now - start)
+                try await ledger.finish(ticket, with: LedgerEntry(
+                    id: ticket.request.id, timestamp: ticket.request.timestamp, provider: "holysheep", modelRequested: "gpt-4.1",
+                    endpoint: "chat/completions", usage: Usage(input: tokens), pricing: nil))
+            }
+            let idleMilliseconds = idle.components.seconds * 1000 + idle.components.attoseconds / 1_000_000_000_000_000
+            emit(["case": "breakdown", "step": "tokenizer-estimate", "idle_before_ms": idleMilliseconds].merging(LatencySamples(estimates).summary) { $1 })
+            emit(["case": "breakdown", "step": "ledger-begin", "idle_before_ms": idleMilliseconds].merging(LatencySamples(begins).summary) { $1 })
         }
-        emit(["case": "breakdown", "step": "tokenizer-estimate"].merging(LatencySamples(estimates).summary) { $1 })
-        emit(["case": "breakdown", "step": "ledger-begin"].merging(LatencySamples(begins).summary) { $1 })
     }
 
     /// Holds many slow streams open at once through one Gateway (40 events, 25 ms apart, usage
