@@ -8,7 +8,8 @@ import TallyTestSupport
 
 /// `tally-bench gateway`: time to first byte through `Gateway.stream` (adapter, tokenizer
 /// estimate, journal row, usage hiding) against a bare `Transport` transfer of the same stream,
-/// both against the in-process fake upstream, interleaved in one run.
+/// both against the in-process fake upstream, interleaved in one run: streams back to back
+/// (all starting at once) and, at more than one stream, paced like a model's.
 struct GatewayBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",

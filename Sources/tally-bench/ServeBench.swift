@@ -13,7 +13,8 @@ import TallyTestSupport
 /// directly, and resident memory with many streams open through it. By default the proxy is the
 /// real `tally` binary run as a child process (with a ledger in a temporary folder); the fake
 /// upstream and the client (a `Transport`) share the bench process. Direct and proxied rounds
-/// alternate in one run.
+/// alternate in one run, with streams back to back and, at more than one stream, paced like a
+/// model's.
 struct ServeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
