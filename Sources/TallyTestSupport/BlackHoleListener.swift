@@ -8,19 +8,12 @@ package final class BlackHoleListener: Sendable {
     private let sockets: [Int32]
 
     package init() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard listener >= 0, bound == 0, listen(listener, 0) == 0 else {
-            throw FakeUpstreamError("could not listen on 127.0.0.1: errno \(errno)")
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        let (listener, boundAddress) = try LoopbackSocket.bound(reuseAddress: false)
+        var address = boundAddress
+        guard listen(listener, 0) == 0 else {
+            let code = errno
+            close(listener)
+            throw FakeUpstreamError("listen on 127.0.0.1 failed: errno \(code)")
         }
         var sockets = [listener]
         // Connections nobody accepts fill the queue (a backlog of 0 still holds one or two).

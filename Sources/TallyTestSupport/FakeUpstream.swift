@@ -46,26 +46,11 @@ package final class FakeUpstream: Sendable {
 
     /// Binds to an ephemeral loopback port and starts accepting connections.
     package init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw FakeUpstreamError("socket() failed: errno \(errno)") }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0, listen(fd, 1024) == 0 else {
+        let (fd, address) = try LoopbackSocket.bound(reuseAddress: true)
+        guard listen(fd, 1024) == 0 else {
+            let code = errno
             close(fd)
-            throw FakeUpstreamError("bind/listen on 127.0.0.1 failed: errno \(errno)")
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            throw FakeUpstreamError("listen on 127.0.0.1 failed: errno \(code)")
         }
         self.listener = fd
         self.port = Int(UInt16(bigEndian: address.sin_port))

@@ -310,9 +310,9 @@ struct GatewayTests {
 
     @Test func anUnreachableUpstreamIsRetriedThenRecordedAsAnErrorWithItsAttempts() async throws {
         let harness = try GatewayHarness()
-        let closed = try FakeUpstream()
+        let closed = try ClosedPort()
+        defer { withExtendedLifetime(closed) {} }  // the port stays refused until the test ends
         let port = closed.port
-        closed.stop()
         let gateway = try Gateway(
             upstream: Upstream(provider: "holysheep", baseURL: "http://127.0.0.1:\(port)/v1", dialect: .openAI, apiKey: "sk-secret"),
             ledger: harness.ledger, prices: GatewayHarness.prices, transport: harness.transport, retry: GatewayHarness.quickRetry)

@@ -127,9 +127,9 @@ struct RetryingSendTests {
     }
 
     @Test func anUnreachableUpstreamIsRetriedUntilTheBudgetIsSpent() async throws {
-        let upstream = try FakeUpstream()
-        let url = upstream.baseURL + "/v1/chat/completions"
-        upstream.stop()
+        let closed = try ClosedPort()
+        defer { withExtendedLifetime(closed) {} }  // the port stays refused until the test ends
+        let url = closed.baseURL + "/v1/chat/completions"
         let transport = try Transport()
         let clock = RecordingClock()
 

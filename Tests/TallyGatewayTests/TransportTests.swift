@@ -209,10 +209,9 @@ struct TransportTests {
     }
 
     @Test func aClosedPortFailsWithCouldNotConnect() async throws {
-        let upstream = try FakeUpstream()
-        let url = upstream.baseURL + "/v1/models"
-        upstream.stop()
-        try await Task.sleep(for: .milliseconds(50))
+        let closed = try ClosedPort()
+        defer { withExtendedLifetime(closed) {} }  // the port stays refused until the test ends
+        let url = closed.baseURL + "/v1/models"
         let transport = try Transport()
 
         let error = await transportError { _ = try await transport.execute(.init(url: url)) }
