@@ -72,7 +72,7 @@ final class SQLiteLedgerStorage: Sendable {
                         _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(maximumPageCount)")
                     }
                 }
-                let pool = try DatabasePool(path: path, configuration: configuration)
+                let pool = try Self.openPool(path: path, configuration: configuration)
                 try migrator.migrate(pool)
                 self.writer = pool
                 self.reader = pool
@@ -94,6 +94,21 @@ final class SQLiteLedgerStorage: Sendable {
             }
         } catch {
             throw Self.ledgerError(error, path: path)
+        }
+    }
+
+    /// Opens the write pool, which switches the file to WAL. When several processes open a new
+    /// ledger at once, SQLite can answer one of them `PRAGMA journal_mode = WAL` with
+    /// SQLITE_BUSY at once instead of waiting (waiting could deadlock); that opener tries again,
+    /// after a short random pause, until the busy timeout has passed.
+    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        let deadline = ContinuousClock.now + .seconds(busyTimeoutSeconds)
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && ContinuousClock.now < deadline {
+                usleep(UInt32.random(in: 2_000...20_000))
+            }
         }
     }
 

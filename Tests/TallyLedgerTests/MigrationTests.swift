@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 @testable import TallyLedger
 
@@ -23,6 +24,25 @@ struct MigrationTests {
         }
         #expect(recorded.map(\.0) == Migration.embedded.map(\.version))
         #expect(recorded.map(\.1) == Migration.embedded.map(\.sql))
+    }
+
+    @Test func connectionsOpeningOneNewLedgerAtOnceAllSucceed() throws {
+        // Two connections switching a fresh file to WAL at the same moment: SQLite answers one
+        // of them SQLITE_BUSY at once, without waiting. Every opener must still get the ledger.
+        for _ in 0..<40 {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                do {
+                    let ledger = try Ledger(path: directory.ledgerPath, pricing: nil)
+                    if ledger.schemaVersion != Migration.embedded.last?.version { failures.withLock { $0.append("old schema") } }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+            #expect(failures.withLock { $0 } == [])
+        }
     }
 
     @Test func aLedgerAtTheEarlierSchemaIsUpgradedKeepingItsRows() async throws {
