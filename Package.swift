@@ -179,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyCLITests",
-            dependencies: ["tally", "TallyPricing", "TallyLedger", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["tally", "TallyPricing", "TallyLedger", "TallyTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
     ]

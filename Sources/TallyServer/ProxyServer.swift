@@ -42,6 +42,13 @@ public struct ProxyServer: Sendable {
         budgets = BudgetGuard(budgets: configuration.budgets, reader: ledger.reader)
     }
 
+    /// Why the server could not listen, when `error` is a refused bind (the port taken, not
+    /// allowed, or an address this machine does not have); nil for any other error.
+    public static func listenFailure(_ error: any Error) -> String? {
+        guard let error = error as? IOError, [EADDRINUSE, EACCES, EADDRNOTAVAIL].contains(error.errnoCode) else { return nil }
+        return String(cString: strerror(error.errnoCode)).lowercased()
+    }
+
     /// Whether `host` is a loopback address.
     public static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"

@@ -92,7 +92,12 @@ struct ServeCommand: AsyncParsableCommand {
             }
             var groupConfiguration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             groupConfiguration.maximumGracefulShutdownDuration = .seconds(max(0, shutdownTimeout))
-            try await ServiceGroup(configuration: groupConfiguration).run()
+            do {
+                try await ServiceGroup(configuration: groupConfiguration).run()
+            } catch {
+                guard let reason = ProxyServer.listenFailure(error) else { throw error }
+                throw Failure("cannot listen on \(configuration.listen): \(reason) (--listen)", status: ExitStatus.unavailable)
+            }
             FileHandle.standardError.write(Data("tally serve: stopped; every ledger row written\n".utf8))
         }
     }

@@ -7,6 +7,8 @@ enum ExitStatus {
     static let usage: Int32 = 64
     /// An input file (price table, ledger, budget file) holds bad data.
     static let data: Int32 = 65
+    /// A service could not be started: `tally serve` could not listen on its address.
+    static let unavailable: Int32 = 69
     /// A file could not be read or written.
     static let io: Int32 = 74
 }
