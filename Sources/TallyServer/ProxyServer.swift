@@ -230,13 +230,15 @@ public struct ProxyServer: Sendable {
                         // The upstream ended its stream without the end marker, or sent an error
                         // event: end the response the same way, as the client would see it direct.
                     }
+                    // The row before the response's end: a client that saw its response end has
+                    // its row, even if this process is killed the next moment.
+                    await open.close()
                     try await writer.finish(nil)
                 } catch {
                     // The client left, or the upstream failed mid-stream: the row says which.
                     await open.close()
                     throw error
                 }
-                await open.close()
             }
         )
     }

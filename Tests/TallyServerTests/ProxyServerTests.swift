@@ -107,6 +107,22 @@ struct ProxyServerTests {
         #expect(row.usageSource == .reported)
     }
 
+    @Test func aStreamedResponseEndsOnlyOnceItsRowIsWritten() async throws {
+        // A client that saw its response end has its row, even if the proxy dies the next moment.
+        let fixture = try ProxyFixture()
+        defer { fixture.finish() }
+        fixture.upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1", pieces: ["Hel", "lo"], promptTokens: 20, completionTokens: 2))
+        try await fixture.run { client in
+            for round in 1...20 {
+                let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: streamBody))
+                #expect(String(buffer: response.body).hasSuffix("data: [DONE]\n\n"))
+                let rows = try fixture.rows()
+                #expect(rows.count == round)
+                #expect(rows.last?.outcome == .ok)
+            }
+        }
+    }
+
     @Test func relaysAnthropicMessages() async throws {
         let fixture = try ProxyFixture()
         defer { fixture.finish() }
