@@ -44,7 +44,7 @@ public struct ProxyServer: Sendable {
 
     /// Why the server could not listen, when `error` is a refused bind (the port taken, not
     /// allowed, or an address this machine does not have); nil for any other error.
-    public static func listenFailure(_ error: any Error) -> String? {
+    package static func listenFailure(_ error: any Error) -> String? {
         guard let error = error as? IOError, [EADDRINUSE, EACCES, EADDRNOTAVAIL].contains(error.errnoCode) else { return nil }
         return String(cString: strerror(error.errnoCode)).lowercased()
     }

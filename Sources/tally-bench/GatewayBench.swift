@@ -116,11 +116,11 @@ struct GatewayBench: AsyncParsableCommand {
     /// meets them.
     private func breakdown(gateway: Gateway, ledger: Ledger, body: String) async throws {
         let bytes = Array(body.utf8)
-        for idle in [Duration.zero, .milliseconds(20)] {
+        for idleMilliseconds in [0, 20] {
             var estimates: [Duration] = []
             var begins: [Duration] = []
-            for _ in 0..<(idle == .zero ? max(requests, 200) : 200) {
-                if idle > .zero { try await Task.sleep(for: idle) }
+            for _ in 0..<(idleMilliseconds == 0 ? max(requests, 200) : 200) {
+                if idleMilliseconds > 0 { try await Task.sleep(for: .milliseconds(idleMilliseconds)) }
                 var start = ContinuousClock.now
                 let tokens = gateway.estimator.inputTokens(ofRequest: bytes, endpoint: .chatCompletions, model: "gpt-4.1")
                 estimates.append(ContinuousClock.now - start)
@@ -133,7 +133,6 @@ struct GatewayBench: AsyncParsableCommand {
                     id: ticket.request.id, timestamp: ticket.request.timestamp, provider: "holysheep", modelRequested: "gpt-4.1",
                     endpoint: "chat/completions", usage: Usage(input: tokens), pricing: nil))
             }
-            let idleMilliseconds = idle.components.seconds * 1000 + idle.components.attoseconds / 1_000_000_000_000_000
             emit(["case": "breakdown", "step": "tokenizer-estimate", "idle_before_ms": idleMilliseconds].merging(LatencySamples(estimates).summary) { $1 })
             emit(["case": "breakdown", "step": "ledger-begin", "idle_before_ms": idleMilliseconds].merging(LatencySamples(begins).summary) { $1 })
         }
