@@ -66,6 +66,10 @@ public enum Unpriced: Sendable, Hashable, CustomStringConvertible {
     case unknownModel(provider: String, model: String)
     /// The model is known, but its first price entry starts after the request.
     case noPriceInForce(provider: String, model: String, at: String)
+    /// A token class is negative or above ``Usage/plausibleMaximum``: the report is not believed.
+    case implausibleUsage
+    /// The exact cost does not fit the ledger's amounts (more than about $9.2 billion).
+    case costOutOfRange(provider: String, model: String)
 
     /// One line for a person.
     public var description: String {
@@ -76,6 +80,10 @@ public enum Unpriced: Sendable, Hashable, CustomStringConvertible {
             "provider '\(provider)' has no price for model '\(model)'"
         case .noPriceInForce(let provider, let model, let at):
             "provider '\(provider)' model '\(model)' has no price in force at \(at)"
+        case .implausibleUsage:
+            "the usage has a token count below 0 or above \(Usage.plausibleMaximum), so it is not priced"
+        case .costOutOfRange(let provider, let model):
+            "provider '\(provider)' model '\(model)': the cost exceeds \(Money(nanoUSD: .max)), the largest amount Tally records"
         }
     }
 }

@@ -149,15 +149,20 @@ public struct PriceBook: Sendable {
 
     /// Prices a request's usage at the provider's price in force at `date`, and at the official
     /// price of the model it stands for.
+    ///
+    /// An implausible usage (``Usage/isPlausible``) is never priced, nor is one whose exact cost
+    /// does not fit a ``Money``: both are unpriced with the reason, never a saturated amount.
     public func cost(of usage: Usage, provider: String, model name: String, at date: Date) -> PricingResult {
         guard let table = table(provider: provider) else { return .unpriced(.unknownProvider(provider)) }
         guard let model = model(name, provider: provider) else {
             return .unpriced(.unknownModel(provider: table.provider, model: name))
         }
+        guard usage.isPlausible else { return .unpriced(.implausibleUsage) }
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
         guard let (cost, entry) = Self.price(usage, model: model, table: table, atSeconds: seconds) else {
             return .unpriced(.noPriceInForce(provider: table.provider, model: model.key, at: ISO8601DateFormatter().string(from: date)))
         }
+        guard let cost else { return .unpriced(.costOutOfRange(provider: table.provider, model: model.key)) }
         var listCost: Money?
         var listEntry: PriceEntryRef?
         if table.kind == .official {
@@ -165,7 +170,8 @@ public struct PriceBook: Sendable {
         } else if let identity = officialIdentity(of: model, in: table),
                   let officialTable = self.table(provider: identity.provider),
                   let officialModel = self.model(identity.model, provider: identity.provider),
-                  let (official, reference) = Self.price(usage, model: officialModel, table: officialTable, atSeconds: seconds) {
+                  let (official, reference) = Self.price(usage, model: officialModel, table: officialTable, atSeconds: seconds),
+                  let official {
             (listCost, listEntry) = (official, reference)
         }
         return .priced(Charge(cost: cost, listCost: listCost, entry: entry, listEntry: listEntry))
@@ -176,8 +182,9 @@ public struct PriceBook: Sendable {
         model.prices.last { entry in entry.from.map { $0.secondsSinceEpoch <= seconds } ?? true }
     }
 
-    /// The exact cost of a usage under one model's entry in force, in real USD, rounded once half to even.
-    static func price(_ usage: Usage, model: PriceTable.Model, table: PriceTable, atSeconds seconds: Int64) -> (Money, PriceEntryRef)? {
+    /// The exact cost of a usage under one model's entry in force, in real USD, rounded once half
+    /// to even; nil when no entry is in force, a nil cost when it does not fit a ``Money``.
+    static func price(_ usage: Usage, model: PriceTable.Model, table: PriceTable, atSeconds seconds: Int64) -> (Money?, PriceEntryRef)? {
         guard let entry = entry(of: model, atSeconds: seconds) else { return nil }
         let (rates, tier) = entry.rates(forPromptTokens: usage.promptTokens)
         let cost = Self.cost(of: usage, rates: rates, creditUSD: table.creditUSD)
@@ -189,28 +196,28 @@ public struct PriceBook: Sendable {
     }
 
     /// Σ tokens × price over the classes, times the credit rate, divided once and rounded
-    /// half to even to the nano-USD. Saturates at the bounds of `Int64` (trillions of dollars).
-    public static func cost(of usage: Usage, rates: PriceEntry.Rates, creditUSD: Money) -> Money {
+    /// half to even to the nano-USD; nil when the exact result does not fit a ``Money``
+    /// (never a saturated or wrapped amount).
+    public static func cost(of usage: Usage, rates: PriceEntry.Rates, creditUSD: Money) -> Money? {
         let prices = rates.effective
         let terms: [(Int64, TokenPrice)] = [
             (usage.input, prices.input), (usage.cachedInput, prices.cachedInput),
             (usage.cacheWrite, prices.cacheWrite), (usage.cacheWrite1h, prices.cacheWrite1h),
             (usage.output, prices.output), (usage.reasoning, prices.reasoning),
         ]
-        // tokens < 2^63 and prices < 2^63 give terms < 2^126; six of them fit Int128 only
-        // when small, so every step checks for overflow and saturates.
+        // Each term is below 2^126; six of them, and the credit rate after, can pass Int128,
+        // so every step is checked.
         var sum: Int128 = 0
-        var overflow = false
         for (tokens, price) in terms {
-            let (term, o1) = Int128(tokens).multipliedReportingOverflow(by: Int128(price.nanoUSDPerMillion))
-            let (next, o2) = sum.addingReportingOverflow(term)
-            overflow = overflow || o1 || o2
+            let (term, productOverflow) = Int128(tokens).multipliedReportingOverflow(by: Int128(price.nanoUSDPerMillion))
+            let (next, sumOverflow) = sum.addingReportingOverflow(term)
+            guard !productOverflow, !sumOverflow else { return nil }
             sum = next
         }
-        let (scaled, o3) = sum.multipliedReportingOverflow(by: Int128(creditUSD.nanoUSD))
-        if overflow || o3 { return Money(nanoUSD: sum < 0 ? .min : .max) }
+        let (scaled, overflow) = sum.multipliedReportingOverflow(by: Int128(creditUSD.nanoUSD))
+        guard !overflow else { return nil }
         let nanos = Exact.divideRoundingHalfEven(scaled, by: 1_000_000 * Int128(Money.nanosPerUSD))
-        return Money(nanoUSD: Int64(clamping: nanos))
+        return Int64(exactly: nanos).map(Money.init(nanoUSD:))
     }
 }
 

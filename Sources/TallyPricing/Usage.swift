@@ -48,6 +48,26 @@ public struct Usage: Sendable, Hashable, Codable {
     /// Every token of the request.
     public var totalTokens: Int64 { promptTokens &+ completionTokens }
 
+    /// The most tokens of one class a single request is believed to hold: 10⁹, a hundred times
+    /// the largest context window sold today. A count above it is a provider's or relay's bug.
+    public static let plausibleMaximum: Int64 = 1_000_000_000
+
+    /// Whether every class is between zero and ``plausibleMaximum``.
+    ///
+    /// An implausible usage is kept as reported but never priced and never summed: its cost is
+    /// unknown, not a negative or saturated amount (DESIGN "Usage, exactly").
+    public var isPlausible: Bool {
+        let range: ClosedRange<Int64> = 0...Self.plausibleMaximum
+        return range.contains(input) && range.contains(cachedInput) && range.contains(cacheWrite)
+            && range.contains(cacheWrite1h) && range.contains(output) && range.contains(reasoning)
+    }
+
+    /// The flags as the ledger records them: the reported ones, plus ``Flags/implausible`` when
+    /// a class is negative or above ``plausibleMaximum``.
+    public var recordedFlags: Flags {
+        isPlausible ? flags : flags.union(.implausible)
+    }
+
     /// Marks on a usage whose reported numbers did not add up.
     public struct Flags: OptionSet, Sendable, Hashable, Codable {
         /// Creates flags from their stored bits.
@@ -61,6 +81,8 @@ public struct Usage: Sendable, Hashable, Codable {
         public static let cacheExceedsPrompt = Flags(rawValue: 1 << 1)
         /// Reasoning tokens exceeded the reported completion tokens.
         public static let reasoningExceedsCompletion = Flags(rawValue: 1 << 2)
+        /// A class was negative or above ``Usage/plausibleMaximum``: the row is unpriced and left out of sums.
+        public static let implausible = Flags(rawValue: 1 << 3)
     }
 }
 
