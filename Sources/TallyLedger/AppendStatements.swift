@@ -38,36 +38,25 @@ struct AppendStatements {
         return "INSERT INTO \(table) (\(columns)) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
-    static let rollupColumns = """
-        grain, bucket, provider, model, project, user_name, requests, adjustments, estimated, unpriced,
-        without_list_price, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens,
-        output_tokens, reasoning_tokens, cost_nano, list_cost_nano, listed_cost_nano
-        """
+    /// The key columns of `ledger_rollup`, then its sums in ``RollupTotals/values`` order.
+    static let rollupKeyColumns = ["grain", "bucket", "provider", "model", "project", "user_name"]
+    static let rollupSumColumns = [
+        "requests", "adjustments", "estimated", "unpriced", "without_list_price", "implausible",
+        "input_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens",
+        "output_tokens", "reasoning_tokens", "cost_nano_high", "cost_nano_low",
+        "list_cost_nano_high", "list_cost_nano_low", "listed_cost_nano_high", "listed_cost_nano_low",
+    ]
+    static let rollupColumns = (rollupKeyColumns + rollupSumColumns).joined(separator: ", ")
 
     /// Adds the new sums to a rollup row that exists, or inserts it.
-    static let rollupConflictClause = """
-        ON CONFLICT (grain, bucket, provider, model, project, user_name) DO UPDATE SET
-            requests = requests + excluded.requests,
-            adjustments = adjustments + excluded.adjustments,
-            estimated = estimated + excluded.estimated,
-            unpriced = unpriced + excluded.unpriced,
-            without_list_price = without_list_price + excluded.without_list_price,
-            input_tokens = input_tokens + excluded.input_tokens,
-            cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
-            cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
-            cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
-            output_tokens = output_tokens + excluded.output_tokens,
-            reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
-            cost_nano = cost_nano + excluded.cost_nano,
-            list_cost_nano = list_cost_nano + excluded.list_cost_nano,
-            listed_cost_nano = listed_cost_nano + excluded.listed_cost_nano
-        """
+    static let rollupConflictClause = "ON CONFLICT (" + rollupKeyColumns.joined(separator: ", ") + ") DO UPDATE SET "
+        + rollupSumColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
 
     private static let insertRowSQL = insertSQL(into: "ledger_rows", columns: rowColumns, columnCount: 36, rows: 1)
     private static let insertRowsSQL = insertSQL(into: "ledger_rows", columns: rowColumns, columnCount: 36, rows: rowsPerStatement)
     private static let insertTagSQL = insertSQL(into: "ledger_tags", columns: "seq, tag", columnCount: 2, rows: 1)
     private static let insertTagsSQL = insertSQL(into: "ledger_tags", columns: "seq, tag", columnCount: 2, rows: tagsPerStatement)
-    private static let upsertRollupSQL = insertSQL(into: "ledger_rollup", columns: rollupColumns, columnCount: 20, rows: 1)
+    private static let upsertRollupSQL = insertSQL(into: "ledger_rollup", columns: rollupColumns, columnCount: rollupKeyColumns.count + rollupSumColumns.count, rows: 1)
         + "\n" + rollupConflictClause
 
     init(_ db: Database) throws {
@@ -160,7 +149,7 @@ struct AppendStatements {
         statement.bind(entry.usage.output)
         statement.bind(entry.usage.reasoning)
         statement.bind(entry.usageSource.rawValue)
-        statement.bind(Int64(entry.usage.flags.rawValue))
+        statement.bind(Int64(entry.usage.recordedFlags.rawValue))
         statement.bind(entry.cost?.nanoUSD)
         statement.bind(entry.listCost?.nanoUSD)
         bind(entry.priceEntry, to: &statement)
@@ -243,31 +232,6 @@ struct AppendStatements {
         statement.bind(key.model)
         statement.bind(key.project)
         statement.bind(key.user)
-        statement.bind(totals.requests)
-        statement.bind(totals.adjustments)
-        statement.bind(totals.estimated)
-        statement.bind(totals.unpriced)
-        statement.bind(totals.withoutListPrice)
-        statement.bind(totals.input)
-        statement.bind(totals.cachedInput)
-        statement.bind(totals.cacheWrite)
-        statement.bind(totals.cacheWrite1h)
-        statement.bind(totals.output)
-        statement.bind(totals.reasoning)
-        statement.bind(totals.cost)
-        statement.bind(totals.listCost)
-        statement.bind(totals.listedCost)
-    }
-}
-
-extension RollupTotals {
-    /// Sums read back in `ledger_rollup`'s column order.
-    init(values: [Int64]) {
-        self.init(
-            requests: values[0], adjustments: values[1], estimated: values[2], unpriced: values[3],
-            withoutListPrice: values[4], input: values[5], cachedInput: values[6], cacheWrite: values[7],
-            cacheWrite1h: values[8], output: values[9], reasoning: values[10], cost: values[11],
-            listCost: values[12], listedCost: values[13]
-        )
+        for value in totals.values { statement.bind(value) }
     }
 }

@@ -15,6 +15,8 @@ public struct LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let needsMigration = Code(name: "needsMigration")
         /// A value handed to the ledger is invalid (a tag with a control character, an unknown row).
         public static let invalidValue = Code(name: "invalidValue")
+        /// A report's sum passes the largest amount Tally reports, about $9.2 billion (exit status 65).
+        public static let sumOutOfRange = Code(name: "sumOutOfRange")
         /// One line for logs.
         public var description: String { name }
     }

@@ -33,14 +33,17 @@ extension Ledger {
         dryRun: Bool = false,
         batchSize: Int = 1000
     ) async throws -> RepriceSummary {
-        // Adjustments come after the rows they adjust; collect their sums first.
-        var adjusted: [Int64: (cost: Int64, listCost: Int64)] = [:]
+        // Adjustments come after the rows they adjust; collect their sums first, exactly.
+        var adjusted: [Int64: (cost: MoneySum, listCost: MoneySum)] = [:]
         try reader.forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
             guard stored.entry.kind == .adjustment, let original = stored.entry.adjusts else { return }
-            let sums = adjusted[original] ?? (0, 0)
-            adjusted[original] = (sums.cost + (stored.entry.cost?.nanoUSD ?? 0), sums.listCost + (stored.entry.listCost?.nanoUSD ?? 0))
+            var sums = adjusted[original] ?? (MoneySum(), MoneySum())
+            sums.cost.add(stored.entry.cost ?? .zero)
+            sums.listCost.add(stored.entry.listCost ?? .zero)
+            adjusted[original] = sums
         }
         var summary = RepriceSummary()
+        var costDelta = MoneySum(), listCostDelta = MoneySum()
         var pending: [LedgerEntry] = []
         try reader.forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
             let entry = stored.entry
@@ -51,28 +54,38 @@ extension Ledger {
             for model in [entry.modelReturned, entry.modelRequested].compactMap({ $0 }) where found == nil {
                 found = pricing(entry.usage, entry.provider, model, entry.timestamp).charge
             }
-            guard let charge = found else {
+            // An implausible row is unpriced in every sum whatever it was written with: left as it is.
+            guard entry.usage.isPlausible, let charge = found else {
                 summary.unpriced += 1
                 return
             }
-            let sums = adjusted[stored.seq] ?? (0, 0)
-            let heldCost = (entry.cost?.nanoUSD ?? 0) + sums.cost
-            let heldList = (entry.listCost?.nanoUSD ?? 0) + sums.listCost
-            let costDelta = charge.cost.nanoUSD - heldCost
-            let listDelta = (charge.listCost?.nanoUSD ?? 0) - heldList
-            guard costDelta != 0 || listDelta != 0 else { return }
+            let sums = adjusted[stored.seq] ?? (MoneySum(), MoneySum())
+            var held = sums.cost, heldList = sums.listCost
+            held.add(entry.cost ?? .zero)
+            heldList.add(entry.listCost ?? .zero)
+            // What a row holds is a charge (or nothing), so each difference fits an amount.
+            guard let cost = MoneySum(charge.cost).subtracting(held).money,
+                  let list = MoneySum(charge.listCost ?? .zero).subtracting(heldList).money else {
+                summary.unpriced += 1
+                return
+            }
+            guard cost != .zero || list != .zero else { return }
             summary.changed += 1
-            summary.costDelta += Money(nanoUSD: costDelta)
-            summary.listCostDelta += Money(nanoUSD: listDelta)
+            costDelta.add(cost)
+            listCostDelta.add(list)
             var adjustment = LedgerEntry.adjustment(
                 of: stored.seq, timestamp: entry.timestamp, provider: entry.provider, model: entry.modelRequested,
-                cost: Money(nanoUSD: costDelta), listCost: Money(nanoUSD: listDelta), attribution: entry.attribution
+                cost: cost, listCost: list, attribution: entry.attribution
             )
             adjustment.modelReturned = entry.modelReturned
             adjustment.priceEntry = charge.entry
             adjustment.listPriceEntry = charge.listEntry
             pending.append(adjustment)
         }
+        guard let cost = costDelta.money, let list = listCostDelta.money else {
+            throw LedgerError(.sumOutOfRange, path: path, message: "the re-priced period's change in cost passes \(Money(nanoUSD: .max)); re-price a shorter period")
+        }
+        (summary.costDelta, summary.listCostDelta) = (cost, list)
         guard !dryRun else { return summary }
         var start = pending.startIndex
         while start < pending.endIndex {

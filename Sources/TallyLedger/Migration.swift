@@ -26,6 +26,15 @@ package struct Migration: Sendable, Hashable {
         self.init(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql)
     }
 
+    /// The line a migration carries when it changes what the rollups mean: after its SQL, the
+    /// migrator fills `ledger_rollup` again from the rows, in the same transaction.
+    package static let rebuildRollupsMarker = "-- tally: rebuild rollups"
+
+    /// Whether this migration asks for the rollups to be rebuilt from the rows.
+    var rebuildsRollups: Bool {
+        sql.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces) == Self.rebuildRollupsMarker }
+    }
+
     /// The migrations built into this binary, in order.
     package static let embedded: [Migration] = EmbeddedFiles.all
         .compactMap { Migration(fileName: $0.path, sql: $0.contents) }
@@ -63,6 +72,7 @@ struct Migrator: Sendable {
                     let recorded = try checkedRecord(db, creating: true)
                     if let next = migrations.first(where: { $0.version > (recorded.last?.version ?? 0) }) {
                         try db.execute(sql: next.sql)
+                        if next.rebuildsRollups { try SQLiteLedgerStorage.rebuildRollups(db) }
                         try db.execute(
                             sql: "INSERT INTO tally_migrations (version, name, sql, applied_at_ms) VALUES (?, ?, ?, ?)",
                             arguments: [next.version, next.name, next.sql, LedgerEntry.milliseconds(Date())]

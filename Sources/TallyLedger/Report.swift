@@ -64,42 +64,51 @@ public enum Report {
         public var unpricedRows: Int64
         /// Rows without a list cost.
         public var rowsWithoutListPrice: Int64
+        /// Rows whose usage is implausible (a token count below 0 or above ``Usage/plausibleMaximum``):
+        /// counted as unpriced, and left out of the token and amount sums.
+        public var implausibleRows: Int64
 
         /// List cost minus cost over the rows that have both; nil when no row has a list cost.
         public var savings: Money? {
             rowsWithoutListPrice >= requests + adjustments ? nil : listCost - costWithListPrice
         }
 
-        init(_ totals: RollupTotals) {
+        /// The exact sums as a report shows them; throws when an amount or a count does not fit
+        /// (more than about $9.2 billion in one report), never a wrapped or trapped sum.
+        init(_ totals: RollupTotals, path: String) throws(LedgerError) {
+            func money(_ sum: MoneySum, _ what: String) throws(LedgerError) -> Money {
+                guard let money = sum.money else {
+                    throw LedgerError(
+                        .sumOutOfRange, path: path,
+                        message: "the \(what) summed over this report passes \(Money(nanoUSD: .max)), the largest amount Tally reports; report a shorter period or fewer rows"
+                    )
+                }
+                return money
+            }
             requests = totals.requests
             adjustments = totals.adjustments
             usage = Usage(
                 input: totals.input, cachedInput: totals.cachedInput, cacheWrite: totals.cacheWrite,
                 cacheWrite1h: totals.cacheWrite1h, output: totals.output, reasoning: totals.reasoning
             )
-            cost = Money(nanoUSD: totals.cost)
-            listCost = Money(nanoUSD: totals.listCost)
-            costWithListPrice = Money(nanoUSD: totals.listedCost)
+            cost = try money(totals.cost.total, "cost")
+            listCost = try money(totals.listCost.total, "list cost")
+            costWithListPrice = try money(totals.listedCost.total, "cost")
+            _ = try money(totals.listCost.total.subtracting(totals.listedCost.total), "savings")
             estimatedRows = totals.estimated
             unpricedRows = totals.unpriced
             rowsWithoutListPrice = totals.withoutListPrice
+            implausibleRows = totals.implausible
+        }
+
+        private init() {
+            (requests, adjustments, usage) = (0, 0, Usage())
+            (cost, listCost, costWithListPrice) = (.zero, .zero, .zero)
+            (estimatedRows, unpricedRows, rowsWithoutListPrice, implausibleRows) = (0, 0, 0, 0)
         }
 
         /// No rows.
-        public static let zero = Totals(RollupTotals())
-
-        /// Adds another set of sums to these.
-        mutating func add(_ other: Totals) {
-            requests += other.requests
-            adjustments += other.adjustments
-            usage = usage + other.usage
-            cost += other.cost
-            listCost += other.listCost
-            costWithListPrice += other.costWithListPrice
-            estimatedRows += other.estimatedRows
-            unpricedRows += other.unpricedRows
-            rowsWithoutListPrice += other.rowsWithoutListPrice
-        }
+        public static let zero = Totals()
     }
 
     /// One line of a breakdown: the group's values (nil where not grouped by) and its totals.

@@ -2,7 +2,7 @@ import Dispatch
 import Synchronization
 import TallyPricing
 
-/// The rollup grains kept in `ledger_rollup` (see migrations/0001_ledger.sql).
+/// The rollup grains kept in `ledger_rollup` (see migrations/0002_exact_rollups.sql).
 ///
 /// Provider × model sums are kept per UTC hour and per UTC day, so a model or provider
 /// breakdown in any whole-hour time zone reads whole days and at most 46 hours per period.
@@ -43,38 +43,137 @@ struct RollupKey: Hashable, Sendable {
     var user: String
 }
 
-/// The sums one rollup row holds.
+/// An amount summed the way `ledger_rollup` stores it: `high` = Σ (amount >> 32) and
+/// `low` = Σ (amount & 0xFFFF_FFFF), each row split on its own, so that the Swift sums of a batch
+/// and SQL's recount of its rows hold the same two numbers. The exact sum is high × 2³² + low.
+struct SplitSum: Sendable, Hashable {
+    var high: Int128 = 0
+    var low: Int128 = 0
+
+    mutating func add(_ amount: Money) {
+        high += Int128(amount.nanoUSD >> 32)
+        low += Int128(amount.nanoUSD & 0xFFFF_FFFF)
+    }
+
+    mutating func add(_ other: SplitSum) {
+        high += other.high
+        low += other.low
+    }
+
+    /// The exact sum.
+    var total: MoneySum { MoneySum(nanoUSD: high << 32 + low) }
+}
+
+/// The sums one rollup row holds, and the sums a report adds up from them.
+///
+/// A row whose usage is implausible (``Usage/isPlausible``) counts as a request, as unpriced and
+/// as implausible, and adds nothing else: its tokens and amounts are left out of every sum, so one
+/// absurd count from an upstream can neither wrap a sum nor make a total negative.
+///
+/// Amounts are summed exactly in 128 bits. `ledger_rollup` stores each as two columns that cannot
+/// overflow, `high` = Σ (amount >> 32) and `low` = Σ (amount & 0xFFFF_FFFF), so that the sum is
+/// high × 2³² + low: each term of `high` is below 2³¹ in magnitude and each term of `low` below
+/// 2³², so neither column overflows before 2³¹ rows in a bucket. SQL sums rows the same way
+/// (`SQLiteLedgerStorage.rowMetrics`).
 struct RollupTotals: Sendable, Hashable {
     var requests: Int64 = 0
     var adjustments: Int64 = 0
     var estimated: Int64 = 0
     var unpriced: Int64 = 0
     var withoutListPrice: Int64 = 0
+    var implausible: Int64 = 0
     var input: Int64 = 0
     var cachedInput: Int64 = 0
     var cacheWrite: Int64 = 0
     var cacheWrite1h: Int64 = 0
     var output: Int64 = 0
     var reasoning: Int64 = 0
-    var cost: Int64 = 0
-    var listCost: Int64 = 0
-    var listedCost: Int64 = 0
+    var cost = SplitSum()
+    var listCost = SplitSum()
+    var listedCost = SplitSum()
 
+    /// How many values a rollup row holds after its key, in `ledger_rollup`'s column order.
+    static let columnCount = 18
+
+    init() {}
+
+    /// Adds one ledger row. The counts of a plausible row are at most 10⁹ each, so a batch's
+    /// token sums cannot overflow.
     mutating func add(_ entry: LedgerEntry) {
         if entry.kind == .request { requests += 1 } else { adjustments += 1 }
         if entry.usageSource == .estimated { estimated += 1 }
-        input &+= entry.usage.input
-        cachedInput &+= entry.usage.cachedInput
-        cacheWrite &+= entry.usage.cacheWrite
-        cacheWrite1h &+= entry.usage.cacheWrite1h
-        output &+= entry.usage.output
-        reasoning &+= entry.usage.reasoning
-        if let cost = entry.cost { self.cost &+= cost.nanoUSD } else { unpriced += 1 }
+        guard entry.usage.isPlausible else {
+            implausible += 1
+            unpriced += 1
+            withoutListPrice += 1
+            return
+        }
+        input += entry.usage.input
+        cachedInput += entry.usage.cachedInput
+        cacheWrite += entry.usage.cacheWrite
+        cacheWrite1h += entry.usage.cacheWrite1h
+        output += entry.usage.output
+        reasoning += entry.usage.reasoning
+        if let cost = entry.cost { self.cost.add(cost) } else { unpriced += 1 }
         if entry.listCost == nil { withoutListPrice += 1 }
         if let list = entry.listCost, let cost = entry.cost {
-            listCost &+= list.nanoUSD
-            listedCost &+= cost.nanoUSD
+            listCost.add(list)
+            listedCost.add(cost)
         }
+    }
+
+    /// These sums plus another's; nil when a count or token sum passes `Int64` (amounts cannot).
+    func adding(_ other: RollupTotals) -> RollupTotals? {
+        let counts = zip(values.prefix(12), other.values.prefix(12)).map { $0.addingReportingOverflow($1) }
+        guard !counts.contains(where: \.overflow) else { return nil }
+        var sum = RollupTotals(counts: counts.map(\.partialValue))
+        sum.cost = cost
+        sum.cost.add(other.cost)
+        sum.listCost = listCost
+        sum.listCost.add(other.listCost)
+        sum.listedCost = listedCost
+        sum.listedCost.add(other.listedCost)
+        return sum
+    }
+
+    /// The values in `ledger_rollup`'s column order after the key: the counts, then each amount
+    /// as its high and low column.
+    var values: [Int64] {
+        var values = [
+            requests, adjustments, estimated, unpriced, withoutListPrice, implausible, input, cachedInput,
+            cacheWrite, cacheWrite1h, output, reasoning,
+        ]
+        for amount in [cost, listCost, listedCost] {
+            // A batch has fewer than 2³¹ rows, so both of its parts fit.
+            values.append(Int64(amount.high))
+            values.append(Int64(amount.low))
+        }
+        return values
+    }
+
+    /// Sums read back in `ledger_rollup`'s column order after the key.
+    init(values: [Int64]) {
+        precondition(values.count == Self.columnCount)
+        self.init(counts: Array(values.prefix(12)))
+        func amount(_ high: Int) -> SplitSum { SplitSum(high: Int128(values[high]), low: Int128(values[high + 1])) }
+        cost = amount(12)
+        listCost = amount(14)
+        listedCost = amount(16)
+    }
+
+    private init(counts: [Int64]) {
+        requests = counts[0]
+        adjustments = counts[1]
+        estimated = counts[2]
+        unpriced = counts[3]
+        withoutListPrice = counts[4]
+        implausible = counts[5]
+        input = counts[6]
+        cachedInput = counts[7]
+        cacheWrite = counts[8]
+        cacheWrite1h = counts[9]
+        output = counts[10]
+        reasoning = counts[11]
     }
 }
 

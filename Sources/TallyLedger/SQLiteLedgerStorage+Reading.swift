@@ -3,24 +3,60 @@ import GRDB
 import TallyPricing
 
 extension SQLiteLedgerStorage {
-    /// The sums of `ledger_rows` in `ledger_rollup`'s column order, as SQL over the alias `l`.
-    static let rowMetrics = [
-        "SUM(l.kind = 'request')", "SUM(l.kind = 'adjustment')", "SUM(l.usage_source = 'estimated')",
-        "SUM(l.cost_nano IS NULL)", "SUM(l.list_cost_nano IS NULL)", "SUM(l.input_tokens)",
-        "SUM(l.cached_input_tokens)", "SUM(l.cache_write_tokens)", "SUM(l.cache_write_1h_tokens)",
-        "SUM(l.output_tokens)", "SUM(l.reasoning_tokens)", "SUM(l.cost_nano)",
-        "SUM(CASE WHEN l.cost_nano IS NOT NULL THEN l.list_cost_nano END)",
-        "SUM(CASE WHEN l.list_cost_nano IS NOT NULL THEN l.cost_nano END)",
-    ].map { "COALESCE(\($0), 0)" }
+    /// Whether a row's usage is plausible (``Usage/isPlausible``), as SQL over the alias `l`.
+    static let plausibleRowSQL = "(" + [
+        "input_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens", "output_tokens", "reasoning_tokens",
+    ].map { "l.\($0) BETWEEN 0 AND \(Usage.plausibleMaximum)" }.joined(separator: " AND ") + ")"
+
+    /// The sums of `ledger_rows` in `ledger_rollup`'s column order (``RollupTotals/add(_:)`` in SQL),
+    /// as SQL over the alias `l`.
+    static let rowMetrics: [String] = {
+        let plausible = plausibleRowSQL
+        func tokens(_ column: String) -> String { "SUM(CASE WHEN \(plausible) THEN l.\(column) END)" }
+        func split(_ amount: String, when condition: String) -> [String] {
+            [
+                "SUM(CASE WHEN \(plausible) AND \(condition) THEN \(amount) >> 32 END)",
+                "SUM(CASE WHEN \(plausible) AND \(condition) THEN \(amount) & 4294967295 END)",
+            ]
+        }
+        let counts = [
+            "SUM(l.kind = 'request')", "SUM(l.kind = 'adjustment')", "SUM(l.usage_source = 'estimated')",
+            "SUM(l.cost_nano IS NULL OR NOT \(plausible))", "SUM(l.list_cost_nano IS NULL OR NOT \(plausible))",
+            "SUM(NOT \(plausible))",
+        ]
+        let sums = ["input_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens", "output_tokens", "reasoning_tokens"]
+            .map(tokens)
+            + split("l.cost_nano", when: "l.cost_nano IS NOT NULL")
+            + split("l.list_cost_nano", when: "l.cost_nano IS NOT NULL AND l.list_cost_nano IS NOT NULL")
+            + split("l.cost_nano", when: "l.cost_nano IS NOT NULL AND l.list_cost_nano IS NOT NULL")
+        return (counts + sums).map { "COALESCE(\($0), 0)" }
+    }()
 
     /// The same sums over rollup rows, as SQL over the alias `r`.
-    static let rollupMetrics = [
-        "requests", "adjustments", "estimated", "unpriced", "without_list_price", "input_tokens",
-        "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens", "output_tokens",
-        "reasoning_tokens", "cost_nano", "list_cost_nano", "listed_cost_nano",
-    ].map { "COALESCE(SUM(r.\($0)), 0)" }
+    static let rollupMetrics = AppendStatements.rollupSumColumns.map { "COALESCE(SUM(r.\($0)), 0)" }
 
     static let rowMetricsSQL = rowMetrics.joined(separator: ", ")
+
+    /// A grain's rollup rows recounted from `ledger_rows`, in `ledger_rollup`'s column order.
+    static func recountSQL(_ grain: RollupGrain) -> String {
+        let size = grain.bucketMilliseconds
+        let bucket = "(l.ts_ms - (CASE WHEN l.ts_ms < 0 THEN \(size - 1) ELSE 0 END)) / \(size)"
+        let project = grain.isFull ? "COALESCE(l.project, '')" : "''"
+        let user = grain.isFull ? "COALESCE(l.user_name, '')" : "''"
+        return """
+            SELECT \(grain.rawValue), \(bucket), l.provider, l.model_requested, \(project), \(user), \(rowMetricsSQL)
+            FROM ledger_rows AS l GROUP BY \(bucket), l.provider, l.model_requested, \(project), \(user)
+            """
+    }
+
+    /// Empties `ledger_rollup` and fills it again from the rows: what a migration that changes
+    /// the rollups' meaning asks for (its SQL carries `Migrator.rebuildRollupsMarker`).
+    static func rebuildRollups(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM ledger_rollup")
+        for grain in RollupGrain.allCases {
+            try db.execute(sql: "INSERT INTO ledger_rollup (\(AppendStatements.rollupColumns)) " + recountSQL(grain))
+        }
+    }
 
     // MARK: - Reports
 
@@ -35,57 +71,68 @@ extension SQLiteLedgerStorage {
                 let byPeriod = plan.periods.first?.interval != nil
                 let fine = try aggregate(db, plan, dimensions: (plan.dimensions + [.provider, .model]).uniqued(), byPeriod: byPeriod)
                 let keep = Set(plan.dimensions)
-                var groups: [Report.Row] = []
+                // Regrouped as exact sums; each becomes a report's Totals once, checked.
+                var groups: [(key: Report.Row, sums: RollupTotals)] = []
                 var index: [Report.Row: Int] = [:]
-                for row in fine {
+                for (row, sums) in fine {
                     var key = row
-                    key.totals = .zero
                     if !keep.contains(.provider) { key.provider = nil }
                     if !keep.contains(.model) { key.model = nil }
                     if let position = index[key] {
-                        groups[position].totals.add(row.totals)
+                        groups[position].sums = try added(groups[position].sums, sums)
                     } else {
                         index[key] = groups.count
-                        groups.append(row)
-                        groups[groups.count - 1].provider = key.provider
-                        groups[groups.count - 1].model = key.model
+                        groups.append((key, sums))
                     }
                 }
                 // Each row once: without a tag dimension the fine rows partition the ledger's rows.
                 let byModel = keep.contains(.tag)
                     ? try aggregate(db, plan, dimensions: [.provider, .model], byPeriod: false)
                     : fine
-                var total = Report.Totals.zero
+                var total = RollupTotals()
                 var unpricedRows: [String: (provider: String, model: String, rows: Int64)] = [:]
-                for row in byModel {
-                    total.add(row.totals)
-                    if row.totals.unpricedRows > 0 {
+                for (row, sums) in byModel {
+                    total = try added(total, sums)
+                    if sums.unpriced > 0 {
                         let provider = row.provider ?? "", model = row.model ?? ""
-                        unpricedRows["\(provider)\u{1F}\(model)", default: (provider, model, 0)].rows += row.totals.unpricedRows
+                        unpricedRows["\(provider)\u{1F}\(model)", default: (provider, model, 0)].rows += sums.unpriced
                     }
                 }
                 let unpriced = unpricedRows.values
                     .map { Report.UnpricedModel(provider: $0.provider, model: $0.model, rows: $0.rows) }
                     .sorted { ($0.rows, $1.provider, $1.model) > ($1.rows, $0.provider, $0.model) }
-                return Report.Summary(rows: groups, total: total, unpriced: unpriced, source: plan.source)
+                let rows = try groups.map { group in
+                    var row = group.key
+                    row.totals = try Report.Totals(group.sums, path: path)
+                    return row
+                }
+                return Report.Summary(rows: rows, total: try Report.Totals(total, path: path), unpriced: unpriced, source: plan.source)
             }
         } catch {
             throw ledgerError(error)
         }
     }
 
+    /// Two groups' sums added; throws when a count passes `Int64` (amounts are 128-bit).
+    private func added(_ a: RollupTotals, _ b: RollupTotals) throws(LedgerError) -> RollupTotals {
+        guard let sum = a.adding(b) else {
+            throw LedgerError(.sumOutOfRange, path: path, message: "a token count summed over this report passes \(Int64.max); report a shorter period")
+        }
+        return sum
+    }
+
     /// One query: the rollup part and the row part each grouped by period and dimensions,
-    /// then added together.
+    /// then added together. Each row's `totals` is left zero; its sums come beside it.
     private func aggregate(
         _ db: Database, _ plan: ReportPlan, dimensions: [Report.Dimension], byPeriod: Bool
-    ) throws -> [Report.Row] {
+    ) throws -> [(row: Report.Row, sums: RollupTotals)] {
         let dimensions = dimensions.filter { $0 != .month && $0 != .day }
         let (buckets, rowRanges) = plan.ranges
         var ctes: [String] = []
         var parts: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         let aliases = dimensions.indices.map { "d\($0)" }
-        let metricAliases = (0..<14).map { "m\($0)" }
+        let metricAliases = (0..<RollupTotals.columnCount).map { "m\($0)" }
 
         if !buckets.isEmpty {
             ctes.append("buckets(period, grain, lo, hi) AS (VALUES "
@@ -167,20 +214,23 @@ extension SQLiteLedgerStorage {
             let list = groups.joined(separator: ", ")
             sql += " GROUP BY \(list) ORDER BY \(list)"
         }
-        var result: [Report.Row] = []
+        var result: [(row: Report.Row, sums: RollupTotals)] = []
         let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
         while let row = try rows.next() {
             var values: [Report.Dimension: String] = [:]
             for (offset, dimension) in dimensions.enumerated() {
                 values[dimension] = row[1 + offset]
             }
-            let metrics = (0..<14).map { row[1 + dimensions.count + $0] as Int64 }
-            let totals = Report.Totals(RollupTotals(values: metrics))
-            if groups.isEmpty, totals.requests == 0, totals.adjustments == 0 { continue }
-            result.append(Report.Row(
-                period: byPeriod ? plan.periods[Int(row[0] as Int64)].interval : nil,
-                provider: values[.provider], model: values[.model], project: values[.project],
-                user: values[.user], tag: values[.tag], totals: totals
+            let metrics = (0..<RollupTotals.columnCount).map { row[1 + dimensions.count + $0] as Int64 }
+            let sums = RollupTotals(values: metrics)
+            if groups.isEmpty, sums.requests == 0, sums.adjustments == 0 { continue }
+            result.append((
+                Report.Row(
+                    period: byPeriod ? plan.periods[Int(row[0] as Int64)].interval : nil,
+                    provider: values[.provider], model: values[.model], project: values[.project],
+                    user: values[.user], tag: values[.tag], totals: .zero
+                ),
+                sums
             ))
         }
         return result
@@ -224,14 +274,7 @@ extension SQLiteLedgerStorage {
                 let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
                 var mismatches: [LedgerVerification.RollupMismatch] = []
                 for grain in RollupGrain.allCases {
-                    let size = grain.bucketMilliseconds
-                    let bucket = "(l.ts_ms - (CASE WHEN l.ts_ms < 0 THEN \(size - 1) ELSE 0 END)) / \(size)"
-                    let project = grain.isFull ? "COALESCE(l.project, '')" : "''"
-                    let user = grain.isFull ? "COALESCE(l.user_name, '')" : "''"
-                    let recount = """
-                        SELECT \(grain.rawValue), \(bucket), l.provider, l.model_requested, \(project), \(user), \(Self.rowMetricsSQL)
-                        FROM ledger_rows AS l GROUP BY \(bucket), l.provider, l.model_requested, \(project), \(user)
-                        """
+                    let recount = Self.recountSQL(grain)
                     let stored = "SELECT * FROM ledger_rollup WHERE grain = \(grain.rawValue)"
                     let missing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(recount) EXCEPT \(stored))") ?? 0
                     let extra = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(stored) EXCEPT \(recount))") ?? 0

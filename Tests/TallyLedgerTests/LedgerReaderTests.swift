@@ -190,7 +190,7 @@ struct LedgerReaderTests {
         })
         #expect(try ledger.reader.verify().isConsistent)
         try await rawDatabase(directory.ledgerPath).write { db in
-            try db.execute(sql: "UPDATE ledger_rollup SET cost_nano = cost_nano + 1 WHERE grain = 2")
+            try db.execute(sql: "UPDATE ledger_rollup SET cost_nano_low = cost_nano_low + 1 WHERE grain = 2")
         }
         let verification = try ledger.reader.verify()
         #expect(!verification.isConsistent)

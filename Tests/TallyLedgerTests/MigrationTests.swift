@@ -6,7 +6,9 @@ import Testing
 
 struct MigrationTests {
     let first = Migration.embedded[0]
-    let second = Migration(version: 2, name: "add_notes", sql: "CREATE TABLE test_notes (seq INTEGER, note TEXT NOT NULL);\n")
+    /// The migrations this build carries, then one more, as a newer Tally would carry it.
+    let current = Migration.embedded
+    let next = Migration(version: Migration.embedded.count + 1, name: "add_notes", sql: "CREATE TABLE test_notes (seq INTEGER, note TEXT NOT NULL);\n")
 
     @Test func theBuildCarriesTheMigrationsFolderInOrder() {
         #expect(Migration.embedded.map(\.version) == Array(1...Migration.embedded.count))
@@ -48,18 +50,14 @@ struct MigrationTests {
     @Test func aLedgerAtTheEarlierSchemaIsUpgradedKeepingItsRows() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        do {
-            let old = try Ledger(path: directory.ledgerPath, migrations: [first], pricing: nil)
-            #expect(old.schemaVersion == 1)
-            try await old.append(sampleEntry(id: "kept", at: utc("2025-05-01T10:00:00Z")))
-        }
-        let upgraded = try Ledger(path: directory.ledgerPath, migrations: [first, second], pricing: nil)
-        #expect(upgraded.schemaVersion == 2)
+        try writeOldLedger(directory.ledgerPath, migrations: [first], rows: [(id: "kept", tsMs: 1_746_093_600_000, inputTokens: 100, costNano: 1_000)])
+        let upgraded = try Ledger(path: directory.ledgerPath, migrations: current + [next], pricing: nil)
+        #expect(upgraded.schemaVersion == next.version)
         let (versions, notes) = try await rawDatabase(directory.ledgerPath).read { db in
             (try Int.fetchAll(db, sql: "SELECT version FROM tally_migrations ORDER BY version"),
              try db.tableExists("test_notes"))
         }
-        #expect(versions == [1, 2])
+        #expect(versions == Array(1...next.version))
         #expect(notes)
         var ids: [String] = []
         try upgraded.reader.forEachEntry { ids.append($0.entry.id) }
@@ -69,11 +67,11 @@ struct MigrationTests {
     @Test func aLedgerFromANewerTallyIsRefusedAndLeftUnchanged() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        _ = try Ledger(path: directory.ledgerPath, migrations: [first, second], pricing: nil)
+        _ = try Ledger(path: directory.ledgerPath, migrations: current + [next], pricing: nil)
         try checkpoint(directory.ledgerPath)
         let before = try Data(contentsOf: URL(fileURLWithPath: directory.ledgerPath))
         #expect {
-            _ = try Ledger(path: directory.ledgerPath, migrations: [first], pricing: nil)
+            _ = try Ledger(path: directory.ledgerPath, migrations: current, pricing: nil)
         } throws: { error in
             guard let error = error as? LedgerError else { return false }
             return error.code == .newerSchema && error.description.hasPrefix(directory.ledgerPath)
@@ -86,17 +84,17 @@ struct MigrationTests {
         let versions = try rawDatabase(directory.ledgerPath).read { db in
             try Int.fetchAll(db, sql: "SELECT version FROM tally_migrations ORDER BY version")
         }
-        #expect(versions == [1, 2])
+        #expect(versions == Array(1...next.version))
     }
 
     @Test func aRecordedMigrationThatDiffersFromTheCarriedOneIsRefused() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        _ = try Ledger(path: directory.ledgerPath, migrations: [first], pricing: nil)
-        var edited = first
-        edited.sql += "\n-- edited by hand\n"
+        _ = try Ledger(path: directory.ledgerPath, migrations: current, pricing: nil)
+        var edited = current
+        edited[0].sql += "\n-- edited by hand\n"
         #expect {
-            _ = try Ledger(path: directory.ledgerPath, migrations: [edited], pricing: nil)
+            _ = try Ledger(path: directory.ledgerPath, migrations: edited, pricing: nil)
         } throws: { error in
             (error as? LedgerError)?.code == .migrationMismatch
         }
@@ -105,7 +103,7 @@ struct MigrationTests {
             try db.execute(sql: "UPDATE tally_migrations SET sql = sql || ' ' WHERE version = 1")
         }
         #expect {
-            _ = try Ledger(path: directory.ledgerPath, migrations: [first], pricing: nil)
+            _ = try Ledger(path: directory.ledgerPath, migrations: current, pricing: nil)
         } throws: { error in
             (error as? LedgerError)?.code == .migrationMismatch
         }

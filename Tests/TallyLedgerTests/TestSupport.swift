@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import TallyLedger
+@testable import TallyLedger
 import TallyPricing
 
 /// A fresh directory under the system's temporary directory, removed by `remove()`.
@@ -20,6 +20,26 @@ struct TemporaryDirectory {
 /// Opens the ledger file directly with GRDB, for what the tests do behind the ledger's back.
 func rawDatabase(_ path: String) throws -> DatabaseQueue {
     try DatabaseQueue(path: path)
+}
+
+/// Writes a ledger file as an earlier Tally left it: only `migrations` applied, and `rows` inserted
+/// straight into `ledger_rows` (this build's append path speaks only the latest schema).
+func writeOldLedger(
+    _ path: String, migrations: [Migration],
+    rows: [(id: String, tsMs: Int64, inputTokens: Int64, costNano: Int64?)]
+) throws {
+    let database = try DatabaseQueue(path: path)
+    try Migrator(migrations: migrations, path: path).migrate(database)
+    try database.write { db in
+        for row in rows {
+            try db.execute(sql: """
+                INSERT INTO ledger_rows (id, kind, ts_ms, provider, model_requested, endpoint, streamed, outcome, attempts,
+                    input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens,
+                    usage_source, usage_flags, cost_nano, list_cost_nano)
+                VALUES (?, 'request', ?, 'openai', 'gpt-4.1', 'chat/completions', 0, 'ok', 1, ?, 0, 0, 0, 0, 0, 'reported', 0, ?, ?)
+                """, arguments: [row.id, row.tsMs, row.inputTokens, row.costNano, row.costNano])
+        }
+    }
 }
 
 /// The built `tally-bench` executable, whose hidden `ledger-child` command the process tests run.
