@@ -34,4 +34,12 @@ struct EstimateCommandTests {
         #expect(result.status == 65)
         #expect(result.stderr.hasPrefix("tally: --model no-such-model: no provider has a price for it"))
     }
+
+    @Test func refusesAnOutputCountNoRequestCouldHaveInsteadOfASaturatedPrice() throws {
+        let result = try TallyProcess.run(["estimate", "--model", "gpt-4.1", "--output-tokens", "2000000000000000"], input: "x")
+        #expect(result.status == 64)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("--output-tokens 2000000000000000 is above 1000000000"))
+        #expect(!result.stderr.contains("9,223,372,036"))
+    }
 }

@@ -43,6 +43,9 @@ struct EstimateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard outputTokens >= 0 else { throw ValidationError("--output-tokens must not be negative") }
+        guard outputTokens <= Usage.plausibleMaximum else {
+            throw ValidationError("--output-tokens \(outputTokens) is above \(Usage.plausibleMaximum), the most tokens of one class Tally prices in a request")
+        }
     }
 
     struct Estimate: Encodable {
