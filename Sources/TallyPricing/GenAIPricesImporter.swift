@@ -203,8 +203,8 @@ public enum GenAIPricesImporter {
             }
             guard problems.count == failures else { return nil }
             guard !entries.isEmpty else {
-                summary.skipped.removeAll { $0.hasPrefix(id + " from ") || $0 == "\(id): no input_mtok price" }
-                summary.skipped.append("\(id): no input_mtok price in a form Tally represents")
+                summary.skipped.removeAll { $0.hasPrefix(id + " from ") || $0.hasPrefix(id + ": no ") }
+                summary.skipped.append("\(id): no input_mtok and output_mtok prices in a form Tally represents")
                 return nil
             }
             // Dates without a base: the first dated entry stands from its own date.
@@ -250,11 +250,16 @@ public enum GenAIPricesImporter {
                 summary.skipped.append("\(model)\(from.map { " from \($0)" } ?? ""): no input_mtok price")
                 return nil
             }
+            // No output price is not a zero output price: never write one the source did not state.
+            guard let output = base["output"] else {
+                summary.skipped.append("\(model)\(from.map { " from \($0)" } ?? ""): no output_mtok price")
+                return nil
+            }
             return PriceEntry(
                 from: from,
                 rates: .init(
                     input: input, cachedInput: base["cached_input"], cacheWrite: base["cache_write"],
-                    cacheWrite1h: base["cache_write_1h"], output: base["output"] ?? .zero, reasoning: nil
+                    cacheWrite1h: base["cache_write_1h"], output: output, reasoning: nil
                 ),
                 tiers: tiers.keys.sorted().map { above in
                     let t = tiers[above] ?? [:]

@@ -40,6 +40,9 @@ public enum LiteLLMImporter {
         public var skippedModes: [String: Int]
         /// Entries without a per-token input price.
         public var skippedUnpriced: [String]
+        /// Entries skipped because a price field is missing, not a number or negative, as
+        /// "model: output_cost_per_token \"lots\" is not a non-negative number".
+        public var skippedInvalid: [String] = []
         /// Price fields Tally does not model (batch, priority, audio, …), with how many models had them.
         public var fieldsNotImported: [String: Int]
         /// Prices with more than nine decimals per million tokens, rounded half to even: "model.field: from → to".
@@ -110,18 +113,20 @@ public enum LiteLLMImporter {
         var prices: [String: TokenPrice] = [:]
         var tiers: [Int64: [String: TokenPrice]] = [:]
         for (field, fieldValue) in fields where field.contains("cost") {
-            guard case .number(let text) = fieldValue else {
-                summary.fieldsNotImported[field, default: 0] += 1
-                continue
-            }
             let (base, threshold) = splitTier(field)
             guard let column = classFields.first(where: { $0.field == base })?.column else {
                 summary.fieldsNotImported[field, default: 0] += 1
                 continue
             }
+            // A price Tally would use must be a number the source states; anything else skips
+            // the model rather than pricing a class at a figure the source never gave.
+            guard case .number(let text) = fieldValue else {
+                summary.skippedInvalid.append("\(name): \(field) \(fieldValue.compactText) is not a non-negative number")
+                return nil
+            }
             guard let price = perMillion(text, label: "\(name).\(field)", summary: &summary) else {
-                summary.fieldsNotImported[field, default: 0] += 1
-                continue
+                summary.skippedInvalid.append("\(name): \(field) \(text) is not a non-negative number")
+                return nil
             }
             if let threshold { tiers[threshold, default: [:]][column] = price } else { prices[column] = price }
         }
@@ -129,9 +134,15 @@ public enum LiteLLMImporter {
             summary.skippedUnpriced.append(name)
             return nil
         }
+        // An embedding returns no completion tokens: its output price is zero by nature, not
+        // by guess. Every other mode must state one.
+        guard let output = prices["output"] ?? (mode == "embedding" ? .zero : nil) else {
+            summary.skippedInvalid.append("\(name): no output_cost_per_token")
+            return nil
+        }
         let rates = PriceEntry.Rates(
             input: input, cachedInput: prices["cached_input"], cacheWrite: prices["cache_write"],
-            cacheWrite1h: prices["cache_write_1h"], output: prices["output"] ?? .zero, reasoning: prices["reasoning"]
+            cacheWrite1h: prices["cache_write_1h"], output: output, reasoning: prices["reasoning"]
         )
         let entryTiers = tiers.keys.sorted().map { above in
             let t = tiers[above] ?? [:]

@@ -11,9 +11,9 @@ public struct PriceDiff: Sendable, Hashable {
         public var otherKey: String?
         /// The token class ("input", "output", "tier above 200000 input"), or nil for a model on one side only.
         public var field: String?
-        /// Side A's price (decimal string), nil when absent.
+        /// Side A's price in real USD per million tokens (decimal string), nil when absent.
         public var a: String?
-        /// Side B's price (decimal string), nil when absent.
+        /// Side B's price in real USD per million tokens (decimal string), nil when absent.
         public var b: String?
     }
 
@@ -23,8 +23,9 @@ public struct PriceDiff: Sendable, Hashable {
     /// Whether the two sides agree on every price.
     public var isEmpty: Bool { rows.isEmpty }
 
-    /// Compares the tables of `a` and `b` at `day`, provider by provider. A model of B matches a
-    /// model of A by key, alias or dated snapshot.
+    /// Compares the tables of `a` and `b` at `day`, provider by provider, in real USD per million
+    /// tokens (price times the table's `credit_usd`). A model of B matches a model of A by key,
+    /// alias or dated snapshot.
     public init(_ a: [PriceTable], _ b: [PriceTable], at day: CalendarDay) {
         var rows: [Row] = []
         let seconds = day.secondsSinceEpoch
@@ -43,8 +44,8 @@ public struct PriceDiff: Sendable, Hashable {
                 }
                 matchedB.insert(modelB.key)
                 let otherKey = modelB.key == modelA.key ? nil : modelB.key
-                let fieldsA = PriceBook.entry(of: modelA, atSeconds: seconds).map(Self.fields) ?? [:]
-                let fieldsB = PriceBook.entry(of: modelB, atSeconds: seconds).map(Self.fields) ?? [:]
+                let fieldsA = PriceBook.entry(of: modelA, atSeconds: seconds).map { Self.fields($0, creditUSD: tableA.creditUSD) } ?? [:]
+                let fieldsB = PriceBook.entry(of: modelB, atSeconds: seconds).map { Self.fields($0, creditUSD: tableB.creditUSD) } ?? [:]
                 for field in Set(fieldsA.keys).union(fieldsB.keys).sorted(by: Self.fieldOrder) where fieldsA[field] != fieldsB[field] {
                     rows.append(Row(provider: tableA.provider, model: modelA.key, otherKey: otherKey, field: field, a: fieldsA[field], b: fieldsB[field]))
                 }
@@ -83,13 +84,14 @@ public struct PriceDiff: Sendable, Hashable {
         return key(lhs) < key(rhs)
     }
 
-    /// The effective price of every class, base and per tier, as decimal strings.
-    static func fields(_ entry: PriceEntry) -> [String: String] {
+    /// The effective price of every class, base and per tier, in real USD (the table's price
+    /// times its credit rate), as decimal strings.
+    static func fields(_ entry: PriceEntry, creditUSD: Money) -> [String: String] {
         var fields: [String: String] = [:]
         func add(_ prefix: String, _ rates: PriceEntry.Rates) {
             let e = rates.effective
             for (name, price) in zip(classOrder, [e.input, e.cachedInput, e.cacheWrite, e.cacheWrite1h, e.output, e.reasoning]) {
-                fields[prefix + name] = price.decimalString
+                fields[prefix + name] = price.inUSD(creditUSD: creditUSD).decimalString
             }
         }
         add("", entry.rates)

@@ -131,6 +131,9 @@ struct PriceTableDecoder {
                 note = billing["note"].flatMap { string($0, at: "$.billing.note") }
                 if let asOf = billing["as_of"] { _ = day(asOf, at: "$.billing.as_of") }
             }
+        } else if let kind, kind != .official {
+            // Without a stated rate, a relay's credits would silently count as US dollars.
+            problem("$.billing.credit_usd", "a \(kind.rawValue) table must state what one unit of its price costs in USD (\"1\" if it bills in USD)")
         }
         var models: [PriceTable.Model] = []
         if let modelsValue = root["models"] {

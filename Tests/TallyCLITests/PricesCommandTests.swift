@@ -3,6 +3,9 @@ import Testing
 
 let repositoryRoot = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+/// The trimmed copies of the two price sources, kept in the repository (see their README).
+let priceSources = repositoryRoot.appending(path: "Tests/Fixtures/price-sources")
+
 struct PricesCommandTests {
     @Test func compareShowsTheRelaysSavingAgainstTheOfficialPrice() throws {
         let result = try TallyProcess.run(["prices", "compare", "gpt-4.1", "claude-sonnet-4.5"])
@@ -68,7 +71,7 @@ struct PricesCommandTests {
     @Test func validateAcceptsTheBundledTables() throws {
         let result = try TallyProcess.run(["prices", "validate"])
         #expect(result.status == 0)
-        #expect(result.stdout == "ok: bundled tables valid; 7 providers, 386 models\n")
+        #expect(result.stdout == "ok: bundled tables valid; 7 providers, 358 models\n")
     }
 
     @Test func showListsEveryProviderOfASnapshotName() throws {
@@ -95,14 +98,16 @@ struct PricesCommandTests {
     @Test func importRegeneratesTheBundledOfficialTables() throws {
         let folder = try TallyProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let reference = repositoryRoot.deletingLastPathComponent().appending(path: "shared/reference/litellm-model-prices-1.110.2.json")
-        let genAI = repositoryRoot.deletingLastPathComponent().appending(path: "shared/reference/genai-prices-0.2.3.json")
+        let reference = priceSources.appending(path: "litellm-model-prices-1.110.2.json")
+        let genAI = priceSources.appending(path: "genai-prices-0.2.3.json")
         let result = try TallyProcess.run([
             "prices", "import", "official", "--litellm", reference.path, "--genai-prices", genAI.path,
+            "--overrides", repositoryRoot.appending(path: "pricing/overrides.json").path,
             "--output", folder.path, "--updated", "2026-11-25",
         ])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("anthropic claude-sonnet-4-5 tier above 200000 input: litellm -, genai-prices 6.00; shipped litellm"))
+        #expect(result.stdout.contains("| anthropic | claude-sonnet-4-5 | tier above 200000 input - / 6.00;"))
+        #expect(result.stdout.contains("| genai-prices | override: Anthropic billed prompts over 200k tokens"))
         for provider in ["openai", "anthropic", "gemini", "deepseek", "xai", "mistral"] {
             let written = try Data(contentsOf: folder.appending(path: "\(provider).json"))
             let shipped = try Data(contentsOf: repositoryRoot.appending(path: "pricing/official/\(provider).json"))
@@ -114,7 +119,7 @@ struct PricesCommandTests {
         let same = try TallyProcess.run(["prices", "diff", "bundled", repositoryRoot.appending(path: "pricing").path])
         #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
         #expect(same.stdout == "no differences\n")
-        let reference = repositoryRoot.deletingLastPathComponent().appending(path: "shared/reference")
+        let reference = priceSources
         let different = try TallyProcess.run([
             "prices", "diff", "litellm:" + reference.appending(path: "litellm-model-prices-1.110.2.json").path,
             "genai-prices:" + reference.appending(path: "genai-prices-0.2.3.json").path, "--at", "2026-11-25", "--only-changed", "--format", "csv",
@@ -123,14 +128,53 @@ struct PricesCommandTests {
         #expect(different.stdout.contains("\ndeepseek,deepseek-chat,,input,0.28,0.135\n"))
     }
 
+    @Test func diffComparesRealUSDSoACreditRateChangeIsADifference() throws {
+        let folder = try TallyProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func relay(_ name: String, rate: String) throws -> String {
+            let file = folder.appending(path: name)
+            try Data("""
+                { "provider": "r", "kind": "relay", "source": "t", "billing": { "credit_usd": "\(rate)" },
+                  "models": { "m": { "prices": [{ "input": "2.00", "output": "8.00" }] } } }
+                """.utf8).write(to: file)
+            return file.path
+        }
+        let result = try TallyProcess.run(["prices", "diff", try relay("a.json", rate: "0.1406"), try relay("b.json", rate: "0.15"), "--format", "csv"])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("\nr,m,,input,0.2812,0.30\n"))
+        #expect(result.stdout.contains("\nr,m,,output,1.1248,1.20\n"))
+    }
+
+    @Test func diffChecksARelayFileAgainstTheBundledTablesAsValidateDoes() throws {
+        let folder = try TallyProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appending(path: "relay.json")
+        try Data("""
+            { "provider": "holysheep", "kind": "relay", "source": "t", "billing": { "credit_usd": "0.15" },
+              "models": { "gpt-4.1": { "official": "openai/gpt-4.1", "prices": [{ "input": "2.00", "cached_input": "0.50", "output": "8.00" }] } } }
+            """.utf8).write(to: file)
+        let validate = try TallyProcess.run(["prices", "validate", file.path])
+        #expect(validate.status == 0, "\(validate.stderr)")
+        let result = try TallyProcess.run(["prices", "diff", "bundled", file.path, "--only-changed", "--format", "csv"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stdout.contains("\nholysheep,gpt-4.1,,input,0.2812,0.30\n"))
+    }
+
     @Test func theDisagreementsInPricingREADMEAreCurrent() throws {
-        let reference = repositoryRoot.deletingLastPathComponent().appending(path: "shared/reference")
+        let folder = try TallyProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let result = try TallyProcess.run([
-            "prices", "diff", "litellm:" + reference.appending(path: "litellm-model-prices-1.110.2.json").path,
-            "genai-prices:" + reference.appending(path: "genai-prices-0.2.3.json").path, "--at", "2026-11-25", "--only-changed",
+            "prices", "import", "official", "--litellm", priceSources.appending(path: "litellm-model-prices-1.110.2.json").path,
+            "--genai-prices", priceSources.appending(path: "genai-prices-0.2.3.json").path,
+            "--overrides", repositoryRoot.appending(path: "pricing/overrides.json").path,
+            "--output", folder.path, "--updated", "2026-11-25",
         ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let start = try #require(result.stdout.range(of: "| provider | model |"))
+        let end = try #require(result.stdout.range(of: "\n\n", range: start.upperBound..<result.stdout.endIndex))
+        let table = String(result.stdout[start.lowerBound..<end.lowerBound])
         let readme = try String(contentsOf: repositoryRoot.appending(path: "pricing/README.md"), encoding: .utf8)
-        #expect(readme.contains("```\n" + result.stdout + "```"), "regenerate the disagreements in pricing/README.md with the command shown there")
+        #expect(readme.contains(table), "regenerate the disagreements table in pricing/README.md with the command shown there")
     }
 
     @Test func importWritesNothingFromABadFile() throws {

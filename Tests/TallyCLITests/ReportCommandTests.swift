@@ -119,11 +119,11 @@ struct ReportCommandTests {
 }
 
 struct BudgetCheckCommandTests {
-    /// A ledger with $4.50 spent now.
+    /// A ledger with $4.50 spent now (a prompt under claude-sonnet-4-5's 200k tier: $0.45 in, $4.05 out).
     func ledgerSpendingNow() async throws -> ReportFixture {
         let now = ISO8601DateFormatter().string(from: Date())
         return try await ReportFixture(requests: [
-            (now, "anthropic", "claude-sonnet-4-5", Usage(input: 1_000_000, output: 100_000), "alpha", nil, .reported),
+            (now, "anthropic", "claude-sonnet-4-5", Usage(input: 150_000, output: 270_000), "alpha", nil, .reported),
         ])
     }
 

@@ -5,14 +5,17 @@ import Testing
 /// The repository's root, found from this file's path.
 let repositoryRoot = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// LiteLLM's price list, kept in ../shared/reference beside the repository.
+/// The trimmed copies of the two price sources, kept in the repository (see their README).
+let priceSources = repositoryRoot.appending(path: "Tests/Fixtures/price-sources")
+
+/// LiteLLM's price list, cut to the six official providers.
 func liteLLMReference() throws -> Data {
-    try Data(contentsOf: repositoryRoot.deletingLastPathComponent().appending(path: "shared/reference/litellm-model-prices-1.110.2.json"))
+    try Data(contentsOf: priceSources.appending(path: "litellm-model-prices-1.110.2.json"))
 }
 
-/// The genai-prices data, kept in ../shared/reference beside the repository.
+/// The genai-prices data, cut to the six official providers.
 func genAIPricesReference() throws -> Data {
-    try Data(contentsOf: repositoryRoot.deletingLastPathComponent().appending(path: "shared/reference/genai-prices-0.2.3.json"))
+    try Data(contentsOf: priceSources.appending(path: "genai-prices-0.2.3.json"))
 }
 
 struct LiteLLMImporterTests {
@@ -96,6 +99,33 @@ struct LiteLLMImporterTests {
         #expect(rates.output.decimalString == "1.10")
         #expect(result.summaries.first?.rounded == ["m.input_cost_per_token: 8.900000000000001e-07 per token → 0.89 per MTok"])
         #expect(result.summaries.first?.fieldsNotImported == ["input_cost_per_token_batches": 1])
+    }
+}
+
+extension LiteLLMImporterTests {
+    @Test func skipsAModelWhosePriceIsMissingNotANumberOrNegativeNamingTheField() throws {
+        let json = """
+            { "no-output": { "litellm_provider": "acme", "mode": "chat", "input_cost_per_token": 1e-06 },
+              "lots": { "litellm_provider": "acme", "mode": "chat", "input_cost_per_token": 1e-06, "output_cost_per_token": "lots" },
+              "negative": { "litellm_provider": "acme", "mode": "chat", "input_cost_per_token": 1e-06, "output_cost_per_token": -2e-06 },
+              "bad-cache": { "litellm_provider": "acme", "mode": "chat", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06,
+                             "cache_read_input_token_cost": -1e-07 },
+              "bad-tier": { "litellm_provider": "acme", "mode": "chat", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06,
+                            "output_cost_per_token_above_200k_tokens": null },
+              "embed": { "litellm_provider": "acme", "mode": "embedding", "input_cost_per_token": 1e-07 },
+              "good": { "litellm_provider": "acme", "mode": "chat", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06 } }
+            """
+        let result = try LiteLLMImporter.tables(from: Array(json.utf8), providers: ["acme"], source: "t")
+        let table = try #require(result.tables.first)
+        #expect(table.models.map(\.key) == ["embed", "good"])
+        #expect(table.models.first?.prices.first?.rates.output == .zero)
+        #expect(result.summaries.first?.skippedInvalid == [
+            "no-output: no output_cost_per_token",
+            "lots: output_cost_per_token \"lots\" is not a non-negative number",
+            "negative: output_cost_per_token -2e-06 is not a non-negative number",
+            "bad-cache: cache_read_input_token_cost -1e-07 is not a non-negative number",
+            "bad-tier: output_cost_per_token_above_200k_tokens null is not a non-negative number",
+        ])
     }
 }
 

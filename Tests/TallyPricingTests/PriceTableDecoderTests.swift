@@ -117,9 +117,28 @@ struct PriceTableDecoderTests {
         ])
     }
 
+    @Test func refusesARelayOrResellerThatDoesNotStateItsCreditRate() {
+        for kind in ["relay", "reseller"] {
+            let table = """
+                { "provider": "r", "kind": "\(kind)", "source": "test", "models": { "m": { "prices": [{ "input": "1", "output": "1" }] } } }
+                """
+            #expect(problems([("r.json", table)]).map(\.description) == [
+                "r.json: $.billing.credit_usd: a \(kind) table must state what one unit of its price costs in USD (\"1\" if it bills in USD)",
+            ])
+        }
+        let noRate = """
+            { "provider": "r", "kind": "relay", "source": "test", "billing": { "note": "n" }, "models": {} }
+            """
+        #expect(problems([("r.json", noRate)]).map(\.description) == ["r.json: $.billing: missing required field \"credit_usd\""])
+        let usd = """
+            { "provider": "r", "kind": "relay", "source": "test", "billing": { "credit_usd": "1" }, "models": {} }
+            """
+        #expect(problems([("r.json", usd)]).isEmpty)
+    }
+
     @Test func reportsAnOfficialReferenceThatIsNotProviderSlashModel() {
         let relay = """
-            { "provider": "relay", "kind": "relay", "source": "test",
+            { "provider": "relay", "kind": "relay", "source": "test", "billing": { "credit_usd": "1" },
               "models": { "z": { "official": "acme", "prices": [{ "input": "1", "output": "1" }] } } }
             """
         let found = problems([("acme.json", officialTable), ("relay.json", relay)]).map(\.description)

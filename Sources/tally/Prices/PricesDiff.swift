@@ -8,8 +8,10 @@ struct PricesDiff: AsyncParsableCommand {
         commandName: "diff",
         abstract: "Show every model whose price differs between two sets of price tables, and models on one side only.",
         discussion: """
-            A and B are each: a table file or folder; `bundled` (the tables built into tally); \\
-            `litellm:FILE` (LiteLLM's list, imported on the fly); or `genai-prices:FILE`. \\
+            A and B are each: a table file or folder (checked on top of the bundled tables, as \
+            `prices validate` does); `bundled` (the tables built into tally); `litellm:FILE` \
+            (LiteLLM's list, imported on the fly); or `genai-prices:FILE`. Prices are compared in \
+            real USD per million tokens: a table's price times its billing.credit_usd. \
             Exits 1 when anything differs and 0 when nothing does, so CI can notice an upstream price change.
             """
     )
@@ -60,7 +62,16 @@ struct PricesDiff: AsyncParsableCommand {
         if side.hasPrefix("genai-prices:") {
             return try PriceTableFiles.importGenAIPrices(String(side.dropFirst("genai-prices:".count)), providers: [], updated: day).tables
         }
-        return try PriceTableFiles.book(includingBundled: false, userTables: try PriceTableFiles.sources(at: [side])).tables
+        // The files are checked on top of the bundled tables, as `prices validate` checks them,
+        // so a relay's links to official models resolve; the side is what the files say.
+        let sources = try PriceTableFiles.sources(at: [side])
+        let origins = Set(sources.map(\.origin))
+        return try PriceTableFiles.book(userTables: sources).tables.compactMap { table in
+            guard origins.contains(table.origin) else { return nil }
+            var own = table
+            own.models = table.models.filter { $0.origin.map(origins.contains) ?? false }
+            return own
+        }
     }
 
     func render(_ diff: PriceDiff) throws -> String {

@@ -50,6 +50,7 @@ struct PricesImportLiteLLM: AsyncParsableCommand {
             if !summary.skippedUnpriced.isEmpty {
                 text += "  no input price, skipped: " + summary.skippedUnpriced.sorted().joined(separator: ", ") + "\n"
             }
+            for line in summary.skippedInvalid { text += "  skipped: \(line)\n" }
             if !summary.fieldsNotImported.isEmpty {
                 text += "  price fields not imported: " + summary.fieldsNotImported.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ") + "\n"
             }
@@ -119,9 +120,11 @@ struct PricesImportOfficial: AsyncParsableCommand {
         commandName: "official",
         abstract: "Regenerate pricing/official/ from LiteLLM's list and the genai-prices data together.",
         discussion: """
-            For a model both know, the shipped prices are genai-prices' when it has dated entries for \
-            the model (its price history), LiteLLM's otherwise; every current price the two disagree \
-            on is printed with both values.
+            A model is matched across the sources by all its names (keys, aliases, dated snapshots). \
+            Its shipped prices are genai-prices' when it has dated entries for the model (its price \
+            history), LiteLLM's otherwise; then the corrections of the overrides file apply. Every \
+            model the two disagree on is printed as a table row with the source shipped and why, and \
+            every name only one source has is listed.
             """
     )
 
@@ -130,6 +133,9 @@ struct PricesImportOfficial: AsyncParsableCommand {
 
     @Option(name: .customLong("genai-prices"), help: "The genai-prices data as JSON.")
     var genAIPrices: String
+
+    @Option(help: "The hand-kept corrections applied after the merge.")
+    var overrides = "pricing/overrides.json"
 
     @Option(help: "The folder to write <provider>.json into.")
     var output = "pricing/official"
@@ -143,16 +149,65 @@ struct PricesImportOfficial: AsyncParsableCommand {
             let liteLLM = try PriceTableFiles.importLiteLLM(litellm, updated: day)
             let liteLLMName = URL(filePath: litellm).lastPathComponent
             let genAI = try PriceTableFiles.importGenAIPrices(genAIPrices, providers: [], updated: day)
-            let merged = OfficialTableMerge.merge(
-                liteLLM: liteLLM.tables, genAIPrices: genAI.tables, at: day,
-                source: "LiteLLM \(liteLLMName) (current prices) and genai-prices \(URL(filePath: genAIPrices).lastPathComponent) (dated history and tiers), read \(day); merged by `tally prices import official`"
-            )
-            let written = try PriceTableFiles.write(merged.tables, to: output)
-            var text = "\(merged.disagreements.count) current prices differ between the sources:\n"
-            for d in merged.disagreements {
-                text += "  \(d.provider) \(d.model) \(d.field): litellm \(d.liteLLM ?? "-"), genai-prices \(d.genAIPrices ?? "-"); shipped \(d.shipped)\n"
+            let corrections: OfficialOverrides
+            let merged: OfficialTableMerge.Result
+            do {
+                corrections = try OfficialOverrides(decoding: try PriceTableFiles.read(overrides, what: "the overrides file"), origin: overrides)
+                merged = try OfficialTableMerge.merge(
+                    liteLLM: liteLLM.tables, genAIPrices: genAI.tables, at: day,
+                    source: "LiteLLM \(liteLLMName) (current prices) and genai-prices \(URL(filePath: genAIPrices).lastPathComponent) (dated history and tiers), read \(day); merged by `tally prices import official`",
+                    overrides: corrections
+                )
+            } catch let error as PriceTableError {
+                throw Failure(lines: error.problems.map(\.description), status: ExitStatus.data)
             }
+            let written = try PriceTableFiles.write(merged.tables, to: output)
+            var text = Self.skipped(liteLLM, genAI)
+            text += Self.unmatched(merged)
+            text += Self.disagreements(merged)
             write(text + written.map { "wrote \($0)\n" }.joined())
         }
+    }
+
+    /// Every model an importer left out, with why.
+    static func skipped(_ liteLLM: LiteLLMImporter.Result, _ genAI: GenAIPricesImporter.Result) -> String {
+        var text = ""
+        for s in liteLLM.summaries {
+            for line in s.skippedInvalid { text += "litellm \(s.provider) skipped: \(line)\n" }
+        }
+        for s in genAI.summaries {
+            for line in s.skipped { text += "genai-prices \(s.provider) skipped: \(line)\n" }
+        }
+        return text
+    }
+
+    /// Every name only one source has, per provider and source.
+    static func unmatched(_ merged: OfficialTableMerge.Result) -> String {
+        var text = ""
+        let groups = Dictionary(grouping: merged.unmatched) { "\($0.provider) \($0.source)" }
+        for key in groups.keys.sorted() {
+            let names = (groups[key] ?? []).map(\.model).sorted()
+            text += "only in \(key) (\(names.count)): \(names.joined(separator: ", "))\n"
+        }
+        for line in merged.mergedWithDifferentPrices { text += "same genai-prices model, different LiteLLM prices: \(line)\n" }
+        for line in merged.cachedPricesToCheck { text += "check the cached price: \(line)\n" }
+        return text
+    }
+
+    /// One Markdown table row per model the sources disagree on: what differs, what shipped, why.
+    static func disagreements(_ merged: OfficialTableMerge.Result) -> String {
+        var rows: [(key: String, row: String)] = []
+        var seen: Set<String> = []
+        for d in merged.disagreements {
+            let key = "\(d.provider)/\(d.model)"
+            guard seen.insert(key).inserted else { continue }
+            let fields = merged.disagreements.filter { $0.provider == d.provider && $0.model == d.model }
+                .map { "\($0.field) \($0.liteLLM ?? "-") / \($0.genAIPrices ?? "-")" }
+            rows.append((key, "| \(d.provider) | \(d.model) | \(fields.joined(separator: "; ")) | \(d.shipped) | \(d.why) |\n"))
+        }
+        var text = "\(rows.count) models whose current prices differ between the sources (litellm / genai-prices, USD per million tokens):\n\n"
+        text += "| provider | model | differs (litellm / genai-prices) | shipped | why |\n| --- | --- | --- | --- | --- |\n"
+        text += rows.sorted { $0.key < $1.key }.map(\.row).joined()
+        return text + "\n"
     }
 }

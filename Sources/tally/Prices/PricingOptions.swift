@@ -29,7 +29,11 @@ struct PricingOptions: ParsableArguments {
 
 /// Reads price table files and folders into `PriceBook` sources.
 enum PriceTableFiles {
-    /// The tables at the given paths; a folder contributes every `.json` below it, in path order.
+    /// The names of `pricing/`'s own files that are not price tables, skipped in a folder.
+    static let notTables = ["schema.json", "overrides.json"]
+
+    /// The tables at the given paths; a folder contributes every `.json` below it except
+    /// `schema.json` and `overrides.json`, in path order.
     static func sources(at paths: [String]) throws -> [PriceBook.Source] {
         var sources: [PriceBook.Source] = []
         for path in paths {
@@ -42,7 +46,7 @@ enum PriceTableFiles {
                 let walker = FileManager.default.enumerator(atPath: path)
                 var found: [String] = []
                 while let relative = walker?.nextObject() as? String {
-                    if relative.hasSuffix(".json"), !relative.hasSuffix("schema.json") {
+                    if relative.hasSuffix(".json"), !notTables.contains((relative as NSString).lastPathComponent) {
                         found.append((path as NSString).appendingPathComponent(relative))
                     }
                 }
