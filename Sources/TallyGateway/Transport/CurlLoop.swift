@@ -167,9 +167,10 @@ final class CurlLoop: @unchecked Sendable {
         }
     }
 
-    /// Fails transfers that received no byte for the idle timeout. Paused transfers are waiting
-    /// for their consumer, not for the upstream, so they are never idle; nor is a transfer whose
-    /// request body is still going out (checked when its deadline comes).
+    /// Fails transfers that sent and received no byte for the idle timeout, measured from the
+    /// last byte either way (an upload in progress counts as it happens, through libcurl's
+    /// progress callback). Paused transfers are waiting for their consumer, not for the
+    /// upstream, so they are never idle.
     private func scanForIdleTransfers() {
         guard let idleTimeout, let scanAt = nextIdleScan else { return }
         let now = ContinuousClock.now
@@ -177,11 +178,7 @@ final class CurlLoop: @unchecked Sendable {
         var earliest: ContinuousClock.Instant?
         var idle: [UInt64] = []
         for (id, transfer) in transfers where !transfer.pausedForBackpressure {
-            var deadline = transfer.lastActivity + idleTimeout
-            if deadline <= now, transfer.uploadProgressed() {
-                transfer.lastActivity = now  // still sending a large request body
-                deadline = now + idleTimeout
-            }
+            let deadline = transfer.lastActivity + idleTimeout
             if deadline <= now {
                 idle.append(id)
             } else if earliest.map({ deadline < $0 }) ?? true {
