@@ -178,7 +178,12 @@ final class CurlLoop: @unchecked Sendable {
         var earliest: ContinuousClock.Instant?
         var idle: [UInt64] = []
         for (id, transfer) in transfers where !transfer.pausedForBackpressure {
-            let deadline = transfer.lastActivity + idleTimeout
+            var deadline = transfer.lastActivity + idleTimeout
+            if deadline <= now, transfer.sampleUpload() {
+                // Bytes went out since the last progress report: a slow upload, not idle. (The
+                // count is kept current by the progress callback, so a body sent long ago is not.)
+                deadline = transfer.lastActivity + idleTimeout
+            }
             if deadline <= now {
                 idle.append(id)
             } else if earliest.map({ deadline < $0 }) ?? true {

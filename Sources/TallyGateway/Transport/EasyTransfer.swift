@@ -257,10 +257,20 @@ final class EasyTransfer {
     }
 
     /// Notes libcurl's count of request-body bytes sent: more than before is activity now.
-    func noteUploaded(_ sent: curl_off_t) {
-        guard sent > uploadedBytes else { return }
+    /// Returns whether it was more.
+    @discardableResult
+    func noteUploaded(_ sent: curl_off_t) -> Bool {
+        guard sent > uploadedBytes else { return false }
         uploadedBytes = sent
         lastActivity = .now
+        return true
+    }
+
+    /// Reads the bytes sent now (for bytes that went out since the progress callback last ran).
+    func sampleUpload() -> Bool {
+        var sent: curl_off_t = 0
+        _ = tally_curl_easy_getinfo_off_t(easy, CURLINFO_SIZE_UPLOAD_T, &sent)
+        return noteUploaded(sent)
     }
 
     var newConnections: Int {
