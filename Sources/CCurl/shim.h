@@ -36,6 +36,11 @@ static inline CURLcode tally_curl_easy_setopt_seek_callback(CURL *handle, curl_s
     return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, callback);
 }
 
+/// For `CURLOPT_XFERINFOFUNCTION`.
+static inline CURLcode tally_curl_easy_setopt_xferinfo_callback(CURL *handle, curl_xferinfo_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+}
+
 static inline CURLcode tally_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

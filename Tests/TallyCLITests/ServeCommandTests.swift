@@ -22,6 +22,22 @@ struct ServeCommandTests {
         #expect(!result.stderr.contains("Error:"))
     }
 
+    @Test func aStartThatCannotListenCreatesNeitherTheLedgerNorItsFolder() throws {
+        let folder = try TallyProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let taken = try FakeUpstream()
+        defer { taken.stop() }
+        let ledgerFolder = folder.appending(path: "not-yet")
+        let ledger = ledgerFolder.appending(path: "ledger.sqlite")
+
+        let result = try TallyProcess.run(
+            ["serve", "--listen", "127.0.0.1:\(taken.port)", "--ledger", ledger.path], environment: environment)
+
+        #expect(result.status == 69)
+        #expect(!FileManager.default.fileExists(atPath: ledger.path))
+        #expect(!FileManager.default.fileExists(atPath: ledgerFolder.path))
+    }
+
     @Test func aMalformedListenAddressExits64() throws {
         let folder = try TallyProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -97,6 +97,163 @@ struct GatewayTests {
         #expect(row.cost != nil)
     }
 
+    // MARK: Non-streamed replies without usage
+
+    @Test func aNonStreamedChatReplyWithoutUsageHasItsOutputEstimatedFromItsText() async throws {
+        let harness = try GatewayHarness()
+        let answer = "The ledger keeps one row per request, priced exactly, and never forgets one."
+        harness.upstream.respond(
+            to: "/v1/chat/completions",
+            with: .json(#"{"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4.1","choices":[{"index":0,"message":{"role":"assistant","content":"\#(answer)"},"finish_reason":"stop"}]}"#))
+        let response = try await harness.openAI.send(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: false)))
+
+        let expected = TokenizerEstimator().outputTokens(ofText: Array(answer.utf8), model: "gpt-4.1")
+        #expect(expected > 10)
+        let row = try #require(try harness.rows().first)
+        #expect(row.outcome == .ok)
+        #expect(row.usageSource == .estimated)
+        #expect(row.usage.output == expected)
+        #expect(row.usage.input > 0)
+        #expect(response.usage == row.usage)
+        #expect(response.usageSource == .estimated)
+    }
+
+    @Test func aNonStreamedChatReplyWithoutUsageCountsItsToolCallsAndReasoning() async throws {
+        let harness = try GatewayHarness()
+        let reasoning = "The user wants the weather in Paris, so I call the tool."
+        let arguments = #"{\"city\":\"Paris\",\"unit\":\"celsius\"}"#
+        harness.upstream.respond(
+            to: "/v1/chat/completions",
+            with: .json(#"{"model":"deepseek-reasoner","choices":[{"index":0,"message":{"role":"assistant","content":null,"reasoning_content":"\#(reasoning)","tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"\#(arguments)"}}]},"finish_reason":"tool_calls"}]}"#))
+        _ = try await harness.openAI.send(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: false)))
+
+        let text = reasoning + "get_weather" + #"{"city":"Paris","unit":"celsius"}"#
+        let row = try #require(try harness.rows().first)
+        #expect(row.usageSource == .estimated)
+        #expect(row.usage.output == TokenizerEstimator().outputTokens(ofText: Array(text.utf8), model: "gpt-4.1"))
+    }
+
+    @Test func aNonStreamedAnthropicMessageWithoutUsageHasItsOutputEstimatedFromItsText() async throws {
+        let harness = try GatewayHarness()
+        let thinking = "Two short sentences will do."
+        let answer = "Hello, ledger. Every request you see is priced to the nano-dollar."
+        harness.upstream.respond(
+            to: "/v1/messages",
+            with: .json(#"{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"thinking","thinking":"\#(thinking)","signature":"c2ln"},{"type":"text","text":"\#(answer)"},{"type":"tool_use","id":"toolu_1","name":"log","input":{"line":"done"}}],"stop_reason":"end_turn"}"#))
+        _ = try await harness.anthropic.send(GatewayRequest(endpoint: .messages, json: messagesBody(stream: false)))
+
+        let text = thinking + answer + "log" + #"{"line":"done"}"#
+        let row = try #require(try harness.rows().first)
+        #expect(row.outcome == .ok)
+        #expect(row.usageSource == .estimated)
+        #expect(row.usage.output == TokenizerEstimator().outputTokens(ofText: Array(text.utf8), model: "claude-sonnet-4-5"))
+        #expect(row.usage.output > 10)
+    }
+
+    @Test func aNonStreamedResponsesReplyWithoutUsageHasItsOutputEstimatedFromItsText() async throws {
+        let harness = try GatewayHarness()
+        let summary = "Greeting requested."
+        let answer = "Hello to the ledger, which counts every token it is told about."
+        harness.upstream.respond(
+            to: "/v1/responses",
+            with: .json(#"{"id":"resp_1","object":"response","status":"completed","model":"gpt-4.1","output":[{"type":"reasoning","id":"rs_1","summary":[{"type":"summary_text","text":"\#(summary)"}]},{"type":"message","id":"msg_1","role":"assistant","content":[{"type":"output_text","text":"\#(answer)","annotations":[]}]},{"type":"function_call","id":"fc_1","call_id":"call_1","name":"log","arguments":"{}"}]}"#))
+        _ = try await harness.openAI.send(GatewayRequest(endpoint: .responses, json: #"{"model":"gpt-4.1","input":"Say hello to the ledger."}"#))
+
+        let text = summary + answer + "log" + "{}"
+        let row = try #require(try harness.rows().first)
+        #expect(row.usageSource == .estimated)
+        #expect(row.usage.output == TokenizerEstimator().outputTokens(ofText: Array(text.utf8), model: "gpt-4.1"))
+    }
+
+    @Test func aNonStreamedCompletionWithoutUsageHasItsOutputEstimatedFromItsText() async throws {
+        let harness = try GatewayHarness()
+        let answer = "once upon a time, a ledger counted every token"
+        harness.upstream.respond(
+            to: "/v1/completions",
+            with: .json(#"{"id":"cmpl-1","object":"text_completion","model":"gpt-3.5-turbo-instruct","choices":[{"text":"\#(answer)","index":0,"finish_reason":"stop"}]}"#))
+        _ = try await harness.openAI.send(GatewayRequest(endpoint: .completions, json: #"{"model":"gpt-3.5-turbo-instruct","prompt":"Tell a story"}"#))
+
+        let row = try #require(try harness.rows().first)
+        #expect(row.usageSource == .estimated)
+        #expect(row.usage.output == TokenizerEstimator().outputTokens(ofText: Array(answer.utf8), model: "gpt-3.5-turbo-instruct"))
+    }
+
+    // MARK: Usage dialects
+
+    /// A gateway to the fake upstream priced as `provider`, with `prices`.
+    private func gateway(_ harness: GatewayHarness, provider: String, prices: PriceBook = GatewayHarness.prices) throws -> Gateway {
+        try Gateway(
+            upstream: Upstream(provider: provider, baseURL: harness.upstream.baseURL + "/v1", dialect: .openAI),
+            ledger: harness.ledger, prices: prices, transport: harness.transport)
+    }
+
+    /// xAI's usage: `completion_tokens` excludes the reasoning (total = prompt + completion + reasoning).
+    private static let xAIUsage = #"{"prompt_tokens":40,"completion_tokens":12,"total_tokens":252,"prompt_tokens_details":{"text_tokens":40,"audio_tokens":0,"image_tokens":0,"cached_tokens":8},"completion_tokens_details":{"reasoning_tokens":200,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0},"num_sources_used":0}"#
+
+    @Test func xAIsNonStreamedUsageBillsItsReasoningApartFromItsCompletion() async throws {
+        let harness = try GatewayHarness()
+        harness.upstream.respond(
+            to: "/v1/chat/completions",
+            with: .json(#"{"id":"x1","object":"chat.completion","model":"grok-3-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hi.","reasoning_content":"Short."},"finish_reason":"stop"}],"usage":\#(Self.xAIUsage)}"#))
+        let response = try await gateway(harness, provider: "xai").send(
+            GatewayRequest(endpoint: .chatCompletions, json: chatBody(model: "grok-3-mini", stream: false)))
+
+        let expected = Usage(input: 32, cachedInput: 8, output: 12, reasoning: 200)
+        #expect(response.usage == expected)
+        let row = try #require(try harness.rows().first)
+        #expect(row.usage == expected)
+        #expect(row.usage.flags.isEmpty)
+        #expect(row.usageSource == .reported)
+        #expect(row.cost == harness.charge(expected, provider: "xai", model: "grok-3-mini", at: row.timestamp)?.cost)
+    }
+
+    @Test func xAIsStreamedUsageBillsItsReasoningApartFromItsCompletion() async throws {
+        let harness = try GatewayHarness()
+        let prefix = #"{"id":"x2","object":"chat.completion.chunk","created":1700000000,"model":"grok-3-mini","#
+        harness.upstream.respond(to: "/v1/chat/completions", with: .sse([
+            "data: " + prefix + #""choices":[{"index":0,"delta":{"role":"assistant","reasoning_content":"Short."}}]}"# + "\n\n",
+            "data: " + prefix + #""choices":[{"index":0,"delta":{"content":"Hi."}}]}"# + "\n\n",
+            "data: " + prefix + #""choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":\#(Self.xAIUsage)}"# + "\n\n",
+            "data: [DONE]\n\n",
+        ]))
+        try await gateway(harness, provider: "xai").stream(
+            GatewayRequest(endpoint: .chatCompletions, json: chatBody(model: "grok-3-mini", stream: true, includeUsage: true))
+        ) { stream in
+            for try await _ in stream.events {}
+        }
+
+        let row = try #require(try harness.rows().first)
+        #expect(row.usage == Usage(input: 32, cachedInput: 8, output: 12, reasoning: 200))
+        #expect(row.usageSource == .reported)
+    }
+
+    @Test func aRelaySellingAGrokModelPassesXAIsCountsOnAndOthersKeepTheOpenAIRule() async throws {
+        let harness = try GatewayHarness()
+        let relay = #"""
+            {"provider": "grokrelay", "kind": "relay", "source": "a test relay",
+             "billing": {"credit_usd": "1"},
+             "models": {
+               "grok-4": {"official": "xai/grok-4-0709", "prices": [{"input": "3.00", "cached_input": "0.75", "output": "15.00"}]},
+               "o4-mini": {"official": "openai/o4-mini", "prices": [{"input": "1.10", "cached_input": "0.275", "output": "4.40"}]}
+             }}
+            """#
+        let prices = try PriceBook(userTables: [.init(origin: "grokrelay.json", bytes: Array(relay.utf8))])
+        let relayGateway = try gateway(harness, provider: "grokrelay", prices: prices)
+
+        harness.upstream.respond(
+            to: "/v1/chat/completions",
+            with: .json(#"{"model":"grok-4","choices":[{"index":0,"message":{"role":"assistant","content":"Hi."},"finish_reason":"stop"}],"usage":\#(Self.xAIUsage)}"#))
+        let grok = try await relayGateway.send(GatewayRequest(endpoint: .chatCompletions, json: chatBody(model: "grok-4", stream: false)))
+        #expect(grok.usage == Usage(input: 32, cachedInput: 8, output: 12, reasoning: 200))
+
+        // The same relay's OpenAI model: completion_tokens includes the reasoning.
+        harness.upstream.respond(
+            to: "/v1/chat/completions",
+            with: .json(#"{"model":"o4-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hi."},"finish_reason":"stop"}],"usage":{"prompt_tokens":40,"completion_tokens":212,"completion_tokens_details":{"reasoning_tokens":200}}}"#))
+        let openAI = try await relayGateway.send(GatewayRequest(endpoint: .chatCompletions, json: chatBody(model: "o4-mini", stream: false)))
+        #expect(openAI.usage == Usage(input: 40, output: 12, reasoning: 200))
+    }
+
     // MARK: Streamed
 
     @Test func aStreamNotAskingForUsageGetsItInjectedAndTheUsageChunkHidden() async throws {

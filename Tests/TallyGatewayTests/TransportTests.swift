@@ -285,6 +285,51 @@ struct TransportTests {
         #expect(error?.receivedResponseBytes == false)
     }
 
+    @Test func anIdleTimeoutBeforeTheHeadFiresAfterItsDurationNotTwice() async throws {
+        // A POST: its body went out at once, which must not count as activity when the deadline comes.
+        let upstream = try FakeUpstream()
+        upstream.respond(to: "/silent", with: .silent)
+        let transport = try Transport(configuration: .init(idleTimeout: .seconds(1)))
+        let started = ContinuousClock.now
+
+        let error = await transportError {
+            _ = try await transport.execute(.init(method: "POST", url: upstream.baseURL + "/silent", body: Array(#"{"model":"m"}"#.utf8)))
+        }
+        let elapsed = ContinuousClock.now - started
+
+        #expect(error?.code == .idleTimeout)
+        #expect(elapsed >= .milliseconds(900))
+        #expect(elapsed < .milliseconds(1800))
+    }
+
+    @Test func anIdleTimeoutMidStreamFiresAfterItsDurationNotTwice() async throws {
+        // The head at once, one event half a second later, then nothing.
+        let upstream = try FakeUpstream()
+        var reply = FakeUpstream.Reply.sse(["data: {\"a\":1}\n\n"]).ending(.hang)
+        reply.firstPartDelay = .milliseconds(500)
+        upstream.respond(to: "/stall", with: reply)
+        let transport = try Transport(configuration: .init(idleTimeout: .seconds(1)))
+        let started = ContinuousClock.now
+
+        let response = try await transport.execute(.init(method: "POST", url: upstream.baseURL + "/stall", body: Array(#"{"model":"m"}"#.utf8)))
+        var lastByte = ContinuousClock.now
+        var chunks = 0
+        let error = await transportError {
+            for try await _ in response.body {
+                lastByte = .now
+                chunks += 1
+            }
+        }
+        let end = ContinuousClock.now
+
+        #expect(error?.code == .idleTimeout)
+        #expect(chunks == 1)
+        // At least the event's delay plus the timeout from the start; well under twice the
+        // timeout after the event (which reached the reader no earlier than it arrived).
+        #expect(end - started >= .milliseconds(1400))
+        #expect(end - lastByte < .milliseconds(1800))
+    }
+
     @Test func aSlowUploadIsNotIdleWhileItsBodyIsStillGoingOut() async throws {
         let upstream = try FakeUpstream()
         upstream.respond(to: "/upload", with: .json(#"{"ok":true}"#))

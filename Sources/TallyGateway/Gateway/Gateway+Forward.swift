@@ -11,8 +11,7 @@ extension Gateway {
                 if headers["anthropic-version"] == nil { headers.add(name: "anthropic-version", value: Upstream.defaultAnthropicVersion) }
             }
         }
-        let base = upstream.baseURL.hasSuffix("/") ? String(upstream.baseURL.dropLast()) : upstream.baseURL
-        let request = Transport.Request(method: method, url: base + path, headers: headers, body: nil)
+        let request = Transport.Request(method: method, url: upstream.apiRoot + path, headers: headers, body: nil)
         do {
             let retried = try await transport.send(request, retrying: retry)
             let body = try await retried.response.collectBody(upTo: 8 << 20)

@@ -81,7 +81,8 @@ public final class Gateway: Sendable {
     /// - Throws: ``GatewayError``; its ``GatewayError/ledgerSequence`` names the row written for
     ///   the failure (none for ``GatewayError/Code/invalidRequest``: nothing was sent).
     public func send(_ request: GatewayRequest, attribution: Attribution = .none) async throws(GatewayError) -> GatewayResponse {
-        let prepared = try RequestAdapter.prepare(request, for: upstream, streaming: false)
+        var prepared = try RequestAdapter.prepare(request, for: upstream, streaming: false)
+        prepared.usageDialect = usageDialect(forModel: prepared.model)
         let (meter, retried) = try await journalAndSend(prepared, attribution: attribution)
         let body: [UInt8]
         do {
@@ -93,14 +94,19 @@ public final class Gateway: Sendable {
             row.usageSource = .estimated
             throw await write(row, failure: failure, meter: meter)
         }
-        let summary = try? ResponseSummary(decoding: body, format: prepared.endpoint.wireFormat)
+        let summary = try? ResponseSummary(decoding: body, format: prepared.endpoint.wireFormat, usageDialect: prepared.usageDialect)
         var row = meter.row(outcome: summary?.error == nil ? .ok : .error, status: retried.response.status, attempts: retried.attempts)
         row.modelReturned = summary?.model
         row.latencyMs = meter.milliseconds(to: .now)
         if let usage = summary?.usage {
             row.usage = usage
         } else {
-            row.usage = Usage(input: meter.estimatedInputTokens)
+            // No report: the prompt as counted before sending, the output re-counted from the
+            // reply's text, as for a stream that ended without usage.
+            let text = summary?.outputText ?? []
+            row.usage = Usage(
+                input: meter.estimatedInputTokens,
+                output: estimator.outputTokens(ofText: text, model: summary?.model ?? prepared.model))
             row.usageSource = .estimated
         }
         if let error = summary?.error {
@@ -150,7 +156,8 @@ public final class Gateway: Sendable {
     /// around the whole stream (an HTTP server writes the body after its handler returns).
     /// The caller must call ``OpenGatewayStream/close()`` when done with it.
     package func openStream(_ request: GatewayRequest, attribution: Attribution = .none) async throws(GatewayError) -> OpenGatewayStream {
-        let prepared = try RequestAdapter.prepare(request, for: upstream, streaming: true)
+        var prepared = try RequestAdapter.prepare(request, for: upstream, streaming: true)
+        prepared.usageDialect = usageDialect(forModel: prepared.model)
         let (meter, retried) = try await journalAndSend(prepared, attribution: attribution)
         return OpenGatewayStream(gateway: self, prepared: prepared, meter: meter, retried: retried)
     }

@@ -16,6 +16,8 @@ struct PreparedRequest: Sendable {
     var transportRequest: Transport.Request
     /// The body the caller sent (the estimator counts this one).
     var originalBody: [UInt8]
+    /// How the provider counts the usage it reports (set by the gateway from its price book).
+    var usageDialect = UsageDialect.standard
 
     var url: String { transportRequest.url }
 }

@@ -68,7 +68,7 @@ final class StreamSession: Sendable {
     init(response: Transport.Response, prepared: PreparedRequest) {
         self.response = response
         self.prepared = prepared
-        self.state = Mutex(State(decoder: StreamDecoder(format: prepared.endpoint.wireFormat)))
+        self.state = Mutex(State(decoder: StreamDecoder(format: prepared.endpoint.wireFormat, usageDialect: prepared.usageDialect)))
     }
 
     /// The usage reported so far, hidden chunk included.
@@ -234,7 +234,7 @@ final class StreamSession: Sendable {
         // Parser and decoder are moved out of `state` while they run, so the callbacks may
         // update the rest of it without overlapping accesses.
         var parser = SSEParser()
-        var decoder = StreamDecoder(format: prepared.endpoint.wireFormat)
+        var decoder = StreamDecoder(format: prepared.endpoint.wireFormat, usageDialect: prepared.usageDialect)
         swap(&parser, &state.parser)
         swap(&decoder, &state.decoder)
         defer {

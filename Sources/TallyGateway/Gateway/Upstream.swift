@@ -12,7 +12,8 @@ public struct Upstream: Sendable {
 
     /// The provider key of the price table and of the ledger rows ("openai", "holysheep").
     public var provider: String
-    /// The API's base URL, up to and including the version ("https://api.openai.com/v1").
+    /// The API's base URL, up to and including the version ("https://api.openai.com/v1"); a
+    /// URL with no path means the host's `/v1` (see ``apiRoot``).
     public var baseURL: String
     /// The API the upstream speaks.
     public var dialect: Dialect
@@ -33,17 +34,31 @@ public struct Upstream: Sendable {
         self.headers = headers
     }
 
-    /// The URL of an endpoint: the base URL, one `/`, the endpoint's path.
-    func url(of endpoint: Endpoint) -> String {
+    /// The URL endpoint paths are appended to: ``baseURL`` without trailing slashes, with `/v1`
+    /// added when it has no path. So both forms work for either dialect: the host alone, as the
+    /// Anthropic SDK's `ANTHROPIC_BASE_URL` is written (`https://api.anthropic.com`), and the URL
+    /// with its version, as the OpenAI SDK's `OPENAI_BASE_URL` is (`https://api.openai.com/v1`).
+    /// Any other path is kept as given (`https://openrouter.ai/api/v1`).
+    public var apiRoot: String {
         var base = Substring(baseURL)
         while base.hasSuffix("/") { base = base.dropLast() }
-        return "\(base)/\(endpoint.path)"
+        var authority = base[...]
+        if let colon = base.firstIndex(of: ":"), base[colon...].hasPrefix("://") {
+            authority = base[base.index(colon, offsetBy: 3)...]
+        }
+        let hasPath = authority.contains { $0 == "/" || $0 == "?" || $0 == "#" }
+        return hasPath ? String(base) : base + "/v1"
+    }
+
+    /// The URL of an endpoint: the API root, one `/`, the endpoint's path.
+    func url(of endpoint: Endpoint) -> String {
+        "\(apiRoot)/\(endpoint.path)"
     }
 }
 
 extension Upstream: CustomStringConvertible {
     /// Provider, dialect and base URL; never the key.
     public var description: String {
-        "\(provider) (\(dialect.rawValue) API at \(baseURL))"
+        "\(provider) (\(dialect.rawValue) API at \(apiRoot))"
     }
 }

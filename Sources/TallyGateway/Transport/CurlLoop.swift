@@ -167,9 +167,10 @@ final class CurlLoop: @unchecked Sendable {
         }
     }
 
-    /// Fails transfers that received no byte for the idle timeout. Paused transfers are waiting
-    /// for their consumer, not for the upstream, so they are never idle; nor is a transfer whose
-    /// request body is still going out (checked when its deadline comes).
+    /// Fails transfers that sent and received no byte for the idle timeout, measured from the
+    /// last byte either way (an upload in progress counts as it happens, through libcurl's
+    /// progress callback). Paused transfers are waiting for their consumer, not for the
+    /// upstream, so they are never idle.
     private func scanForIdleTransfers() {
         guard let idleTimeout, let scanAt = nextIdleScan else { return }
         let now = ContinuousClock.now
@@ -178,9 +179,10 @@ final class CurlLoop: @unchecked Sendable {
         var idle: [UInt64] = []
         for (id, transfer) in transfers where !transfer.pausedForBackpressure {
             var deadline = transfer.lastActivity + idleTimeout
-            if deadline <= now, transfer.uploadProgressed() {
-                transfer.lastActivity = now  // still sending a large request body
-                deadline = now + idleTimeout
+            if deadline <= now, transfer.sampleUpload() {
+                // Bytes went out since the last progress report: a slow upload, not idle. (The
+                // count is kept current by the progress callback, so a body sent long ago is not.)
+                deadline = transfer.lastActivity + idleTimeout
             }
             if deadline <= now {
                 idle.append(id)

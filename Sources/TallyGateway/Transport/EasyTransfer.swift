@@ -9,9 +9,10 @@ final class EasyTransfer {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private let followsRedirects: Bool
 
-    /// The last time a byte arrived (or the transfer started or was resumed).
+    /// The last time a byte arrived or went out (or the transfer started or was resumed).
     var lastActivity: ContinuousClock.Instant
-    /// Request-body bytes sent when the idle timer last looked: an upload in progress is not idle.
+    /// Request-body bytes sent so far, as libcurl's progress callback last reported: when it
+    /// grows, the upload is activity, so a large body still going out is never idle.
     var uploadedBytes: curl_off_t = 0
     /// Whether the write callback last told libcurl to pause.
     var pausedForBackpressure = false
@@ -94,6 +95,11 @@ final class EasyTransfer {
         set(CURLOPT_HEADERDATA, pointer: me)
         _ = tally_curl_easy_setopt_write_callback(easy, CURLOPT_WRITEFUNCTION, curlWriteCallback)
         _ = tally_curl_easy_setopt_write_callback(easy, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
+        // Upload progress, timed when it happens: the idle timer must not mistake a body sent
+        // long ago for one still going out (which doubled the idle timeout).
+        set(CURLOPT_XFERINFODATA, pointer: me)
+        if tally_curl_easy_setopt_xferinfo_callback(easy, curlProgressCallback) != CURLE_OK { failed = CURLE_FAILED_INIT }
+        set(CURLOPT_NOPROGRESS, 0)
 
         let method = request.method.uppercased()
         if let body = request.body, state.isBodyHeld {
@@ -250,13 +256,21 @@ final class EasyTransfer {
             message: "no byte to or from \(state.url) for \(timeout) (idle timeout)"))
     }
 
-    /// Whether more of the request body went out since the last call (for the idle timer).
-    func uploadProgressed() -> Bool {
-        var sent: curl_off_t = 0
-        _ = tally_curl_easy_getinfo_off_t(easy, CURLINFO_SIZE_UPLOAD_T, &sent)
+    /// Notes libcurl's count of request-body bytes sent: more than before is activity now.
+    /// Returns whether it was more.
+    @discardableResult
+    func noteUploaded(_ sent: curl_off_t) -> Bool {
         guard sent > uploadedBytes else { return false }
         uploadedBytes = sent
+        lastActivity = .now
         return true
+    }
+
+    /// Reads the bytes sent now (for bytes that went out since the progress callback last ran).
+    func sampleUpload() -> Bool {
+        var sent: curl_off_t = 0
+        _ = tally_curl_easy_getinfo_off_t(easy, CURLINFO_SIZE_UPLOAD_T, &sent)
+        return noteUploaded(sent)
     }
 
     var newConnections: Int {
@@ -321,6 +335,12 @@ private let curlSeekCallback: curl_seek_callback = { userdata, offset, origin in
     guard let userdata else { return Int32(tally_curl_seekfunc_cantseek) }
     let transfer = Unmanaged<EasyTransfer>.fromOpaque(userdata).takeUnretainedValue()
     return transfer.seekBody(to: Int64(offset), origin: origin)
+}
+
+private let curlProgressCallback: curl_xferinfo_callback = { userdata, _, _, _, uploaded in
+    guard let userdata else { return 0 }
+    Unmanaged<EasyTransfer>.fromOpaque(userdata).takeUnretainedValue().noteUploaded(uploaded)
+    return 0
 }
 
 private let curlHeaderCallback: curl_write_callback = { data, size, count, userdata in

@@ -4,6 +4,8 @@ import TallyPricing
 /// the whole event decoded, so an undecodable event changes nothing.
 struct DecoderState: Sendable {
     var usage: Usage?
+    /// How the provider counts tokens inside the wire format.
+    var usageDialect = UsageDialect.standard
     var model: String?
     var responseID: String?
     var started = false

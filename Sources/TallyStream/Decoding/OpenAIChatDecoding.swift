@@ -26,7 +26,7 @@ enum OpenAIChatDecoding {
                 state.responseID = try reader.readString()
             } else if key == "usage" {
                 if let counts = try UsageCounts.readInclusive(&reader) {
-                    let usage = counts.inclusiveUsage
+                    let usage = counts.inclusiveUsage(state.usageDialect)
                     state.usage = usage
                     staging.events.append(.usage(usage))
                 }

@@ -12,6 +12,9 @@ public struct ResponseSummary: Sendable, Hashable {
     public var finishReason: String?
     /// The error object the body held, if any.
     public var error: ProviderError?
+    /// The reply's generated text, in order: answer, reasoning or thinking, tool names and
+    /// arguments (as a stream's deltas carry them), for estimating output the body did not report.
+    package var outputText: [UInt8] = []
 
     /// Creates a summary from its parts.
     public init(
@@ -25,16 +28,21 @@ public struct ResponseSummary: Sendable, Hashable {
         self.error = error
     }
 
-    /// Reads the summary from a whole response body; throws ``DecodeError`` when it is not JSON.
-    public init(decoding body: some Collection<UInt8>, format: WireFormat) throws(DecodeError) {
+    /// Reads the summary from a whole response body of a provider counting usage by
+    /// `usageDialect`; throws ``DecodeError`` when it is not JSON.
+    public init(
+        decoding body: some Collection<UInt8>, format: WireFormat, usageDialect: UsageDialect = .standard
+    ) throws(DecodeError) {
         let result: Result<ResponseSummary, DecodeError>? = body.withContiguousStorageIfAvailable { buffer in
-            Self.decode(UnsafeRawBufferPointer(buffer), format: format)
+            Self.decode(UnsafeRawBufferPointer(buffer), format: format, usageDialect: usageDialect)
         }
-        let decoded = result ?? Array(body).withUnsafeBytes { Self.decode($0, format: format) }
+        let decoded = result ?? Array(body).withUnsafeBytes { Self.decode($0, format: format, usageDialect: usageDialect) }
         self = try decoded.get()
     }
 
-    private static func decode(_ body: UnsafeRawBufferPointer, format: WireFormat) -> Result<ResponseSummary, DecodeError> {
+    private static func decode(
+        _ body: UnsafeRawBufferPointer, format: WireFormat, usageDialect: UsageDialect
+    ) -> Result<ResponseSummary, DecodeError> {
         var reader = JSONReader(body)
         do throws(JSONReader.Failure) {
             var summary = ResponseSummary()
@@ -45,10 +53,14 @@ public struct ResponseSummary: Sendable, Hashable {
                 } else if key == "id" {
                     summary.responseID = try reader.readString()
                 } else if key == "usage" {
-                    let counts = format == .anthropicMessages
-                        ? try UsageCounts.readAnthropic(&reader)
-                        : try UsageCounts.readInclusive(&reader)
-                    summary.usage = format == .anthropicMessages ? counts?.anthropicUsage : counts?.inclusiveUsage
+                    switch format {
+                    case .anthropicMessages:
+                        summary.usage = try UsageCounts.readAnthropic(&reader)?.anthropicUsage
+                    case .openAIChat:
+                        summary.usage = try UsageCounts.readInclusive(&reader)?.inclusiveUsage(usageDialect)
+                    case .openAIResponses:
+                        summary.usage = try UsageCounts.readInclusive(&reader)?.inclusiveUsage
+                    }
                 } else if key == "error" {
                     summary.error = try reader.readProviderError()
                 } else if key == "stop_reason" || key == "status" {
@@ -56,9 +68,13 @@ public struct ResponseSummary: Sendable, Hashable {
                 } else if key == "choices", format == .openAIChat, reader.peekKind() == .array {
                     var choices = try reader.beginArray()
                     while try reader.nextElement(&choices) {
-                        let reason = try readFinishReason(&reader)
+                        let reason = try readChoice(&reader, text: &summary.outputText)
                         summary.finishReason = summary.finishReason ?? reason
                     }
+                } else if key == "content", format == .anthropicMessages {
+                    try OutputText.readAnthropicContent(&reader, into: &summary.outputText)
+                } else if key == "output", format == .openAIResponses {
+                    try OutputText.readResponsesOutput(&reader, into: &summary.outputText)
                 } else {
                     try reader.skipValue()
                 }
@@ -70,7 +86,8 @@ public struct ResponseSummary: Sendable, Hashable {
         }
     }
 
-    private static func readFinishReason(_ reader: inout JSONReader) throws(JSONReader.Failure) -> String? {
+    /// Reads one chat or completions choice: its text goes to `text`; returns its finish reason.
+    private static func readChoice(_ reader: inout JSONReader, text: inout [UInt8]) throws(JSONReader.Failure) -> String? {
         guard reader.peekKind() == .object else {
             try reader.skipValue()
             return nil
@@ -78,7 +95,15 @@ public struct ResponseSummary: Sendable, Hashable {
         var reason: String?
         var object = try reader.beginObject()
         while let key = try reader.nextKey(&object) {
-            if key == "finish_reason" { reason = try reader.readString() } else { try reader.skipValue() }
+            if key == "finish_reason" {
+                reason = try reader.readString()
+            } else if key == "message" {
+                try OutputText.readChatMessage(&reader, into: &text)
+            } else if key == "text" {
+                try OutputText.readText(&reader, into: &text)
+            } else {
+                try reader.skipValue()
+            }
         }
         return reason
     }

@@ -15,12 +15,15 @@ public import TallyPricing
 public struct StreamDecoder: Sendable {
     /// The wire format being decoded.
     public let format: WireFormat
+    /// How the provider counts tokens inside that format (xAI's chat completions differ).
+    public var usageDialect: UsageDialect { state.usageDialect }
     private var state = DecoderState()
     private var staging = EventStaging()
 
-    /// Creates a decoder for a stream in `format`.
-    public init(format: WireFormat) {
+    /// Creates a decoder for a stream in `format` from a provider counting usage by `usageDialect`.
+    public init(format: WireFormat, usageDialect: UsageDialect = .standard) {
         self.format = format
+        state.usageDialect = usageDialect
     }
 
     /// The latest usage the stream reported; nil when it reported none (yet).

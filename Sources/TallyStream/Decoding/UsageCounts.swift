@@ -146,6 +146,24 @@ struct UsageCounts: Sendable, Hashable {
         )
     }
 
+    /// The usage of an OpenAI-dialect report read by `dialect`'s rule (xAI: the completion
+    /// excludes the reasoning).
+    func inclusiveUsage(_ dialect: UsageDialect) -> Usage {
+        switch dialect {
+        case .standard:
+            return inclusiveUsage
+        case .xAI:
+            // The reasoning sits beside the completion: add it in, and the OpenAI rule (which
+            // subtracts it) gives output = completion_tokens, with the cache rules unchanged.
+            var counts = self
+            counts.completion = (completion ?? 0) &+ (reasoning ?? 0)
+            var usage = counts.inclusiveUsage
+            usage.flags.remove(.reasoningExceedsCompletion)
+            if (completion ?? 0) < 0 { usage.flags.insert(.negativeCount) }
+            return usage
+        }
+    }
+
     /// The usage of an Anthropic report: `input_tokens` excludes the cache; thinking is inside
     /// `output_tokens`. Cache writes are split into 5-minute and 1-hour writes when
     /// `cache_creation` gives the split; tokens of `cache_creation_input_tokens` the split does

@@ -146,6 +146,14 @@ struct JSONReader {
         }
     }
 
+    /// The bytes of one value of any kind, as written (validated, not decoded).
+    mutating func readRawValue() throws(Failure) -> [UInt8] {
+        skipWhitespace()
+        let start = position
+        try skipValue()
+        return Array(bytes[start..<position])
+    }
+
     /// A string value; nil for `null` or a value of another kind (which is skipped).
     mutating func readString() throws(Failure) -> String? {
         skipWhitespace()

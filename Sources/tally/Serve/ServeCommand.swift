@@ -14,10 +14,15 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the metering proxy: OpenAI- and Anthropic-compatible routes that meter every call into the ledger.",
         discussion: """
-            Point an app's base URL at http://127.0.0.1:8787/v1 (OpenAI SDKs) or http://127.0.0.1:8787 \\
-            (Anthropic SDKs). Without --config, one OpenAI upstream comes from OPENAI_BASE_URL and \\
-            OPENAI_API_KEY and one Anthropic upstream from ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY. \\
-            SIGTERM or SIGINT stops accepting, lets streams finish up to --shutdown-timeout, writes every \\
+            Point an app's base URL at http://127.0.0.1:8787/v1 (OpenAI SDKs) or http://127.0.0.1:8787 \
+            (Anthropic SDKs). Without --config, one OpenAI upstream comes from OPENAI_BASE_URL and \
+            OPENAI_API_KEY and one Anthropic upstream from ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY. \
+            An upstream base URL (these variables, or base_url in --config) with no path is the host's \
+            /v1, so both SDK conventions work: https://api.anthropic.com (as the Anthropic SDK \
+            writes it) and https://api.anthropic.com/v1 both send POST /v1/messages, and \
+            https://api.openai.com/v1 (as the OpenAI SDK writes it) and https://api.openai.com both \
+            send POST /v1/chat/completions; any other path is kept as given. \
+            SIGTERM or SIGINT stops accepting, lets streams finish up to --shutdown-timeout, writes every \
             ledger row and exits 0.
             """
     )
@@ -68,7 +73,6 @@ struct ServeCommand: AsyncParsableCommand {
 
             let book = try pricing.loadBook()
             let pricer: Ledger.Pricer = { usage, provider, model, date in book.cost(of: usage, provider: provider, model: model, at: date) }
-            let opened = try Ledger(path: ledger.path, pricing: pricer)
             let transport: Transport
             do {
                 transport = try Transport(configuration: .init(
@@ -77,6 +81,11 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 throw Failure("cannot start libcurl: \(error)", status: ExitStatus.io)
             }
+            // Nothing is created (the ledger, its folder) before the address is known to be free.
+            if let reason = ListenCheck.failure(host: host, port: port) {
+                throw Failure("cannot listen on \(configuration.listen): \(reason) (--listen)", status: ExitStatus.unavailable)
+            }
+            let opened = try Ledger(path: ledger.path, pricing: pricer)
             var logger = Logger(label: "tally.serve")
             logger.logLevel = .info
             if !ProxyServer.isLoopback(host), configuration.gatewayKeys.isEmpty {
@@ -86,7 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.warning("upstream \(entry.name) has no API key\(entry.apiKeyEnvironment.map { " (\($0) is not set)" } ?? "")")
             }
             let server = try ProxyServer(configuration: configuration, ledger: opened, prices: book, transport: transport, logger: logger)
-            let upstreams = configuration.upstreams.map { "\($0.name) → \($0.upstream.baseURL)" }.joined(separator: ", ")
+            let upstreams = configuration.upstreams.map { "\($0.name) → \($0.upstream.apiRoot)" }.joined(separator: ", ")
             let app = server.application(host: host, port: port) { boundPort in
                 FileHandle.standardError.write(Data("tally serve: listening on http://\(host):\(boundPort) (ledger \(opened.path); upstreams: \(upstreams))\n".utf8))
             }
