@@ -33,16 +33,39 @@ extension Ledger {
         dryRun: Bool = false,
         batchSize: Int = 1000
     ) async throws -> RepriceSummary {
+        let (found, pending) = try reader.repricing(range: range, pricing: pricing)
+        var summary = found
+        guard !dryRun else { return summary }
+        var start = pending.startIndex
+        while start < pending.endIndex {
+            let end = min(start + max(1, batchSize), pending.endIndex)
+            let appended = try await append(contentsOf: Array(pending[start..<end]))
+            summary.appended += appended.count
+            start = end
+        }
+        return summary
+    }
+}
+
+extension LedgerReader {
+    /// What `Ledger.reprice(range:pricing:dryRun: true)` reports, from a read-only open: a dry
+    /// run needs no write access to the ledger.
+    public func repriceDryRun(range: Range<Date>, pricing: Ledger.Pricer) throws -> Ledger.RepriceSummary {
+        try repricing(range: range, pricing: pricing).summary
+    }
+
+    /// The summary of a re-pricing and the adjustment rows it would append, in row order.
+    func repricing(range: Range<Date>, pricing: Ledger.Pricer) throws -> (summary: Ledger.RepriceSummary, pending: [LedgerEntry]) {
         // Adjustments come after the rows they adjust; collect their sums first.
         var adjusted: [Int64: (cost: Int64, listCost: Int64)] = [:]
-        try reader.forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
+        try forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
             guard stored.entry.kind == .adjustment, let original = stored.entry.adjusts else { return }
             let sums = adjusted[original] ?? (0, 0)
             adjusted[original] = (sums.cost + (stored.entry.cost?.nanoUSD ?? 0), sums.listCost + (stored.entry.listCost?.nanoUSD ?? 0))
         }
-        var summary = RepriceSummary()
+        var summary = Ledger.RepriceSummary()
         var pending: [LedgerEntry] = []
-        try reader.forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
+        try forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
             let entry = stored.entry
             guard entry.kind == .request else { return }
             summary.examined += 1
@@ -73,14 +96,6 @@ extension Ledger {
             adjustment.listPriceEntry = charge.listEntry
             pending.append(adjustment)
         }
-        guard !dryRun else { return summary }
-        var start = pending.startIndex
-        while start < pending.endIndex {
-            let end = min(start + max(1, batchSize), pending.endIndex)
-            let appended = try await append(contentsOf: Array(pending[start..<end]))
-            summary.appended += appended.count
-            start = end
-        }
-        return summary
+        return (summary, pending)
     }
 }

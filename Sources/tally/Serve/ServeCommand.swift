@@ -14,10 +14,10 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the metering proxy: OpenAI- and Anthropic-compatible routes that meter every call into the ledger.",
         discussion: """
-            Point an app's base URL at http://127.0.0.1:8787/v1 (OpenAI SDKs) or http://127.0.0.1:8787 \\
-            (Anthropic SDKs). Without --config, one OpenAI upstream comes from OPENAI_BASE_URL and \\
-            OPENAI_API_KEY and one Anthropic upstream from ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY. \\
-            SIGTERM or SIGINT stops accepting, lets streams finish up to --shutdown-timeout, writes every \\
+            Point an app's base URL at http://127.0.0.1:8787/v1 (OpenAI SDKs) or http://127.0.0.1:8787 \
+            (Anthropic SDKs). Without --config, one OpenAI upstream comes from OPENAI_BASE_URL and \
+            OPENAI_API_KEY and one Anthropic upstream from ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY. \
+            SIGTERM or SIGINT stops accepting, lets streams finish up to --shutdown-timeout, writes every \
             ledger row and exits 0.
             """
     )
