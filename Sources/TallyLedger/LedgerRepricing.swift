@@ -33,19 +33,42 @@ extension Ledger {
         dryRun: Bool = false,
         batchSize: Int = 1000
     ) async throws -> RepriceSummary {
+        let (found, pending) = try reader.repricing(range: range, pricing: pricing)
+        var summary = found
+        guard !dryRun else { return summary }
+        var start = pending.startIndex
+        while start < pending.endIndex {
+            let end = min(start + max(1, batchSize), pending.endIndex)
+            let appended = try await append(contentsOf: Array(pending[start..<end]))
+            summary.appended += appended.count
+            start = end
+        }
+        return summary
+    }
+}
+
+extension LedgerReader {
+    /// What `Ledger.reprice(range:pricing:dryRun: true)` reports, from a read-only open: a dry
+    /// run needs no write access to the ledger.
+    public func repriceDryRun(range: Range<Date>, pricing: Ledger.Pricer) throws -> Ledger.RepriceSummary {
+        try repricing(range: range, pricing: pricing).summary
+    }
+
+    /// The summary of a re-pricing and the adjustment rows it would append, in row order.
+    func repricing(range: Range<Date>, pricing: Ledger.Pricer) throws -> (summary: Ledger.RepriceSummary, pending: [LedgerEntry]) {
         // Adjustments come after the rows they adjust; collect their sums first, exactly.
         var adjusted: [Int64: (cost: MoneySum, listCost: MoneySum)] = [:]
-        try reader.forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
+        try forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
             guard stored.entry.kind == .adjustment, let original = stored.entry.adjusts else { return }
             var sums = adjusted[original] ?? (MoneySum(), MoneySum())
             sums.cost.add(stored.entry.cost ?? .zero)
             sums.listCost.add(stored.entry.listCost ?? .zero)
             adjusted[original] = sums
         }
-        var summary = RepriceSummary()
+        var summary = Ledger.RepriceSummary()
         var costDelta = MoneySum(), listCostDelta = MoneySum()
         var pending: [LedgerEntry] = []
-        try reader.forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
+        try forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
             let entry = stored.entry
             guard entry.kind == .request else { return }
             summary.examined += 1
@@ -86,14 +109,6 @@ extension Ledger {
             throw LedgerError(.sumOutOfRange, path: path, message: "the re-priced period's change in cost passes \(Money(nanoUSD: .max)); re-price a shorter period")
         }
         (summary.costDelta, summary.listCostDelta) = (cost, list)
-        guard !dryRun else { return summary }
-        var start = pending.startIndex
-        while start < pending.endIndex {
-            let end = min(start + max(1, batchSize), pending.endIndex)
-            let appended = try await append(contentsOf: Array(pending[start..<end]))
-            summary.appended += appended.count
-            start = end
-        }
-        return summary
+        return (summary, pending)
     }
 }

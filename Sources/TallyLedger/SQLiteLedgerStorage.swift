@@ -79,7 +79,7 @@ final class SQLiteLedgerStorage: Sendable {
                 self.schemaVersion = migrator.latestVersion
             case .read, .inspect:
                 configuration.readonly = true
-                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                let queue = try Self.openReadOnly(path: path, configuration: configuration)
                 let recorded = try queue.read { db in try migrator.checkedRecord(db, creating: false) }
                 let version = recorded.last?.version ?? 0
                 if mode == .read, version < migrator.latestVersion {
@@ -95,6 +95,37 @@ final class SQLiteLedgerStorage: Sendable {
         } catch {
             throw Self.ledgerError(error, path: path)
         }
+    }
+
+    /// Opens the file for reading without writing anything beside it. With no `-wal` file no
+    /// process has the ledger open for writing and every row is in the file itself, so it is
+    /// opened `immutable`: SQLite then creates no `-wal`/`-shm` files (which a reader without
+    /// write access to the folder cannot create, and which another user's read would leave
+    /// behind, owned by that user). With a `-wal` file its rows are read through the log, which
+    /// needs its `-shm` file to exist or be creatable.
+    private static func openReadOnly(path: String, configuration: Configuration) throws -> DatabaseQueue {
+        guard FileManager.default.fileExists(atPath: path + "-wal") else {
+            return try DatabaseQueue(path: immutableURI(path), configuration: configuration)
+        }
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            // The log is opened at the first read, not at the open.
+            _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+            return queue
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN {
+            throw LedgerError(
+                .io, path: path,
+                message: "its write-ahead log \(path)-wal holds rows not yet in the file, and its -shm file cannot be created here (read-only folder); run a tally command that writes once, with write access, or read a copy"
+            )
+        }
+    }
+
+    /// A SQLite URI filename that opens `path` read-only and immutable.
+    static func immutableURI(_ path: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        let encoded = path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
+        return "file:\(encoded)?mode=ro&immutable=1"
     }
 
     /// Opens the write pool, which switches the file to WAL. When several processes open a new

@@ -88,6 +88,9 @@ struct PriceTableDecoder {
             guard let price = TokenPrice(decimalUSD: text) else {
                 if let number = DecimalText(text), number.decimalPlaces > 9 {
                     problem(path, "price \"\(text)\" has more than 9 decimal places")
+                } else if DecimalText(text) != nil {
+                    // A decimal number that does not fit Int64 nano-USD per million tokens.
+                    problem(path, "price \"\(text)\" is above the largest price Tally holds (\(Money(nanoUSD: .max).decimalString) USD per million tokens)")
                 } else {
                     problem(path, "price \"\(text)\" is not a decimal number of USD per million tokens like \"2.50\"")
                 }

@@ -85,7 +85,11 @@ public struct ChatTokenCounter: Sendable {
             }
             reasons.append("tools counted as their name, description and schema JSON plus Anthropic's 346-token tool prompt")
         }
-        return result(total, reasons).estimated("Anthropic's tokenizer is not public: \(model.encoding.name.rawValue) stands in, with OpenAI's per-message framing")
+        let counted = result(total, reasons)
+        // A Claude model's count already says its tokenizer is not public: add only the framing.
+        return counted.isExact
+            ? counted.estimated("Anthropic's tokenizer is not public: \(model.encoding.name.rawValue) stands in, with OpenAI's per-message framing")
+            : counted.estimated("messages framed as OpenAI's chat format (Anthropic's framing is undocumented)")
     }
 
     private func countParts(_ parts: [ChatMessage.Part], reasons: inout [String]) -> Int {

@@ -19,8 +19,10 @@ struct Tally: AsyncParsableCommand {
         ]
     )
 
-    /// Runs the command; a `budget check` whose arguments do not parse answers UNKNOWN (exit 3),
-    /// as monitoring systems expect, instead of the usual usage error.
+    /// Runs the command. A usage error is one line on standard error (`tally: ` and the
+    /// problem, naming the flag) and exit 64, not argument-parser's four lines of error, help,
+    /// usage and a pointer to `--help`; a `budget check` whose arguments do not parse answers
+    /// UNKNOWN (exit 3) instead, as monitoring systems expect.
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
@@ -31,14 +33,23 @@ struct Tally: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            let isBudgetCheck = arguments.starts(with: ["budget", "check"])
             let code = exitCode(for: error)
-            if isBudgetCheck, code != .success, !(error is ExitCode) {
-                let message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            // `--help`, `--version` and a deliberate status (a budget alert, a reported failure).
+            if code == .success || error is ExitCode { exit(withError: error) }
+            let message = Self.oneLine(message(for: error))
+            if arguments.starts(with: ["budget", "check"]) {
                 FileHandle.standardOutput.write(Data("TALLY UNKNOWN - \(message)\n".utf8))
                 Foundation.exit(3)
             }
-            exit(withError: error)
+            FileHandle.standardError.write(Data("tally: \(message)\n".utf8))
+            Foundation.exit(code.rawValue)
         }
+    }
+
+    /// The first line of an argument-parser message, without its "Error: " prefix.
+    static func oneLine(_ message: String) -> String {
+        var line = message.split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+        if line.hasPrefix("Error: ") { line.removeFirst("Error: ".count) }
+        return line.isEmpty ? "invalid arguments" : line
     }
 }

@@ -46,7 +46,7 @@ struct BudgetTests {
     @Test func readsABudgetFileAndNamesEveryBadLine() throws {
         let good = """
             { "budgets": [ { "name": "team a", "limit": "500", "warn": "90", "project": "a", "forecast": true },
-                           { "name": "daily", "limit": 20, "period": "day" } ] }
+                           { "name": "daily", "limit": "20", "period": "day" } ] }
             """
         let budgets = try BudgetFile.budgets(Array(good.utf8), file: "b.json").get()
         #expect(budgets.map(\.warnPermille) == [900, 800])
@@ -63,11 +63,73 @@ struct BudgetTests {
         }
         #expect(failure.lines == [
             "b.json: $.budgets[0].limt: unknown field \"limt\" (known: name, limit, warn, period, project, user, forecast)",
-            "b.json: $.budgets[0].limit: \"-5\" must be a positive amount of USD such as \"500\" or \"12.50\"",
+            "b.json: $.budgets[0].limit: \"-5\" must be more than zero",
             "b.json: $.budgets[0].warn: \"120\" must be a percentage from 0 to 100 such as \"80\"",
             "b.json: $.budgets[0].period: \"week\" must be month or day",
             "b.json: $.budgets[1].name: missing: every budget in a file has a name",
         ])
+    }
+}
+
+extension BudgetTests {
+    @Test func perfdataIsExactSoASpendJustOverTheLimitDoesNotReadAsAtIt() {
+        let over = result(spend: "0.2401", limit: "0.24")
+        #expect(over.status == .critical)
+        #expect(over.perfdata == "spend=0.2401;0.192;0.24;0")
+        #expect(result(spend: "0.004", limit: "0.01").perfdata == "spend=0.004;0.008;0.01;0")
+    }
+
+    @Test func aBudgetFileRefusesNumbersEmptyValuesAndNamesThatBreakPerfdata() {
+        let bad = """
+            { "budgets": [ { "name": "a", "limit": 20, "warn": 90 }, { "name": "b", "limit": "5", "project": "", "user": "" },
+                           { "name": "c|d", "limit": "5" }, { "name": "e=f", "limit": "5" }, { "name": "it's", "limit": "5" },
+                           { "name": "", "limit": "5" } ] }
+            """
+        guard case .failure(let failure) = BudgetFile.budgets(Array(bad.utf8), file: "b.json") else {
+            Issue.record("a bad budget file was accepted")
+            return
+        }
+        #expect(failure.lines == [
+            "b.json: $.budgets[0].limit: must be a string such as \"20\", found the JSON number 20",
+            "b.json: $.budgets[0].warn: must be a string such as \"90\", found the JSON number 90",
+            "b.json: $.budgets[1].project: is empty: leave the field out, or give a value",
+            "b.json: $.budgets[1].user: is empty: leave the field out, or give a value",
+            "b.json: $.budgets[2].name: \"c|d\" cannot hold =, ' or | (they break the perfdata line)",
+            "b.json: $.budgets[3].name: \"e=f\" cannot hold =, ' or | (they break the perfdata line)",
+            "b.json: $.budgets[4].name: \"it's\" cannot hold =, ' or | (they break the perfdata line)",
+            "b.json: $.budgets[5].name: is empty: every budget in a file has a name",
+        ])
+        // A name with a space is quoted, as the guidelines ask.
+        #expect(BudgetResult.perfLabel("team a") == "'team a'")
+    }
+}
+
+extension BudgetTests {
+    @Test func eachBadLimitSaysWhyOnOneUnknownLine() throws {
+        let folder = try TallyProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ledger = folder.appending(path: "ledger.sqlite").path
+        for (limit, reason) in [
+            ("-1", "must be more than zero"), ("0", "must be more than zero"),
+            ("99999999999999999999", "is above the largest amount Tally holds (9223372036.854775807 USD)"),
+            ("0.0000000001", "has more than 9 decimal places (amounts are exact to the nano-USD)"),
+            ("lots", "is not a decimal amount of USD such as 500 or 12.50"),
+        ] {
+            let run = try TallyProcess.run(["budget", "check", "--limit", limit, "--ledger", ledger])
+            #expect(run.status == 3, "\(limit)")
+            #expect(run.stdout == "TALLY UNKNOWN - --limit \(limit): \(reason)\n", "\(limit)")
+        }
+    }
+
+    @Test func aLedgerOrBudgetFileErrorNamesThePathOnce() throws {
+        let folder = try TallyProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let directory = folder.path
+        let onLedger = try TallyProcess.run(["budget", "check", "--limit", "5", "--ledger", directory])
+        #expect(onLedger.status == 3)
+        #expect(onLedger.stdout == "TALLY UNKNOWN - \(directory): is a directory, not a ledger file\n")
+        let onConfig = try TallyProcess.run(["budget", "check", "--config", directory, "--ledger", directory + "/l.sqlite"])
+        #expect(onConfig.stdout == "TALLY UNKNOWN - \(directory): cannot read the budget file: is a directory\n")
     }
 }
 

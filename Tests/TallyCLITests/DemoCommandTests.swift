@@ -16,6 +16,16 @@ struct DemoCommandTests {
         }
         #expect(result.stdout.contains("saved ("))
 
+        // The demo's columns mean what the report's do: the same input and cached totals.
+        let total = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("total ") })
+        let cells = total.split(separator: " ").map(String.init)
+        let report = try TallyProcess.run(["report", "--tz", "UTC", "--ledger", ledger, "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
+        let tokens = try #require((object?["total"] as? [String: Any])?["tokens"] as? [String: Any])
+        #expect(cells.count == 9, "\(total)")
+        #expect(cells.dropFirst(2).first == (tokens["input"] as? Int).map { MoneyFormatTests.grouped($0) })
+        #expect(cells.dropFirst(3).first == (tokens["cached_input"] as? Int).map { MoneyFormatTests.grouped($0) })
+
         let info = try TallyProcess.run(["ledger", "info", "--ledger", ledger, "--format", "json"])
         #expect(info.stdout.contains(#""rows":40"#))
         #expect(info.stdout.contains(#""in_flight":0"#))

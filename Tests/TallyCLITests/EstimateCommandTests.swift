@@ -42,4 +42,48 @@ struct EstimateCommandTests {
         #expect(result.stderr.contains("--output-tokens 2000000000000000 is above 1000000000"))
         #expect(!result.stderr.contains("9,223,372,036"))
     }
+
+    @Test func takesAnAtTimeWithFractionalSeconds() throws {
+        let result = try TallyProcess.run(
+            ["estimate", "--model", "gpt-4.1", "--providers", "openai", "--at", "2026-12-01T21:30:48.700Z", "--format", "csv"], input: "Hello"
+        )
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test func aFileThatIsNotTheRequestKindAskedForSaysSoOnOneLine() throws {
+        let folder = try TallyProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = folder.appending(path: "text.txt")
+        try Data("Hello, world!".utf8).write(to: text)
+        let result = try TallyProcess.run(["estimate", "--model", "gpt-4.1", "--request", "openai-chat", text.path])
+        #expect(result.status == 65)
+        #expect(result.stderr.hasPrefix("tally: \(text.path): not a JSON request body, which --request openai-chat reads (line 1, column 1"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(!result.stderr.contains("could not be completed"))
+        let directory = try TallyProcess.run(["estimate", "--model", "gpt-4.1", folder.path])
+        #expect(directory.stderr == "tally: \(folder.path): cannot read the prompt: is a directory\n")
+    }
+
+    @Test func theTableShowsExactAmountsSoProvidersCanBeCompared() throws {
+        let result = try TallyProcess.run(["estimate", "--model", "gpt-4.1", "--output-tokens", "1000000"], input: "Hello, world!")
+        #expect(result.status == 0, "\(result.stderr)")
+        // $8.000008 and $1.124801125 would both lose their last digits when rounded to cents.
+        #expect(result.stdout.split(separator: "\n").contains { $0.hasPrefix("openai ") && $0.contains("$8.000008") })
+        #expect(result.stdout.split(separator: "\n").contains { $0.hasPrefix("holysheep ") && $0.contains("$1.124801125") })
+    }
+
+    @Test func theClaudeNoteSaysItsTokenizerIsNotPublicOnce() throws {
+        let body = #"{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"Hello, world!"}]}"#
+        let result = try TallyProcess.run(["estimate", "--model", "claude-sonnet-4-5", "--request", "anthropic"], input: body)
+        #expect(result.status == 0, "\(result.stderr)")
+        let note = try #require(result.stdout.split(separator: "\n").last.map(String.init))
+        #expect(note.components(separatedBy: "stands in").count == 2, "\(note)")
+        #expect(note.components(separatedBy: "not public").count == 2, "\(note)")
+    }
+
+    @Test func anUnknownModelGetsADidYouMean() throws {
+        let result = try TallyProcess.run(["estimate", "--model", "gpt4.1"], input: "x")
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("(did you mean gpt-4.1?)"))
+    }
 }

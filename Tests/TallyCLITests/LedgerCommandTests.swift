@@ -27,9 +27,9 @@ struct LedgerCommandTests {
 
     struct CLIFailure: Error, CustomStringConvertible { var description: String }
 
-    static func run(_ arguments: [String], program name: String = "tally", environment: [String: String] = [:]) throws -> Run {
+    static func run(_ arguments: [String], program name: String = "tally", executable path: String? = nil, environment: [String: String] = [:]) throws -> Run {
         let process = Process()
-        process.executableURL = try executable(name)
+        process.executableURL = try path.map { URL(fileURLWithPath: $0) } ?? executable(name)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
@@ -121,5 +121,71 @@ struct LedgerCommandTests {
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations").path)
         #expect(object?["schema_version"] as? Int == migrations.filter { $0.hasSuffix(".sql") }.count)
         #expect(object?["path"] as? String == ledger)
+    }
+
+    /// The files beside a ledger that a read must not create.
+    static func sideFiles(of ledger: String) -> [String] {
+        ["-wal", "-shm"].map { ledger + $0 }.filter { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    @Test func readingACleanlyClosedLedgerLeavesNoWalOrShmFilesBehind() async throws {
+        let fixture = try await ReportFixture()
+        defer { fixture.remove() }
+        try #require(Self.sideFiles(of: fixture.path).isEmpty)
+        for arguments in [
+            ["report", "--month", "2026-11", "--format", "json"],
+            ["budget", "check", "--limit", "1000"],
+            ["ledger", "export"],
+            ["ledger", "info"],
+            ["ledger", "verify"],
+            ["ledger", "reprice", "--month", "2026-11", "--dry-run"],
+        ] {
+            let run = try Self.run(arguments + ["--ledger", fixture.path])
+            #expect(run.status == 0, "\(arguments): \(run.error)\(run.output)")
+            #expect(Self.sideFiles(of: fixture.path).isEmpty, "\(arguments) left \(Self.sideFiles(of: fixture.path))")
+        }
+    }
+
+    @Test(.enabled(if: geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs root to drop to nobody"))
+    func anotherUserReadsALedgerInAFolderItCannotWrite() async throws {
+        let fixture = try await ReportFixture()
+        defer { fixture.remove() }
+        // The folder and the file belong to root; nobody may read them and write neither.
+        chmod(fixture.folder.path, 0o755)
+        chmod(fixture.path, 0o644)
+        let tally = try Self.executable("tally").path
+        for (arguments, status, output) in [
+            (["report", "--month", "2026-11", "--tz", "UTC", "--format", "csv"], Int32(0), "TOTAL"),
+            (["budget", "check", "--limit", "1000"], 0, "TALLY OK"),
+            (["ledger", "reprice", "--month", "2026-11", "--dry-run"], 0, "dry run"),
+            (["ledger", "export", "--format", "jsonl"], 0, "\"seq\":6"),
+        ] {
+            let run = try Self.run(
+                ["--reuid=nobody", "--regid=nogroup", "--clear-groups", tally] + arguments + ["--ledger", fixture.path],
+                executable: "/usr/bin/setpriv"
+            )
+            #expect(run.status == status, "\(arguments): \(run.error)\(run.output)")
+            #expect(run.output.contains(output), "\(arguments): \(run.output)")
+        }
+        #expect(Self.sideFiles(of: fixture.path).isEmpty)
+    }
+
+    @Test func exportTakesUntilAsReportDoesAndAcceptsItsOwnTimestamps() async throws {
+        let fixture = try await ReportFixture()
+        defer { fixture.remove() }
+        func rows(_ arguments: [String]) throws -> [String] {
+            let run = try Self.run(["ledger", "export", "--ledger", fixture.path, "--format", "jsonl"] + arguments)
+            #expect(run.status == 0, "\(arguments): \(run.error)")
+            return run.output.split(separator: "\n").map(String.init)
+        }
+        // A day alone is the whole day, for --until as for --since, as in `tally report`.
+        #expect(try rows(["--since", "2026-11-03", "--until", "2026-11-03"]).count == 2)
+        #expect(try rows(["--since", "2026-11-10", "--until", "2026-11-30"]).count == 4)
+        // A time is exclusive for --until; fractional seconds as export writes them.
+        let exported = try rows(["--since", "2026-11-03", "--until", "2026-11-03"])
+        let stamp = try #require(exported.last.flatMap { $0.range(of: #"20\d\d-[^"]*Z"#, options: .regularExpression).map { String(exported.last![$0]) } })
+        #expect(stamp == "2026-11-03T12:00:00.000Z")
+        #expect(try rows(["--since", stamp]).count == 5)
+        #expect(try rows(["--since", "2026-11-03", "--until", stamp]).count == 1)
     }
 }

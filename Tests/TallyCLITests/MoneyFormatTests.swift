@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TallyPricing
 @testable import tally
@@ -21,12 +22,36 @@ struct MoneyFormatTests {
         #expect(MoneyFormat.text(Money(nanoUSD: 10_000_000)) == "$0.01")
     }
 
-    @Test func writesPerfdataAndPercentages() {
-        #expect(MoneyFormat.plain(Money(nanoUSD: 412_500_000_000)) == "412.50")
-        #expect(MoneyFormat.plain(Money(nanoUSD: 4_200_000)) == "0.00")
+    @Test func keepsASignificantTrailingZeroUnderACent() {
+        #expect(MoneyFormat.text(Money(nanoUSD: 7_979_564)) == "$0.0080")
+        #expect(MoneyFormat.text(Money(nanoUSD: 4_002_000)) == "$0.0040")
+        #expect(MoneyFormat.text(Money(nanoUSD: 100)) == "$0.00000010")
+        #expect(MoneyFormat.text(Money(nanoUSD: -500_000)) == "-$0.00050")
+        #expect(MoneyFormat.text(Money(nanoUSD: 1)) == "$0.000000001")
+    }
+
+    @Test func writesExactAmountsForEstimates() {
+        #expect(MoneyFormat.exact(Money(nanoUSD: 8_000_008_000)) == "$8.000008")
+        #expect(MoneyFormat.exact(Money(nanoUSD: 1_124_801_125_000)) == "$1,124.801125")
+        #expect(MoneyFormat.exact(Money.zero) == "$0.00")
+        #expect(MoneyFormat.exact(Money(nanoUSD: -3_100_000_000)) == "-$3.10")
+    }
+
+    @Test func writesPercentagesAndCounts() {
         #expect(MoneyFormat.percent(Money(nanoUSD: 825), of: Money(nanoUSD: 1000)) == "82.5")
         #expect(MoneyFormat.percent(Money(nanoUSD: -1), of: Money(nanoUSD: 3)) == "-33.3")
         #expect(MoneyFormat.percent(Money(nanoUSD: 1), of: .zero) == nil)
         #expect(MoneyFormat.count(1_234_567) == "1,234,567")
+    }
+
+    /// "1,234,567", written independently of MoneyFormat.
+    static func grouped(_ value: Int) -> String {
+        let formatter = NumberFormatter()
+        formatter.numberStyle = .decimal
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.usesGroupingSeparator = true
+        formatter.groupingSeparator = ","
+        formatter.groupingSize = 3
+        return formatter.string(from: NSNumber(value: value)) ?? ""
     }
 }

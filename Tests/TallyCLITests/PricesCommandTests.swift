@@ -189,4 +189,26 @@ struct PricesCommandTests {
         let missing = try TallyProcess.run(["prices", "import", "litellm", folder.appending(path: "none.json").path])
         #expect(missing.status == 74)
     }
+
+    @Test func aPriceTooLargeToHoldSaysSoRatherThanNotANumber() throws {
+        let folder = try TallyProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appending(path: "big.json")
+        try Data("""
+            { "provider": "acme", "kind": "official", "source": "t", "models": {
+              "m": { "prices": [{ "from": "2025-01-01", "input": "9999999999", "output": "1" }] } } }
+            """.utf8).write(to: file)
+        let result = try TallyProcess.run(["prices", "validate", file.path])
+        #expect(result.status == 65)
+        #expect(result.stderr == "tally: \(file.path): $.models.m.prices[0].input: price \"9999999999\" is above the largest price Tally holds (9223372036.854775807 USD per million tokens)\n")
+    }
+
+    @Test func showAndCompareSuggestTheModelAUserMeant() throws {
+        for arguments in [["prices", "show", "gpt4.1"], ["prices", "compare", "gpt4.1"]] {
+            let result = try TallyProcess.run(arguments)
+            #expect(result.status == 65, "\(arguments)")
+            #expect(result.stderr.contains("'gpt4.1' (did you mean gpt-4.1?)"), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        }
+    }
 }

@@ -114,7 +114,8 @@ struct ReportCommandTests {
         defer { fixture.remove() }
         let result = try TallyProcess.run(["report", "--month", "2026-11", "--tz", "UTC", "--ledger", fixture.path, "--format", "csv"])
         #expect(result.status == 0)
-        #expect(result.stdout.hasSuffix("TOTAL,0,0,0,0,0,0,0,0,0.00,,,,0,0\n"))
+        // An empty period has zero of everything: list cost and savings too, not unknown.
+        #expect(result.stdout.hasSuffix("TOTAL,0,0,0,0,0,0,0,0,0.00,0.00,0.00,,0,0\n"))
     }
 }
 
@@ -208,5 +209,71 @@ struct LedgerRepriceCommandTests {
         #expect(second.stdout.hasPrefix("6 requests examined, 0 priced differently, 0 adjustment rows appended."))
         let verify = try TallyProcess.run(["ledger", "verify", "--ledger", fixture.path])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+    }
+
+    @Test func acceptsTheTimestampsLedgerExportWritesAsSinceAndUntil() async throws {
+        let fixture = try await ReportFixture()
+        defer { fixture.remove() }
+        // Rows at 10:00 and 12:00 on the 3rd; the export's form, with milliseconds.
+        let result = try TallyProcess.run([
+            "report", "--since", "2026-11-03T10:00:00.000Z", "--until", "2026-11-03T11:59:59.999Z", "--tz", "UTC",
+            "--ledger", fixture.path, "--format", "json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect((json?["total"] as? [String: Any])?["requests"] as? Int == 1)
+    }
+
+    @Test func anUnsetUserIsNullInJSONAndEmptyInCSVButNoneInTables() async throws {
+        let fixture = try await ReportFixture()
+        defer { fixture.remove() }
+        let common = ["report", "users", "--month", "2026-11", "--tz", "UTC", "--ledger", fixture.path]
+        let json = try TallyProcess.run(common + ["--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let groups = try #require((object["rows"] as? [[String: Any]])?.compactMap { $0["group"] as? [String: Any] })
+        #expect(groups.contains { $0["user"] is NSNull })
+        #expect(!json.stdout.contains("(none)"))
+        let csv = try TallyProcess.run(common + ["--format", "csv"])
+        #expect(csv.stdout.split(separator: "\n").contains { $0.hasPrefix(",2,0,") })
+        #expect(!csv.stdout.contains("(none)"))
+        let table = try TallyProcess.run(common)
+        #expect(table.stdout.split(separator: "\n").contains { $0.hasPrefix("(none)") })
+    }
+
+    @Test func whatIfJSONAndCSVHaveThePeriodAndATotalLikeEveryReport() async throws {
+        let fixture = try await ReportFixture()
+        defer { fixture.remove() }
+        let common = ["report", "whatif", "--provider", "openai", "--month", "2026-11", "--tz", "UTC", "--ledger", fixture.path]
+        let json = try TallyProcess.run(common + ["--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["period"] as? [String: Any])?["label"] as? String == "2026-11")
+        #expect(object["provider"] as? String == "openai")
+        #expect((object["rows"] as? [[String: Any]])?.isEmpty == false)
+        let total = try #require(object["total"] as? [String: Any])
+        #expect(total["requests"] as? Int == 6)
+        // mystery-model is not sold at a known price: the what-if total is unknown, not a partial sum.
+        #expect(total["whatif_cost"] is NSNull)
+        let csv = try TallyProcess.run(common + ["--format", "csv"])
+        #expect(csv.stdout.split(separator: "\n").last?.hasPrefix("TOTAL,,,6,2.502007,1,") == true)
+    }
+
+    @Test func anEmptyPeriodHasZeroOfEverythingNotUnknown() async throws {
+        let fixture = try await ReportFixture()
+        defer { fixture.remove() }
+        let common = ["report", "--month", "2025-01", "--tz", "UTC", "--ledger", fixture.path]
+        let table = try TallyProcess.run(common)
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(!table.stdout.contains("unknown"), "\(table.stdout)")
+        #expect(table.stdout.contains("No requests in this period."))
+        let json = try TallyProcess.run(common + ["--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let total = try #require(object?["total"] as? [String: Any])
+        for field in ["cost", "list_cost", "savings"] {
+            #expect((total[field] as? [String: Any])?["usd"] as? String == "0.00", "\(field)")
+        }
+        let csv = try TallyProcess.run(common + ["--format", "csv"])
+        #expect(csv.stdout.split(separator: "\n").last?.hasSuffix(",0.00,0.00,0.00,,0,0") == true, "\(csv.stdout)")
     }
 }

@@ -20,6 +20,19 @@ struct Budget: Sendable, Hashable {
     /// Whether to warn when the linear burn rate will exceed the limit by the period's end.
     var forecast: Bool = false
 
+    /// Why `name` cannot name a budget, or nil: a perfdata label cannot hold `=` or `'` (the
+    /// monitoring-plugins guidelines), `|` would end the status line's text, and control
+    /// characters would break the line.
+    static func invalidNameReason(_ name: String) -> String? {
+        if name.contains(where: { $0 == "=" || $0 == "'" || $0 == "|" }) {
+            return "cannot hold =, ' or | (they break the perfdata line)"
+        }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return "cannot hold control characters"
+        }
+        return nil
+    }
+
     /// The spend at which the budget warns.
     var warnAt: Money {
         Money(nanoUSD: Int64(clamping: Exact.divideRoundingHalfEven(Int128(limit.nanoUSD) * Int128(warnPermille), by: 1000)))
@@ -82,19 +95,21 @@ struct BudgetResult: Sendable, Hashable {
         return text
     }
 
-    /// Perfdata: `label=spend;warn;crit;0`, plus the forecast when asked for.
+    /// Perfdata: `label=spend;warn;crit;0` in exact decimal USD (a cent's rounding would show a
+    /// spend just over the limit as equal to it), plus the forecast when asked for.
     var perfdata: String {
         let label = Self.perfLabel(budget.name ?? "spend")
-        var text = "\(label)=\(MoneyFormat.plain(spend));\(MoneyFormat.plain(budget.warnAt));\(MoneyFormat.plain(budget.limit));0"
+        var text = "\(label)=\(spend.decimalString);\(budget.warnAt.decimalString);\(budget.limit.decimalString);0"
         if let forecast {
-            text += " \(Self.perfLabel((budget.name.map { $0 + "_" } ?? "") + "forecast"))=\(MoneyFormat.plain(forecast));;\(MoneyFormat.plain(budget.limit));0"
+            text += " \(Self.perfLabel((budget.name.map { $0 + "_" } ?? "") + "forecast"))=\(forecast.decimalString);;\(budget.limit.decimalString);0"
         }
         return text
     }
 
-    /// A perfdata label, quoted when it holds anything but letters, digits, '_', '-' or '.'.
+    /// A perfdata label, in single quotes when it holds anything but letters, digits, '_', '-' or
+    /// '.' (the monitoring-plugins guidelines; names that cannot be quoted are refused earlier).
     static func perfLabel(_ name: String) -> String {
         let plain = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }
-        return plain ? name : "'" + name.replacingOccurrences(of: "'", with: "''") + "'"
+        return plain ? name : "'" + name + "'"
     }
 }

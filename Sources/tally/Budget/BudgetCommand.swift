@@ -18,17 +18,18 @@ struct BudgetCheck: AsyncParsableCommand {
         commandName: "check",
         abstract: "Check the current period's spend against a limit (or every budget of a file).",
         discussion: """
-            Follows the monitoring-plugin convention (Nagios, Icinga, Sensu): exit 0 OK, 1 WARNING (at or over \\
-            the warning share, or forecast over the limit), 2 CRITICAL (over the limit), 3 UNKNOWN (no ledger, \\
-            an unreadable ledger, bad arguments or a bad budget file), and one status line with perfdata. \\
+            Follows the monitoring-plugin convention (Nagios, Icinga, Sensu): exit 0 OK, 1 WARNING (at or over \
+            the warning share, or forecast over the limit), 2 CRITICAL (over the limit), 3 UNKNOWN (no ledger, \
+            an unreadable ledger, bad arguments or a bad budget file), and one status line with perfdata. \
             With --config the worst status wins; each budget's line follows the first.
             """
     )
 
-    @Option(help: "The limit in USD for the period, e.g. 500 or 12.50.")
+    // `.unconditional`: "--limit -1" is a (refused) limit, not a missing value.
+    @Option(parsing: .unconditional, help: "The limit in USD for the period, e.g. 500 or 12.50.")
     var limit: String?
 
-    @Option(help: "Warn at this share of the limit, in percent.")
+    @Option(parsing: .unconditional, help: "Warn at this share of the limit, in percent.")
     var warn: String = "80"
 
     @Option(help: "The budget's period: month or day (the current one, in --tz).")
@@ -93,6 +94,8 @@ struct BudgetCheck: AsyncParsableCommand {
             return (worst, text)
         } catch let failure as Failure {
             return (.unknown, "TALLY UNKNOWN - " + failure.lines.joined(separator: "; ") + "\n")
+        } catch let error as LedgerError {
+            return (.unknown, "TALLY UNKNOWN - \(error.description)\n")  // the description names the file
         } catch {
             return (.unknown, "TALLY UNKNOWN - \(ledger.path): \(error)\n")
         }
@@ -107,17 +110,25 @@ struct BudgetCheck: AsyncParsableCommand {
     func budgets() throws -> [Budget] {
         if let config {
             guard limit == nil else { throw Failure("--config and --limit cannot be combined", status: ExitStatus.usage) }
-            guard let data = FileManager.default.contents(atPath: config) else {
-                throw Failure("\(config): cannot read the budget file", status: ExitStatus.io)
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: config))
+            } catch {
+                throw Failure("\(config): cannot read the budget file: \(FileProblem.reason(path: config))", status: ExitStatus.io)
             }
             return try BudgetFile.budgets(data, file: config).get()
         }
         guard let limit else { throw Failure("give --limit USD or --config FILE", status: ExitStatus.usage) }
-        guard let amount = Money(decimalUSD: limit), amount > .zero else {
-            throw Failure("--limit \(limit): must be a positive amount of USD such as 500 or 12.50", status: ExitStatus.usage)
+        let amount: Money
+        switch AmountText.positiveUSD(limit) {
+        case .success(let money): amount = money
+        case .failure(let refusal): throw Failure("--limit \(limit): \(refusal.reason)", status: ExitStatus.usage)
         }
         guard let permille = BudgetFile.permille(warn) else {
             throw Failure("--warn \(warn): must be a percentage from 0 to 100", status: ExitStatus.usage)
+        }
+        for (flag, value) in [("--project", project), ("--user", user)] where value?.isEmpty == true {
+            throw Failure("\(flag): is empty; leave the flag out to count every \(flag.dropFirst(2))", status: ExitStatus.usage)
         }
         guard let budgetPeriod = Budget.Period(rawValue: period) else {
             throw Failure("--period \(period): must be month or day", status: ExitStatus.usage)

@@ -30,27 +30,40 @@ enum BudgetFile {
             for member in members where !fields.contains(member.key) {
                 problem(member.key, "unknown field \"\(member.key)\" (known: \(fields.joined(separator: ", ")))")
             }
+            // One rule with the price tables: values are strings, amounts decimal strings ("500"),
+            // never JSON numbers, which a reader may round through a binary float.
             func text(_ key: String) -> String? {
                 switch item[key] {
-                case .string(let value)?: return value
-                case .number(let value)?: return value
+                case .string(let value)?:
+                    if value.isEmpty { problem(key, "is empty: leave the field out, or give a value") }
+                    return value.isEmpty ? nil : value
+                case .number(let value)?:
+                    problem(key, "must be a string such as \"\(value)\", found the JSON number \(value)")
+                    return nil
                 case nil: return nil
                 case let other?:
                     problem(key, "must be a string, found \(other.kindDescription)")
                     return nil
                 }
             }
-            guard let name = text("name"), !name.isEmpty else {
+            if case .string("")? = item["name"] {
+                problem("name", "is empty: every budget in a file has a name")
+                continue
+            }
+            guard item["name"] != nil else {
                 problem("name", "missing: every budget in a file has a name")
                 continue
             }
+            guard let name = text("name") else { continue }
+            if let reason = Budget.invalidNameReason(name) { problem("name", "\"\(name)\" \(reason)") }
             if !names.insert(name).inserted { problem("name", "\"\(name)\" names two budgets") }
             var budget = Budget(name: name, limit: .zero)
             if let limit = text("limit") {
-                if let money = Money(decimalUSD: limit), money > .zero { budget.limit = money } else {
-                    problem("limit", "\"\(limit)\" must be a positive amount of USD such as \"500\" or \"12.50\"")
+                switch AmountText.positiveUSD(limit) {
+                case .success(let money): budget.limit = money
+                case .failure(let refusal): problem("limit", "\"\(limit)\" \(refusal.reason)")
                 }
-            } else {
+            } else if item["limit"] == nil {
                 problem("limit", "missing")
             }
             if let warn = text("warn") {

@@ -40,8 +40,8 @@ struct DemoReport {
         text += "\nSpend in \(formatter.string(from: now)) (UTC), simulated traffic:\n\n"
 
         var models = TextTable(columns: [
-            ("provider", .left), ("model", .left), ("requests", .right), ("tokens in", .right), ("tokens out", .right),
-            ("cost", .right), ("list cost", .right), ("savings", .right),
+            ("provider", .left), ("model", .left), ("requests", .right), ("input", .right), ("cached", .right), ("output", .right),
+            ("reasoning", .right), ("cost", .right), ("list cost", .right), ("savings", .right),
         ])
         for row in byModel.rows {
             models.append([row.provider ?? "-", row.model ?? "-"] + cells(row.totals))
@@ -50,8 +50,8 @@ struct DemoReport {
         text += models.render() + "\n"
 
         var projects = TextTable(columns: [
-            ("project", .left), ("requests", .right), ("tokens in", .right), ("tokens out", .right),
-            ("cost", .right), ("list cost", .right), ("savings", .right),
+            ("project", .left), ("requests", .right), ("input", .right), ("cached", .right), ("output", .right),
+            ("reasoning", .right), ("cost", .right), ("list cost", .right), ("savings", .right),
         ])
         for row in byProject.rows {
             projects.append([row.project ?? "(none)"] + cells(row.totals))
@@ -75,14 +75,19 @@ struct DemoReport {
         Swift.print(text, terminator: "")
     }
 
+    /// The report's columns with the report's meanings (input excludes cached tokens, output
+    /// excludes reasoning), so the demo and `tally report` show the same numbers.
     private func cells(_ totals: Report.Totals) -> [String] {
-        [
+        let listed = ReportView.listed(totals)
+        return [
             MoneyFormat.count(totals.requests),
-            MoneyFormat.count(totals.usage.promptTokens),
-            MoneyFormat.count(totals.usage.completionTokens),
+            MoneyFormat.count(totals.usage.input),
+            MoneyFormat.count(totals.usage.cachedInput),
+            MoneyFormat.count(totals.usage.output),
+            MoneyFormat.count(totals.usage.reasoning),
             MoneyFormat.text(totals.cost),
-            totals.rowsWithoutListPrice >= totals.requests ? "unknown" : MoneyFormat.text(totals.listCost),
-            MoneyFormat.text(totals.savings),
+            MoneyFormat.text(listed?.listCost),
+            MoneyFormat.text(listed?.savings),
         ]
     }
 }

@@ -9,8 +9,8 @@ struct EstimateCommand: AsyncParsableCommand {
         commandName: "estimate",
         abstract: "Count a prompt's tokens and price it under every provider that sells the model.",
         discussion: """
-            The input is a request body (OpenAI chat completions, OpenAI Responses or Anthropic messages \\
-            JSON) or plain text, from FILE or standard input. Counts are exact for OpenAI models with a \\
+            The input is a request body (OpenAI chat completions, OpenAI Responses or Anthropic messages \
+            JSON) or plain text, from FILE or standard input. Counts are exact for OpenAI models with a \
             public tokenizer and marked as estimates otherwise, with the method used.
             """
     )
@@ -26,7 +26,7 @@ struct EstimateCommand: AsyncParsableCommand {
     @Option(help: "Only these providers, comma-separated.")
     var providers: String?
 
-    @Option(help: "Completion tokens to assume (default 0: input only).")
+    @Option(parsing: .unconditional, help: "Completion tokens to assume (default 0: input only).")
     var outputTokens: Int64 = 0
 
     @Option(help: "How to read the input: auto, text, openai-chat, responses or anthropic.")
@@ -67,7 +67,7 @@ struct EstimateCommand: AsyncParsableCommand {
             let wanted = providers.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
             let offers = book.offers(for: model, at: at.date).filter { wanted?.contains($0.table.provider) ?? true }
             guard !offers.isEmpty else {
-                throw Failure("--model \(model): no provider\(wanted == nil ? "" : " of --providers") has a price for it; `tally prices list` shows the known models", status: ExitStatus.data)
+                throw Failure("--model \(model): no provider\(wanted == nil ? "" : " of --providers") has a price for it\(ModelHint.didYouMean(model, in: book)); `tally prices list` shows the known models", status: ExitStatus.data)
             }
             let usage = Usage(input: Int64(count.tokens), output: outputTokens)
             var rows: [Estimate] = []
@@ -107,6 +107,15 @@ struct EstimateCommand: AsyncParsableCommand {
                 kind = .text
             }
         }
+        let source = file.flatMap { $0 == "-" ? nil : $0 } ?? "standard input"
+        if kind != .text, kind != .auto {
+            // Foundation's JSON errors read "The operation could not be completed": say what is wrong.
+            do {
+                _ = try JSONReader.parse(bytes)
+            } catch {
+                throw Failure("\(source): not a JSON request body, which --request \(kind.rawValue) reads (\(error)); pass --request text to count plain text", status: ExitStatus.data)
+            }
+        }
         do {
             switch kind {
             case .openaiChat: return try ChatTokenCounter.countOpenAIChatRequest(bytes, model: model)
@@ -117,7 +126,7 @@ struct EstimateCommand: AsyncParsableCommand {
                 return try Encoding.forModel(model).count(String(decoding: bytes, as: UTF8.self))
             }
         } catch {
-            throw Failure("\(file ?? "standard input"): \(error)", status: ExitStatus.data)
+            throw Failure("\(source): \(error)", status: ExitStatus.data)
         }
     }
 
@@ -141,7 +150,8 @@ struct EstimateCommand: AsyncParsableCommand {
             for row in rows {
                 table.append([
                     row.provider, row.model, MoneyFormat.count(row.inputTokens), MoneyFormat.count(row.outputTokens),
-                    MoneyFormat.text(row.cost?.money), MoneyFormat.text(row.listCost?.money), MoneyFormat.text(row.savings?.money),
+                    // Exact: providers a fraction of a cent apart must still compare.
+                    MoneyFormat.exact(row.cost?.money), MoneyFormat.exact(row.listCost?.money), MoneyFormat.exact(row.savings?.money),
                 ])
             }
             let note = count.isExact ? "Input tokens counted exactly (\(count.encoding.rawValue))." : "Input tokens are an estimate: \(count.method)."

@@ -17,23 +17,28 @@ struct LedgerExportCommand: AsyncParsableCommand {
 
     @OptionGroup var options: LedgerOptions
 
-    @Option(help: ArgumentHelp("Only rows sent at or after this time (YYYY-MM-DD, UTC midnight, or ISO 8601).", valueName: "time"))
-    var since: DateArgument?
+    @Option(help: ArgumentHelp("Only rows sent at or after this time: a day (YYYY-MM-DD, its start in UTC) or an ISO 8601 time.", valueName: "time"))
+    var since: String?
 
-    @Option(help: ArgumentHelp("Only rows sent before this time (YYYY-MM-DD, UTC midnight, or ISO 8601).", valueName: "time"))
-    var until: DateArgument?
+    @Option(help: ArgumentHelp("Only rows sent up to this time: a day (YYYY-MM-DD, included whole, in UTC) or an ISO 8601 time (excluded).", valueName: "time"))
+    var until: String?
 
     @Option(help: "Output format.")
     var format: Format = .csv
 
     func run() async throws {
         try await reportingLedgerFailures {
+            // The same --since/--until rule as `tally report`, with days in UTC.
+            var utc = Calendar(identifier: .gregorian)
+            utc.timeZone = TimeZone(identifier: "UTC") ?? utc.timeZone
+            let start = try since.map { try PeriodOptions.instant($0, flag: "--since", calendar: utc, endOfDay: false) }
+            let end = try until.map { try PeriodOptions.instant($0, flag: "--until", calendar: utc, endOfDay: true) }
             let reader = try LedgerReader(path: options.path)
             var output = OutputBuffer()
             if format == .csv {
                 output.append(LedgerText.csvHeader.joined(separator: ",") + "\n")
             }
-            try reader.forEachEntry(since: since?.date, until: until?.date) { stored in
+            try reader.forEachEntry(since: start, until: end) { stored in
                 let fields = LedgerText.fields(seq: stored.seq, entry: stored.entry)
                 switch format {
                 case .csv:

@@ -13,6 +13,13 @@ struct LedgerOptions: ParsableArguments {
     )
     var ledger: String?
 
+    /// Refuses `--ledger ''`: an empty path is a mistake (an unset variable), not a request for the default.
+    func validate() throws {
+        if ledger?.isEmpty == true {
+            throw ValidationError("--ledger: the path is empty; leave the flag out for $TALLY_LEDGER or the default path")
+        }
+    }
+
     /// The ledger path: `--ledger`, else `TALLY_LEDGER`, else the platform data directory.
     var path: String { LedgerLocation.resolve(explicit: ledger) }
 }

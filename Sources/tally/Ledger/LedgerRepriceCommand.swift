@@ -9,8 +9,8 @@ struct LedgerRepriceCommand: AsyncParsableCommand {
         commandName: "reprice",
         abstract: "Re-price past requests under the current tables and append an adjustment for each that changed.",
         discussion: """
-            Rows are never updated: each changed request gets one `adjustment` row with the difference in \\
-            cost and list cost, dated like the request, so reports of its period add up to the new prices. \\
+            Rows are never updated: each changed request gets one `adjustment` row with the difference in \
+            cost and list cost, dated like the request, so reports of its period add up to the new prices. \
             Running it again with the same tables appends nothing. Safe while other processes write the ledger.
             """
     )
@@ -48,8 +48,10 @@ struct LedgerRepriceCommand: AsyncParsableCommand {
                 throw Failure("\(ledger.path): no ledger here (pass --ledger PATH or set TALLY_LEDGER)", status: ExitStatus.io)
             }
             let pricer: Ledger.Pricer = { usage, provider, model, date in book.cost(of: usage, provider: provider, model: model, at: date) }
-            let opened = try Ledger(path: ledger.path, pricing: pricer)
-            let summary = try await opened.reprice(range: range, pricing: pricer, dryRun: dryRun)
+            // A dry run opens the ledger read-only: it must work without write access.
+            let summary = dryRun
+                ? try LedgerReader(path: ledger.path).repriceDryRun(range: range, pricing: pricer)
+                : try await Ledger(path: ledger.path, pricing: pricer).reprice(range: range, pricing: pricer)
             let json = SummaryJSON(
                 examined: summary.examined, changed: summary.changed, appended: summary.appended, unpriced: summary.unpriced,
                 costDelta: MoneyJSON(summary.costDelta), listCostDelta: MoneyJSON(summary.listCostDelta), dryRun: dryRun

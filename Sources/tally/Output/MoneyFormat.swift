@@ -1,7 +1,7 @@
 import TallyPricing
 
 /// Money as people read it in reports: "$1,234.56"; amounts under a cent keep two significant
-/// digits ("$0.0042") instead of showing as $0.00; unknown amounts say so.
+/// digits ("$0.0042", "$0.0080") instead of showing as $0.00; unknown amounts say so.
 enum MoneyFormat {
     /// "$1,234.56", "-$3.10", "$0.0042", "$0.00".
     static func text(_ money: Money) -> String {
@@ -10,19 +10,17 @@ enum MoneyFormat {
         let sign = negative ? "-" : ""
         guard magnitude != 0 else { return "$0.00" }
         if magnitude < 10_000_000 {  // under one cent
-            // Two significant digits, rounded half to even.
-            var digits = 0
+            // Two significant digits, rounded half to even; a significant trailing zero is kept
+            // ("$0.0080" for 0.007979564, "$0.0040" for 0.004002).
             var scale: UInt64 = 1
-            while magnitude / scale >= 100 {
-                scale *= 10
-                digits += 1
-            }
-            let rounded = UInt64(Exact.divideRoundingHalfEven(Int128(magnitude), by: Int128(scale))) * scale
-            let fraction = String(rounded)
+            while magnitude / scale >= 100 { scale *= 10 }
+            let rounded = UInt64(Exact.divideRoundingHalfEven(Int128(magnitude), by: Int128(scale)))
+            if rounded * scale >= 10_000_000 { return "\(sign)$0.01" }  // rounds up to a whole cent
+            let fraction = String(rounded * scale)
             let padded = String(repeating: "0", count: 9 - fraction.count) + fraction
-            var text = padded
-            while text.last == "0" { text.removeLast() }
-            return "\(sign)$0.\(text)"
+            // Drop the digits below the second significant one (zeros after rounding).
+            let shown = padded.dropLast(String(scale).count - 1)
+            return "\(sign)$0.\(shown)"
         }
         let cents = Exact.divideRoundingHalfEven(Int128(magnitude), by: 10_000_000)
         let whole = cents / 100
@@ -30,18 +28,25 @@ enum MoneyFormat {
         return "\(sign)$\(grouped(String(whole))).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
+    /// Every significant decimal, with separators: "$8.000008", "$1,124.801125", "$0.00": for
+    /// estimates, where providers a fraction of a cent apart must still compare.
+    static func exact(_ money: Money) -> String {
+        let text = money.decimalString
+        let negative = text.hasPrefix("-")
+        let unsigned = negative ? String(text.dropFirst()) : text
+        let parts = unsigned.split(separator: ".", maxSplits: 1)
+        let whole = grouped(String(parts[0]))
+        return (negative ? "-" : "") + "$" + whole + (parts.count > 1 ? "." + parts[1] : "")
+    }
+
+    /// An optional amount, exact, "unknown" when nil.
+    static func exact(_ money: Money?) -> String {
+        money.map(exact) ?? "unknown"
+    }
+
     /// An optional amount, "unknown" when nil.
     static func text(_ money: Money?) -> String {
         money.map(text) ?? "unknown"
-    }
-
-    /// Dollars with two decimals and no symbol or separators, for perfdata ("412.50").
-    static func plain(_ money: Money) -> String {
-        let cents = Exact.divideRoundingHalfEven(Int128(money.nanoUSD), by: 10_000_000)
-        let negative = cents < 0
-        let magnitude = cents.magnitude
-        let fraction = magnitude % 100
-        return "\(negative ? "-" : "")\(magnitude / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
     /// "12,345,678".

@@ -65,7 +65,7 @@ struct PricesCompare: AsyncParsableCommand {
             for query in models {
                 let offers = book.offers(for: query, at: at.date)
                 guard !offers.isEmpty else {
-                    throw Failure("no provider has a price in force for model '\(query)'; `tally prices list` shows the known models", status: ExitStatus.data)
+                    throw Failure("no provider has a price in force for model '\(query)'\(ModelHint.didYouMean(query, in: book)); `tally prices list` shows the known models", status: ExitStatus.data)
                 }
                 for offer in offers where offer.table.kind == .official || wanted.map({ $0.contains(offer.table.provider) }) ?? true {
                     let own = offer.entry.rates.effective

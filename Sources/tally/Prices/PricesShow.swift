@@ -37,7 +37,7 @@ struct PricesShow: AsyncParsableCommand {
             let book = try pricing.loadBook()
             let matches = book.modelsSelling(model)
             guard !matches.isEmpty else {
-                throw Failure("no provider has a price for model '\(model)'; `tally prices list` shows the known models", status: ExitStatus.data)
+                throw Failure("no provider has a price for model '\(model)'\(ModelHint.didYouMean(model, in: book)); `tally prices list` shows the known models", status: ExitStatus.data)
             }
             let seconds = Int64(at.date.timeIntervalSince1970.rounded(.down))
             var rows: [RowJSON] = []

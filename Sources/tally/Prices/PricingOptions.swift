@@ -75,8 +75,10 @@ enum PriceTableFiles {
 
     /// A file's bytes, or a failure naming it (exit 74).
     static func read(_ path: String, what: String) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Failure("\(path): cannot read \(what)", status: ExitStatus.io)
+        var isDirectory: ObjCBool = false
+        guard !(FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue),
+              let data = FileManager.default.contents(atPath: path) else {
+            throw Failure("\(path): cannot read \(what): \(FileProblem.reason(path: path))", status: ExitStatus.io)
         }
         return data
     }

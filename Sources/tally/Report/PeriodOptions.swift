@@ -73,7 +73,8 @@ struct PeriodOptions: ParsableArguments {
     }
 
     /// "YYYY-MM-DD" as the start of that day in the zone (the next day's start when `endOfDay`,
-    /// so the day is included), or an ISO 8601 instant as is.
+    /// so the day is included), or an ISO 8601 instant as is (an `--until` time is excluded).
+    /// The one rule for `--since`/`--until` of every command.
     static func instant(_ text: String, flag: String, calendar: Calendar, endOfDay: Bool) throws -> Date {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         if parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
@@ -84,8 +85,8 @@ struct PeriodOptions: ParsableArguments {
             }
             return endOfDay ? (calendar.date(byAdding: .day, value: 1, to: start) ?? start) : start
         }
-        if let instant = ISO8601DateFormatter().date(from: text) { return instant }
-        throw Failure("\(flag) \(text): not a date (YYYY-MM-DD) or an ISO 8601 time", status: ExitStatus.usage)
+        if let instant = DateArgument.instant(text) { return instant }
+        throw Failure("\(flag) \(text): not a date (YYYY-MM-DD) or an ISO 8601 time (2026-12-01T21:30:48.700Z)", status: ExitStatus.usage)
     }
 }
 

@@ -8,21 +8,26 @@ struct ReportView {
     var groups: [Report.Dimension]
     var period: Period
 
-    /// The text of a row's value for a dimension: the period's day or month in the report's zone,
-    /// or the attribute ("(none)" for rows without one).
-    func value(_ dimension: Report.Dimension, of row: Report.Row) -> String {
+    /// A row's value for a dimension: the period's day or month in the report's zone, or the
+    /// attribute; nil for a row without one (JSON writes `null`, CSV an empty field).
+    func field(_ dimension: Report.Dimension, of row: Report.Row) -> String? {
         switch dimension {
         case .month, .day:
-            guard let start = row.period?.start else { return "" }
+            guard let start = row.period?.start else { return nil }
             let parts = period.calendar.dateComponents([.year, .month, .day], from: start)
             let month = String(format: "%04d-%02d", parts.year ?? 0, parts.month ?? 0)
             return dimension == .month ? month : month + String(format: "-%02d", parts.day ?? 0)
-        case .provider: return row.provider ?? "(none)"
-        case .model: return row.model ?? "(none)"
-        case .project: return row.project ?? "(none)"
-        case .user: return row.user ?? "(none)"
-        case .tag: return row.tag ?? "(untagged)"
+        case .provider: return row.provider
+        case .model: return row.model
+        case .project: return row.project
+        case .user: return row.user
+        case .tag: return row.tag
         }
+    }
+
+    /// A row's value for a dimension as a table shows it: "(none)" (or "(untagged)") when unset.
+    func value(_ dimension: Report.Dimension, of row: Report.Row) -> String {
+        field(dimension, of: row) ?? (dimension == .tag ? "(untagged)" : "(none)")
     }
 
     /// A row's cost: "unknown" when no row of it was priced, else the known sum, marked when some rows are unpriced.
@@ -32,9 +37,16 @@ struct ReportView {
         return MoneyFormat.text(totals.cost) + (totals.unpricedRows > 0 ? "*" : "")
     }
 
+    /// The list cost and savings; nil when unknown (no row has an official price). An empty
+    /// period has zero of everything: its list cost and savings are $0.00 like its cost.
+    static func listed(_ totals: Report.Totals) -> (listCost: Money, savings: Money)? {
+        if totals.requests + totals.adjustments == 0 { return (.zero, .zero) }
+        return totals.savings.map { (totals.listCost, $0) }
+    }
+
     static func savingsPercent(_ totals: Report.Totals) -> String? {
-        guard let savings = totals.savings else { return nil }
-        return MoneyFormat.percent(savings, of: totals.listCost)
+        guard let listed = listed(totals) else { return nil }
+        return MoneyFormat.percent(listed.savings, of: listed.listCost)
     }
 
     // MARK: Table
@@ -49,12 +61,13 @@ struct ReportView {
         func cells(_ totals: Report.Totals) -> [String] {
             var cells = [MoneyFormat.count(totals.requests), MoneyFormat.count(totals.usage.input), MoneyFormat.count(totals.usage.cachedInput)]
             if showCacheWrites { cells.append(MoneyFormat.count(totals.usage.cacheWrite + totals.usage.cacheWrite1h)) }
-            let savings = totals.savings.map { MoneyFormat.text($0) }
+            let listed = Self.listed(totals)
+            let savings = listed.map { MoneyFormat.text($0.savings) }
             cells += [
                 MoneyFormat.count(totals.usage.output), MoneyFormat.count(totals.usage.reasoning),
                 Self.costText(totals) == "unknown" ? Terminal.yellow("unknown", colour) : Self.costText(totals),
-                totals.savings == nil ? Terminal.yellow("unknown", colour) : MoneyFormat.text(totals.listCost),
-                savings.map { totals.savings.map { $0.nanoUSD < 0 } == true ? Terminal.red($0, colour) : Terminal.green($0, colour) }
+                listed.map { MoneyFormat.text($0.listCost) } ?? Terminal.yellow("unknown", colour),
+                savings.map { listed.map { $0.savings.nanoUSD < 0 } == true ? Terminal.red($0, colour) : Terminal.green($0, colour) }
                     ?? Terminal.yellow("unknown", colour),
                 Self.savingsPercent(totals).map { $0 + "%" } ?? "",
             ]
@@ -106,13 +119,13 @@ struct ReportView {
         for row in summary.rows {
             table.append([
                 value(.day, of: row), Terminal.green(bar(row.totals.cost), colour), Self.costText(row.totals),
-                bar(row.totals.listCost), row.totals.savings == nil ? "unknown" : MoneyFormat.text(row.totals.listCost),
+                bar(row.totals.listCost), Self.listed(row.totals).map { MoneyFormat.text($0.listCost) } ?? "unknown",
             ])
         }
         table.appendRule()
         table.append([
             "TOTAL", "", Self.costText(summary.total), "",
-            summary.total.savings == nil ? "unknown" : MoneyFormat.text(summary.total.listCost),
+            Self.listed(summary.total).map { MoneyFormat.text($0.listCost) } ?? "unknown",
         ])
         return "Spend per day, \(period.label) (\(period.zoneName)); bars share one scale.\n" + table.render() + footnotes()
     }
@@ -130,11 +143,11 @@ struct ReportView {
             return [
                 String(totals.requests), String(totals.adjustments), String(u.input), String(u.cachedInput), String(u.cacheWrite),
                 String(u.cacheWrite1h), String(u.output), String(u.reasoning),
-                allUnpriced ? "" : totals.cost.decimalString, totals.savings == nil ? "" : totals.listCost.decimalString,
-                totals.savings?.decimalString ?? "", Self.savingsPercent(totals) ?? "", String(totals.estimatedRows), String(totals.unpricedRows),
+                allUnpriced ? "" : totals.cost.decimalString, Self.listed(totals)?.listCost.decimalString ?? "",
+                Self.listed(totals)?.savings.decimalString ?? "", Self.savingsPercent(totals) ?? "", String(totals.estimatedRows), String(totals.unpricedRows),
             ]
         }
-        for row in summary.rows { writer.append(groups.map { value($0, of: row) } + fields(row.totals)) }
+        for row in summary.rows { writer.append(groups.map { field($0, of: row) ?? "" } + fields(row.totals)) }
         writer.append((groups.isEmpty ? [] : ["TOTAL"] + Array(repeating: "", count: groups.count - 1)) + fields(summary.total))
         return writer.text
     }
@@ -149,6 +162,15 @@ struct ReportView {
             var until: String
             var timeZone: String
             enum CodingKeys: String, CodingKey { case label, since, until, timeZone = "time_zone" }
+
+            /// The period as every report's JSON writes it.
+            init(_ period: Period) {
+                let iso = ISO8601DateFormatter()
+                label = period.label
+                since = iso.string(from: period.range.lowerBound)
+                until = iso.string(from: period.range.upperBound)
+                timeZone = period.zoneName
+            }
         }
 
         struct Tokens: Encodable {
@@ -160,7 +182,8 @@ struct ReportView {
         }
 
         struct Totals: Encodable {
-            var group: [String: String]?
+            /// The row's values per dimension; a value is `null` when the rows have none.
+            var group: [String: String?]?
             var requests, adjustments: Int64
             var tokens: Tokens
             var cost, listCost, savings: MoneyJSON?
@@ -190,22 +213,21 @@ struct ReportView {
     }
 
     var json: JSON {
-        func totals(_ t: Report.Totals, group: [String: String]?) -> JSON.Totals {
+        func totals(_ t: Report.Totals, group: [String: String?]?) -> JSON.Totals {
             let allUnpriced = t.unpricedRows > 0 && t.unpricedRows >= t.requests + t.adjustments
             return JSON.Totals(
                 group: group, requests: t.requests, adjustments: t.adjustments,
                 tokens: .init(input: t.usage.input, cachedInput: t.usage.cachedInput, cacheWrite: t.usage.cacheWrite,
                               cacheWrite1h: t.usage.cacheWrite1h, output: t.usage.output, reasoning: t.usage.reasoning),
-                cost: allUnpriced ? nil : MoneyJSON(t.cost), listCost: t.savings == nil ? nil : MoneyJSON(t.listCost),
-                savings: t.savings.map(MoneyJSON.init), savingsPercent: Self.savingsPercent(t),
+                cost: allUnpriced ? nil : MoneyJSON(t.cost), listCost: Self.listed(t).map { MoneyJSON($0.listCost) },
+                savings: Self.listed(t).map { MoneyJSON($0.savings) }, savingsPercent: Self.savingsPercent(t),
                 estimatedRows: t.estimatedRows, unpricedRows: t.unpricedRows
             )
         }
-        let iso = ISO8601DateFormatter()
         return JSON(
-            period: .init(label: period.label, since: iso.string(from: period.range.lowerBound), until: iso.string(from: period.range.upperBound), timeZone: period.zoneName),
+            period: JSON.PeriodJSON(period),
             groupBy: groups.map(\.rawValue),
-            rows: summary.rows.map { row in totals(row.totals, group: Dictionary(uniqueKeysWithValues: groups.map { ($0.rawValue, value($0, of: row)) })) },
+            rows: summary.rows.map { row in totals(row.totals, group: Dictionary(uniqueKeysWithValues: groups.map { ($0.rawValue, field($0, of: row)) })) },
             total: totals(summary.total, group: nil),
             unpricedModels: summary.unpriced.map { JSON.Unpriced(provider: $0.provider, model: $0.model, rows: $0.rows) }
         )

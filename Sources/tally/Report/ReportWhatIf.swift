@@ -9,8 +9,8 @@ struct ReportWhatIf: AsyncParsableCommand {
         commandName: "whatif",
         abstract: "Re-price the period's actual usage under another provider's table, model by model.",
         discussion: """
-            Each request is priced again under the provider's entry in force at its own time, with its own \\
-            tier, and rounded on its own, exactly as that provider would have billed it. A model is matched \\
+            Each request is priced again under the provider's entry in force at its own time, with its own \
+            tier, and rounded on its own, exactly as that provider would have billed it. A model is matched \
             by the official model it stands for, else by name; models the provider does not sell are listed.
             """
     )
@@ -109,6 +109,37 @@ struct ReportWhatIf: AsyncParsableCommand {
         }
     }
 
+    /// The JSON document: the period, one row per model and the total, like every report.
+    struct JSON: Encodable {
+        struct Total: Encodable {
+            var requests: Int64
+            var actualCost: MoneyJSON
+            var actualUnpricedRows: Int64
+            /// Nil when any model is not sold by the provider or cannot be priced by it.
+            var whatIfCost: MoneyJSON?
+            var difference: MoneyJSON?
+            enum CodingKeys: String, CodingKey {
+                case requests, difference
+                case actualCost = "actual_cost", actualUnpricedRows = "actual_unpriced_rows", whatIfCost = "whatif_cost"
+            }
+
+            /// Writes an unknown amount as `null`, not by leaving the key out.
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(requests, forKey: .requests)
+                try container.encode(actualCost, forKey: .actualCost)
+                try container.encode(actualUnpricedRows, forKey: .actualUnpricedRows)
+                try container.encode(whatIfCost, forKey: .whatIfCost)
+                try container.encode(difference, forKey: .difference)
+            }
+        }
+
+        var period: ReportView.JSON.PeriodJSON
+        var provider: String
+        var rows: [LineJSON]
+        var total: Total
+    }
+
     func render(_ lines: [Line], target: String, period: Period) throws -> String {
         let json = lines.map { line in
             let comparable = line.target != nil && line.whatIfUnpriced == 0
@@ -119,9 +150,17 @@ struct ReportWhatIf: AsyncParsableCommand {
                 difference: comparable && line.actualUnpriced == 0 ? MoneyJSON(line.whatIf - line.actual) : nil
             )
         }
+        let actual = json.reduce(Money.zero) { $0 + $1.actualCost.money }
+        let comparableAll = json.allSatisfy { $0.whatIfCost != nil && $0.difference != nil }
+        let whatIf = json.reduce(Money.zero) { $0 + ($1.whatIfCost?.money ?? .zero) }
+        let total = JSON.Total(
+            requests: json.reduce(0) { $0 + $1.requests }, actualCost: MoneyJSON(actual),
+            actualUnpricedRows: json.reduce(0) { $0 + $1.actualUnpricedRows },
+            whatIfCost: comparableAll ? MoneyJSON(whatIf) : nil, difference: comparableAll ? MoneyJSON(whatIf - actual) : nil
+        )
         switch output.format {
         case .json:
-            return try JSONOutput.encode(json)
+            return try JSONOutput.encode(JSON(period: ReportView.JSON.PeriodJSON(period), provider: target, rows: json, total: total))
         case .csv:
             var csv = CSVWriter(header: ["provider", "model", "whatif_model", "requests", "actual_cost_usd", "actual_unpriced_rows", "whatif_cost_usd", "difference_usd"])
             for row in json {
@@ -130,14 +169,16 @@ struct ReportWhatIf: AsyncParsableCommand {
                     row.whatIfCost?.usd ?? "", row.difference?.usd ?? "",
                 ])
             }
+            csv.append([
+                "TOTAL", "", "", String(total.requests), total.actualCost.usd, String(total.actualUnpricedRows),
+                total.whatIfCost?.usd ?? "", total.difference?.usd ?? "",
+            ])
             return csv.text
         case .table:
             var table = TextTable(columns: [
                 ("PROVIDER", .left), ("MODEL", .left), ("REQUESTS", .right), ("ACTUAL", .right),
                 ("\(target.uppercased()) MODEL", .left), ("WOULD COST", .right), ("DIFFERENCE", .right),
             ])
-            var actual = Money.zero, whatIf = Money.zero
-            var comparableAll = true
             for row in json {
                 table.append([
                     row.provider, row.model, MoneyFormat.count(row.requests),
@@ -145,13 +186,11 @@ struct ReportWhatIf: AsyncParsableCommand {
                     row.whatIfModel ?? "(not sold)", row.whatIfCost.map { MoneyFormat.text($0.money) } ?? "unknown",
                     row.difference.map { MoneyFormat.text($0.money) } ?? "",
                 ])
-                actual += row.actualCost.money
-                if let cost = row.whatIfCost, row.difference != nil { whatIf += cost.money } else { comparableAll = false }
             }
             table.appendRule()
             table.append([
-                "TOTAL", "", MoneyFormat.count(json.reduce(0) { $0 + $1.requests }), MoneyFormat.text(actual), "",
-                comparableAll ? MoneyFormat.text(whatIf) : "unknown", comparableAll ? MoneyFormat.text(whatIf - actual) : "",
+                "TOTAL", "", MoneyFormat.count(total.requests), MoneyFormat.text(total.actualCost.money), "",
+                total.whatIfCost.map { MoneyFormat.text($0.money) } ?? "unknown", total.difference.map { MoneyFormat.text($0.money) } ?? "",
             ])
             var text = "Period \(period.label) (\(period.zoneName)) re-priced under \(target)\n" + table.render()
             let unsold = json.filter { $0.whatIfModel == nil }.map { "\($0.provider)/\($0.model)" }
