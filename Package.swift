@@ -97,6 +97,8 @@ let package = Package(
                 "TallyPricing",
                 "TallyStream",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // HTTP1Channel's configuration: a handler on each connection notices a client leave.
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 import Foundation
 public import Hummingbird
+import HummingbirdCore
 import HTTPTypes
 public import Logging
 import NIOCore
@@ -54,9 +55,18 @@ public struct ProxyServer: Sendable {
         host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
     }
 
-    /// The routes, with CORS when origins are configured.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    /// The paths `POST` is routed on: one per endpoint.
+    static let postPaths = [Endpoint.chatCompletions, .completions, .embeddings, .responses, .messages].map { ($0, "/v1/" + $0.path) }
+    /// The paths `GET` is routed on.
+    static let getPaths = ["/healthz", "/metrics", "/v1/models"]
+
+    /// The routes, with CORS when origins are configured; what no route answers gets a JSON error.
+    public func router() -> Router<ProxyRequestContext> {
+        let router = Router(context: ProxyRequestContext.self)
+        var methods: [String: [HTTPRequest.Method]] = [:]
+        for (_, path) in Self.postPaths { methods[path, default: []].append(.post) }
+        for path in Self.getPaths { methods[path, default: []].append(.get) }
+        router.add(middleware: RouteErrorMiddleware(methods: methods, logger: logger))
         if !configuration.corsOrigins.isEmpty {
             router.add(middleware: AllowedOriginsMiddleware(origins: Set(configuration.corsOrigins)))
         }
@@ -69,9 +79,9 @@ public struct ProxyServer: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render()))
             )
         }
-        for endpoint in [Endpoint.chatCompletions, .completions, .embeddings, .responses, .messages] {
-            router.post(RouterPath("v1/" + endpoint.path)) { request, context in
-                await self.proxy(request, endpoint: endpoint)
+        for (endpoint, path) in Self.postPaths {
+            router.post(RouterPath(String(path.dropFirst()))) { request, context in
+                await self.proxy(request, endpoint: endpoint, client: ClientDisconnectHandler.watching(context.channel))
             }
         }
         router.get("v1/models") { request, _ in await self.models(request) }
@@ -82,32 +92,43 @@ public struct ProxyServer: Sendable {
     public func application(host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: router(),
+            server: Self.httpServer,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger
         )
     }
 
+    /// HTTP/1.1, with a watch on each connection so a client that leaves is noticed while its
+    /// request waits for the upstream.
+    static var httpServer: HTTPServerBuilder {
+        .http1(configuration: .init(additionalChannelHandlers: [ClientDisconnectHandler()]))
+    }
+
     // MARK: - Proxying
 
     func dialect(of endpoint: Endpoint) -> Upstream.Dialect { endpoint == .messages ? .anthropic : .openAI }
 
-    func proxy(_ request: Request, endpoint: Endpoint) async -> Response {
+    func proxy(_ request: Request, endpoint: Endpoint, client: ClientDisconnectHandler?) async -> Response {
         let dialect = dialect(of: endpoint)
-        let requestID = request.headers[values: HTTPField.Name("x-request-id")!].first.flatMap { $0.isEmpty ? nil : String($0.prefix(128)) }
-            ?? RequestID.random()
+        let requestID: String
+        switch AttributionBounds.requestID(request.headers[values: HTTPField.Name("x-request-id")!].first) {
+        case .success(let id?): requestID = id
+        case .success(nil): requestID = RequestID.random()
+        case .failure(let refusal): return refusal.wireError(dialect).response(requestID: nil)
+        }
         do {
-            return try await proxyOrThrow(request, endpoint: endpoint, dialect: dialect, requestID: requestID)
+            return try await proxyOrThrow(request, endpoint: endpoint, dialect: dialect, requestID: requestID, client: client)
         } catch let error as WireError {
             return error.response(requestID: requestID)
         } catch {
-            logger.error("request \(requestID) failed: \(error)")
-            return WireError(dialect: dialect, status: .internalServerError, type: "api_error", message: "tally serve: \(error)", code: nil)
-                .response(requestID: requestID)
+            return wireError(error, dialect: dialect, requestID: requestID).response(requestID: requestID)
         }
     }
 
-    func proxyOrThrow(_ request: Request, endpoint: Endpoint, dialect: Upstream.Dialect, requestID: String) async throws -> Response {
+    func proxyOrThrow(
+        _ request: Request, endpoint: Endpoint, dialect: Upstream.Dialect, requestID: String, client: ClientDisconnectHandler?
+    ) async throws -> Response {
         // Who is calling: a gateway key names the project; otherwise, when allowed, the client's own key goes upstream.
         let presented = GatewayKeys.presentedKey(
             authorization: request.headers[.authorization], apiKey: request.headers[values: HTTPField.Name("x-api-key")!].first
@@ -161,16 +182,22 @@ public struct ProxyServer: Sendable {
         }
 
         // Attribution: the key's project first, then the headers, then the body's own user fields.
-        func header(_ name: String) -> String? {
-            HTTPField.Name(name).flatMap { request.headers[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+        // A header out of bounds is refused; a body field out of bounds only attributes nothing.
+        func header(_ name: String) throws -> String? {
+            let value = HTTPField.Name(name).flatMap { request.headers[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+            return try AttributionBounds.header(name, value).mapError { $0.wireError(dialect) }.get()
         }
         func text(_ value: JSONValue?) -> String? {
-            if case .string(let text)? = value { text } else { nil }
+            guard case .string(let text)? = value, !text.isEmpty else { return nil }
+            return AttributionBounds.problem(with: text) == nil ? text : nil
         }
+        let project = try header("x-tally-project")
+        let user = try header("x-tally-user")
+        let tags = try AttributionBounds.tags(header("x-tally-tags")).mapError { $0.wireError(dialect) }.get()
         let attribution = Attribution(
-            project: keyProject ?? header("x-tally-project"),
-            user: header("x-tally-user") ?? text(object["user"]) ?? text(object["metadata"]?["user_id"]),
-            tags: header("x-tally-tags").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+            project: keyProject ?? project,
+            user: user ?? text(object["user"]) ?? text(object["metadata"]?["user_id"]),
+            tags: tags
         )
         if let (budget, spend) = try await budgets.exceeded(project: attribution.project) {
             throw WireError(dialect: dialect, status: .tooManyRequests, type: "rate_limit_error",
@@ -193,27 +220,56 @@ public struct ProxyServer: Sendable {
             }
         }
         let gatewayRequest = GatewayRequest(endpoint: endpoint, body: body, parsedBody: object, id: requestID, headers: passed)
+        let chosen = gateway
         if streamed {
-            return try await stream(gatewayRequest, gateway: gateway, attribution: attribution, dialect: dialect)
+            return try await stream(gatewayRequest, gateway: chosen, attribution: attribution, dialect: dialect, client: client)
         }
         do {
-            let response = try await gateway.send(gatewayRequest, attribution: attribution)
+            let response = try await untilClientLeaves(client) { try await chosen.send(gatewayRequest, attribution: attribution) }
             return Response(
                 status: .init(code: response.status), headers: relayed(response.headers, requestID: requestID, streamed: false),
                 body: .init(byteBuffer: ByteBuffer(bytes: response.body))
             )
         } catch {
-            throw wireError(error, dialect: dialect)
+            throw wireError(error, dialect: dialect, requestID: requestID)
         }
     }
 
-    func stream(_ request: GatewayRequest, gateway: Gateway, attribution: Attribution, dialect: Upstream.Dialect) async throws -> Response {
-        let open: OpenGatewayStream
+    /// Runs `work`, cancelled when the client leaves meanwhile (so its row says `cancelled` then,
+    /// not at the idle timeout); without a watch on the client's connection, just runs it.
+    func untilClientLeaves<T: Sendable>(_ client: ClientDisconnectHandler?, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard let client else { return try await work() }
+        return try await client.cancellingWhenClientLeaves(work)
+    }
+
+    /// A streamed response. Its head waits for the stream's first event: a body that is not an
+    /// event stream, or a failure before any event, is answered as an error (502, 504) instead
+    /// of a 200 whose stream is empty.
+    func stream(
+        _ request: GatewayRequest, gateway: Gateway, attribution: Attribution, dialect: Upstream.Dialect, client: ClientDisconnectHandler?
+    ) async throws -> Response {
+        let requestID = request.id ?? ""
+        let started: (OpenGatewayStream, GatewayStream.Chunks.Iterator, [UInt8])
         do {
-            open = try await gateway.openStream(request, attribution: attribution)
+            started = try await untilClientLeaves(client) { () async throws -> (OpenGatewayStream, GatewayStream.Chunks.Iterator, [UInt8]) in
+                let open = try await gateway.openStream(request, attribution: attribution)
+                var chunks = open.stream.chunks.makeAsyncIterator()
+                var first: [UInt8] = []
+                do {
+                    while let chunk = try await chunks.next() {
+                        first += chunk.bytes
+                        if chunk.events.contains(where: { if case .undecodable = $0 { false } else { true } }) { break }
+                    }
+                } catch {
+                    await open.close()
+                    throw error
+                }
+                return (open, chunks, first)
+            }
         } catch {
-            throw wireError(error, dialect: dialect)
+            throw wireError(error, dialect: dialect, requestID: requestID)
         }
+        let (open, chunks, first) = started
         let metrics = self.metrics
         metrics.streamStarted()
         let headers = relayed(open.stream.headers, requestID: request.id ?? open.stream.requestID, streamed: true)
@@ -221,10 +277,12 @@ public struct ProxyServer: Sendable {
             status: .init(code: open.stream.status), headers: headers,
             body: ResponseBody { writer in
                 defer { metrics.streamEnded() }
+                var remaining = chunks
                 do {
                     do {
-                        for try await chunk in open.stream.chunks where !chunk.bytes.isEmpty {
-                            try await writer.write(ByteBuffer(bytes: chunk.bytes))
+                        if !first.isEmpty { try await writer.write(ByteBuffer(bytes: first)) }
+                        while let chunk = try await remaining.next() {
+                            if !chunk.bytes.isEmpty { try await writer.write(ByteBuffer(bytes: chunk.bytes)) }
                         }
                     } catch let error as GatewayError where error.code == .streamTruncated || error.code == .providerError {
                         // The upstream ended its stream without the end marker, or sent an error
@@ -260,23 +318,40 @@ public struct ProxyServer: Sendable {
         return headers
     }
 
-    /// A gateway failure in the route's wire format: the upstream's own status and body when it answered.
-    func wireError(_ error: any Error, dialect: Upstream.Dialect) -> any Error {
-        guard let error = error as? GatewayError else { return error }
+    /// A failure in the route's wire format, for the client: the upstream's own status and
+    /// message when it answered, else a reason and the request id. The full error, which names
+    /// the upstream's URL (or the ledger's path), goes to the server's log only.
+    func wireError(_ error: any Error, dialect: Upstream.Dialect, requestID: String) -> WireError {
+        if let error = error as? WireError { return error }
+        guard let error = error as? GatewayError else {
+            logger.error("request \(requestID) failed: \(error)")
+            return WireError(dialect: dialect, status: .internalServerError, type: "api_error",
+                             message: "tally serve could not handle request \(requestID); its log says why", code: nil)
+        }
+        logger.warning("request \(requestID): \(error.message)")
+        let status: HTTPResponse.Status
+        let reason: String
         switch error.code {
         case .upstreamStatus:
-            let status = error.upstream?.status ?? 502
-            return WireError(dialect: dialect, status: .init(code: status), type: error.upstream?.type ?? "api_error",
-                             message: error.upstream?.message ?? error.message, code: nil)
+            // The provider's own words, as a direct call would show them.
+            return WireError(dialect: dialect, status: .init(code: error.upstream?.status ?? 502), type: error.upstream?.type ?? "api_error",
+                             message: error.upstream?.message ?? "the upstream answered \(error.upstream?.status ?? 502)", code: nil)
         case .invalidRequest:
-            return WireError.invalidRequest(dialect, error.message)
+            return WireError.invalidRequest(dialect, "\(error.reason ?? "the request is not valid") (request \(requestID))")
         case .transport:
-            let timeout = error.transport.map { $0.code == .connectTimeout || $0.code == .idleTimeout } ?? false
-            return WireError(dialect: dialect, status: timeout ? .gatewayTimeout : .badGateway, type: "api_error",
-                             message: "upstream unreachable: \(error.message)", code: nil)
+            let code = error.transport?.code
+            let timeout = code == .connectTimeout || code == .idleTimeout || code == .totalTimeout
+            status = timeout ? .gatewayTimeout : .badGateway
+            reason = timeout ? "the upstream did not answer in time (\(code.map { "\($0)" } ?? "timeout"))"
+                : "the upstream could not be reached (\(code.map { "\($0)" } ?? "transport failure"))"
+        case .ledger:
+            status = .serviceUnavailable
+            reason = "the ledger could not record the request, so it was not sent"
         default:
-            return WireError(dialect: dialect, status: .badGateway, type: "api_error", message: error.message, code: nil)
+            status = .badGateway
+            reason = error.reason ?? "the upstream's answer failed: \(error.code)"
         }
+        return WireError(dialect: dialect, status: status, type: "api_error", message: "\(reason) (request \(requestID))", code: nil)
     }
 
     /// `GET /v1/models`: the OpenAI-dialect default upstream's list, passed through.
@@ -292,7 +367,8 @@ public struct ProxyServer: Sendable {
             return Response(status: .init(code: status), headers: relayed(headers, requestID: RequestID.random(), streamed: false),
                             body: .init(byteBuffer: ByteBuffer(bytes: body)))
         } catch {
-            return WireError(dialect: .openAI, status: .badGateway, type: "api_error", message: "upstream unreachable: \(error)", code: nil)
+            logger.warning("GET /v1/models from upstream \(route.name) failed: \(error)")
+            return WireError(dialect: .openAI, status: .badGateway, type: "api_error", message: "the upstream could not be reached", code: nil)
                 .response(requestID: nil)
         }
     }

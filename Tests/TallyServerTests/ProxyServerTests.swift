@@ -19,7 +19,7 @@ struct ProxyFixture {
     let server: ProxyServer
     let transport: Transport
 
-    init(configure: (inout ServerConfiguration, FakeUpstream) -> Void = { _, _ in }) throws {
+    init(transport configuration: Transport.Configuration = .init(), configure: (inout ServerConfiguration, FakeUpstream) -> Void = { _, _ in }) throws {
         upstream = try FakeUpstream()
         folder = FileManager.default.temporaryDirectory.appending(path: "tally-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -27,6 +27,7 @@ struct ProxyFixture {
         ledger = try Ledger(path: folder.appending(path: "ledger.sqlite").path) { usage, provider, model, date in
             book.cost(of: usage, provider: provider, model: model, at: date)
         }
+        let transportConfiguration = configuration
         var configuration = ServerConfiguration()
         configuration.upstreams = [
             .init(name: "relay", upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/v1", dialect: .openAI, apiKey: "sk-upstream-secret-1"),
@@ -35,7 +36,7 @@ struct ProxyFixture {
                   apiKeyEnvironment: nil, models: [], isDefault: true),
         ]
         configure(&configuration, upstream)
-        transport = try Transport()
+        transport = try Transport(configuration: transportConfiguration)
         server = try ProxyServer(configuration: configuration, ledger: ledger, prices: book, transport: transport, logger: Logger(label: "test"))
     }
 
@@ -50,9 +51,20 @@ struct ProxyFixture {
         try? FileManager.default.removeItem(at: folder)
     }
 
+    /// Runs `body` against the server as `tally serve` runs it (its router and its HTTP server).
     func run(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = Application(router: server.router())
+        let app = server.application(host: "127.0.0.1", port: 0)
         try await app.test(.live, body)
+    }
+
+    /// Waits up to `limit` for the ledger to hold `count` rows; returns them.
+    func rows(count: Int, within limit: Duration) async throws -> [LedgerEntry] {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            let rows = try rows()
+            if rows.count >= count || ContinuousClock.now > deadline { return rows }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 }
 
@@ -232,22 +244,127 @@ struct ProxyServerTests {
         }
     }
 
-    @Test func servesHealthAndMetricsWithoutKeys() async throws {
+    @Test func answers502WhenA200BodyIsNotJSON() async throws {
         let fixture = try ProxyFixture()
         defer { fixture.finish() }
-        fixture.upstream.respond(to: "/v1/chat/completions", with: .openAIChatCompletion(model: "gpt-4.1"))
+        let page = FakeUpstream.Reply(status: 200, headers: [("Content-Type", "text/html")], parts: [Array("<html>maintenance</html>".utf8)], chunked: false)
+        fixture.upstream.respond(to: "/v1/chat/completions", with: page)
+        fixture.upstream.respond(to: "/v1/messages", with: .json("[1, 2, 3]"))
         try await fixture.run { client in
-            let health = try await client.execute(uri: "/healthz", method: .get)
-            #expect(health.status == .ok)
-            _ = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.authorization: "Bearer sk-client-planted-key-999"], body: ByteBuffer(string: chatBody))
-            let metrics = try await client.execute(uri: "/metrics", method: .get)
-            let text = String(buffer: metrics.body)
-            #expect(text.contains(#"tally_requests_total{provider="holysheep",model="gpt-4.1",outcome="ok"} 1"#))
-            #expect(text.contains("tally_cost_nano_usd_total"))
-            #expect(!text.contains("sk-"))
+            let openAI = try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: chatBody))
+            #expect(openAI.status == .badGateway)
+            #expect(isOpenAIError(openAI.body))
+            #expect(String(buffer: openAI.body).contains("not a JSON response"))
+            let anthropic = try await client.execute(
+                uri: "/v1/messages", method: .post, body: ByteBuffer(string: #"{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]}"#))
+            #expect(anthropic.status == .badGateway)
+            #expect(isAnthropicError(anthropic.body))
         }
-        let ledgerBytes = try Data(contentsOf: fixture.folder.appending(path: "ledger.sqlite"))
-        #expect(ledgerBytes.range(of: Data("sk-client-planted-key-999".utf8)) == nil)
-        #expect(ledgerBytes.range(of: Data("sk-upstream-secret-1".utf8)) == nil)
+        let rows = try fixture.rows()
+        #expect(rows.map(\.outcome) == [.error, .error])
+        #expect(rows.map(\.httpStatus) == [200, 200])
+    }
+
+    @Test(arguments: [
+        FakeUpstream.Reply.openAIChatCompletion(model: "gpt-4.1"),  // an upstream that ignored "stream": true
+        FakeUpstream.Reply(status: 200, headers: [("Content-Type", "text/event-stream")], parts: [Array("hello\nworld\n\n".utf8)], chunked: true),
+        FakeUpstream.Reply.sse(["data: not json\n\n", "data: {\"nothing\":1}\n\n"]),
+    ])
+    func answers502WhenA200StreamHoldsNoEvent(_ reply: FakeUpstream.Reply) async throws {
+        let fixture = try ProxyFixture()
+        defer { fixture.finish() }
+        fixture.upstream.respond(to: "/v1/chat/completions", with: reply)
+        try await fixture.run { client in
+            let response = try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: streamBody))
+            #expect(response.status == .badGateway)
+            #expect(response.headers[.contentType] == "application/json")
+            #expect(isOpenAIError(response.body))
+            #expect(String(buffer: response.body).contains("not an event stream"))
+        }
+        let row = try #require(try fixture.rows().first)
+        #expect(row.outcome == .error)
+        #expect(row.streamed)
+    }
+
+    @Test func aStreamThatOpensWithCommentsStillStreams() async throws {
+        let fixture = try ProxyFixture()
+        defer { fixture.finish() }
+        var reply = FakeUpstream.Reply.openAIChatStream(model: "gpt-4.1", pieces: ["Hi"], promptTokens: 3, completionTokens: 1)
+        reply.parts.insert(Array(": OPENROUTER PROCESSING\n\n".utf8), at: 0)
+        fixture.upstream.respond(to: "/v1/chat/completions", with: reply)
+        try await fixture.run { client in
+            let response = try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: streamBody))
+            #expect(response.status == .ok)
+            let text = String(buffer: response.body)
+            #expect(text.hasPrefix(": OPENROUTER PROCESSING"))
+            #expect(text.hasSuffix("data: [DONE]\n\n"))
+        }
+        #expect(try fixture.rows().first?.outcome == .ok)
+    }
+
+    @Test func errorBodiesNeverNameTheUpstreamsURL() async throws {
+        let closed = try ClosedPort()
+        let fixture = try ProxyFixture(transport: .init(connectTimeout: .seconds(2), idleTimeout: .seconds(1))) { configuration, _ in
+            configuration.upstreams.append(.init(
+                name: "gone", upstream: Upstream(provider: "openai", baseURL: closed.baseURL + "/v1", dialect: .openAI, apiKey: "sk-x"),
+                apiKeyEnvironment: nil, models: ["gone-*"], isDefault: false))
+            configuration.upstreams[0].models = ["gpt-*"]
+        }
+        defer { fixture.finish() }
+        fixture.upstream.respond(to: "/v1/chat/completions", with: .silent)
+        fixture.upstream.respond(to: "/v1/responses", with: .json("<not json>"))
+        let cases: [(body: String, uri: String, status: HTTPResponse.Status)] = [
+            (#"{"model":"gpt-4.1","stream":"yes","messages":[]}"#, "/v1/chat/completions", .badRequest),
+            (chatBody, "/v1/chat/completions", .gatewayTimeout),
+            (streamBody, "/v1/chat/completions", .gatewayTimeout),
+            (#"{"model":"gone-1","messages":[]}"#, "/v1/chat/completions", .badGateway),
+            (#"{"model":"gpt-4.1","input":"hi"}"#, "/v1/responses", .badGateway),
+        ]
+        try await fixture.run { client in
+            for (index, item) in cases.enumerated() {
+                let id = "req-url-\(index)"
+                let response = try await client.execute(
+                    uri: item.uri, method: .post, headers: [HTTPField.Name("x-request-id")!: id], body: ByteBuffer(string: item.body))
+                let text = String(buffer: response.body)
+                #expect(response.status == item.status, "\(item.body): \(text)")
+                #expect(isOpenAIError(response.body), "\(text)")
+                #expect(text.contains(id), "\(text)")
+                #expect(!text.contains("127.0.0.1") && !text.contains("http://"), "\(text)")
+                #expect(!text.contains(fixture.folder.path), "\(text)")
+            }
+        }
+    }
+
+    @Test func servesHealthAndMetricsWithoutKeys() async throws {
+        let folder: URL
+        do {
+            let fixture = try ProxyFixture()
+            folder = fixture.folder
+            defer { fixture.upstream.stop() }
+            fixture.upstream.respond(to: "/v1/chat/completions", with: .openAIChatCompletion(model: "gpt-4.1"))
+            try await fixture.run { client in
+                let health = try await client.execute(uri: "/healthz", method: .get)
+                #expect(health.status == .ok)
+                _ = try await client.execute(
+                    uri: "/v1/chat/completions", method: .post,
+                    headers: [.authorization: "Bearer sk-client-planted-key-999", HTTPField.Name("x-request-id")!: "req-row-marker-42"],
+                    body: ByteBuffer(string: chatBody))
+                let metrics = try await client.execute(uri: "/metrics", method: .get)
+                let text = String(buffer: metrics.body)
+                #expect(text.contains(#"tally_requests_total{provider="holysheep",model="gpt-4.1",outcome="ok"} 1"#))
+                #expect(text.contains("tally_cost_nano_usd_total"))
+                #expect(!text.contains("sk-"))
+            }
+            #expect(try fixture.rows().count == 1)
+        }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // The fixture is gone, so the ledger is closed: search every file it left (the main file
+        // and any -wal or -shm), and check the search sees the row at all.
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("ledger.sqlite") }
+        var everything = Data()
+        for file in files { everything.append(try Data(contentsOf: folder.appending(path: file))) }
+        #expect(everything.range(of: Data("req-row-marker-42".utf8)) != nil)
+        #expect(everything.range(of: Data("sk-client-planted-key-999".utf8)) == nil)
+        #expect(everything.range(of: Data("sk-upstream-secret-1".utf8)) == nil)
     }
 }

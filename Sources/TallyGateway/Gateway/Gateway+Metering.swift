@@ -149,6 +149,22 @@ extension Gateway {
         return await write(row, failure: error, meter: meter)
     }
 
+    /// Records a response whose body is not the endpoint's JSON object (an HTML page, plain
+    /// text, an array) as an `error` row, and returns the ``GatewayError/Code/invalidResponse``
+    /// to throw: a success status does not make it an answer.
+    func recordUnreadableBody(_ error: any Error, prepared: PreparedRequest, meter: Meter, retried: Transport.RetriedResponse) async -> GatewayError {
+        let status = retried.response.status
+        var row = meter.row(outcome: .error, status: status, attempts: retried.attempts)
+        row.usage = Usage(input: meter.estimatedInputTokens)
+        row.usageSource = .estimated
+        let failure = GatewayError(
+            code: .invalidResponse,
+            message: "\(prepared.url) answered \(status) to request \(prepared.id) with a body that is not a JSON response: \(error)",
+            requestID: prepared.id,
+            reason: "the upstream answered \(status) with a body that is not a JSON response")
+        return await write(row, failure: failure, meter: meter)
+    }
+
     /// The error for a response body that could not be read.
     func bodyFailure(_ error: any Error, prepared: PreparedRequest) -> GatewayError {
         guard let error = error as? TransportError else {

@@ -94,7 +94,12 @@ public final class Gateway: Sendable {
             row.usageSource = .estimated
             throw await write(row, failure: failure, meter: meter)
         }
-        let summary = try? ResponseSummary(decoding: body, format: prepared.endpoint.wireFormat, usageDialect: prepared.usageDialect)
+        let summary: ResponseSummary?
+        do {
+            summary = try ResponseSummary(decoding: body, format: prepared.endpoint.wireFormat, usageDialect: prepared.usageDialect)
+        } catch {
+            throw await recordUnreadableBody(error, prepared: prepared, meter: meter, retried: retried)
+        }
         var row = meter.row(outcome: summary?.error == nil ? .ok : .error, status: retried.response.status, attempts: retried.attempts)
         row.modelReturned = summary?.model
         row.latencyMs = meter.milliseconds(to: .now)

@@ -25,7 +25,9 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         /// The request was refused before anything was sent: its body is not JSON, has no model,
         /// or does not fit the endpoint or the upstream. No ledger row is written for it.
         public static let invalidRequest = Code(base: .invalidRequest)
-        /// The upstream's answer could not be read (an SSE event over the size limit, a body too large).
+        /// The upstream's answer could not be read (an SSE event over the size limit, a body too
+        /// large), or is not what the endpoint answers: a body that is not its JSON object, a
+        /// stream with no event in its format.
         public static let invalidResponse = Code(base: .invalidResponse)
         /// The stream stopped before its end marker (`[DONE]`, `message_stop`, `response.completed`).
         public static let streamTruncated = Code(base: .streamTruncated)
@@ -52,16 +54,21 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     public var transport: TransportError?
     /// The error the ledger threw, for code ``Code/ledger``.
     public var underlying: (any Error & Sendable)?
+    /// What went wrong without the URL or any path, for a proxy to show its clients; nil when
+    /// only ``code`` may be shown.
+    package var reason: String?
     /// The ledger row written for the failed request; nil when none was (an invalid request,
     /// or an error met while a stream is read: its row is written when the stream's scope ends).
     public var ledgerSequence: Int64?
 
     package init(
         code: Code, message: String, requestID: String,
-        upstream: UpstreamError? = nil, transport: TransportError? = nil, underlying: (any Error & Sendable)? = nil
+        upstream: UpstreamError? = nil, transport: TransportError? = nil, underlying: (any Error & Sendable)? = nil,
+        reason: String? = nil
     ) {
         self.code = code
         self.message = message
+        self.reason = reason
         self.requestID = requestID
         self.upstream = upstream
         self.transport = transport

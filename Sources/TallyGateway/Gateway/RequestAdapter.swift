@@ -37,7 +37,7 @@ enum RequestAdapter {
         let id = request.id ?? RequestID.random()
         let url = upstream.url(of: request.endpoint)
         func invalid(_ message: String) -> GatewayError {
-            GatewayError(code: .invalidRequest, message: "request \(id) for \(url): \(message)", requestID: id)
+            GatewayError(code: .invalidRequest, message: "request \(id) for \(url): \(message)", requestID: id, reason: message)
         }
         guard request.endpoint.dialect == upstream.dialect else {
             throw invalid("the \(request.endpoint.path) endpoint is not part of the \(upstream.dialect.rawValue) API that upstream \(upstream.provider) speaks")

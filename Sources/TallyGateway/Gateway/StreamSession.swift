@@ -55,11 +55,19 @@ final class StreamSession: Sendable {
         var hiddenEvents = 0
         /// Whether the caller has been handed the end marker (`.done`).
         var endDelivered = false
+        /// Whether any event of the stream's format was decoded (an undecodable one does not count).
+        var sawEvent = false
+        /// Bytes received while ``sawEvent`` is false.
+        var bytesBeforeEvent = 0
     }
 
     /// Output text kept for an estimate; beyond it, bytes are only counted, so memory stays
     /// flat however long the stream.
     static let outputTextLimit = 1 << 20
+
+    /// The most bytes a stream may send before its first event: past it, or at its end with no
+    /// event at all, the body is not an event stream (an HTML page, a JSON body, plain text).
+    static let bytesBeforeFirstEventLimit = 1 << 20
 
     let response: Transport.Response
     let prepared: PreparedRequest
@@ -142,6 +150,10 @@ final class StreamSession: Sendable {
                 case .success(let bytes?):
                     do throws(GatewayError) {
                         let chunk = try process(bytes, &state)
+                        if !state.sawEvent {
+                            state.bytesBeforeEvent += bytes.count
+                            if state.bytesBeforeEvent > Self.bytesBeforeFirstEventLimit { throw notAnEventStream() }
+                        }
                         return .success(chunk)
                     } catch {
                         state.phase = .failed(error)
@@ -167,6 +179,11 @@ final class StreamSession: Sendable {
             state.phase = .failed(failure)
             return .failure(failure)
         }
+        if !state.decoder.isDone, !state.sawEvent {
+            let failure = notAnEventStream()
+            state.phase = .failed(failure)
+            return .failure(failure)
+        }
         if !state.decoder.isDone {
             let failure = GatewayError(
                 code: .streamTruncated,
@@ -177,6 +194,16 @@ final class StreamSession: Sendable {
         }
         state.phase = .finished
         return .success(())
+    }
+
+    /// The error of a body that holds no event of the endpoint's stream format.
+    private func notAnEventStream() -> GatewayError {
+        let status = response.status
+        return GatewayError(
+            code: .invalidResponse,
+            message: "\(prepared.url) answered \(status) to request \(prepared.id) with a body that is not an event stream",
+            requestID: prepared.id,
+            reason: "the upstream answered \(status) with a body that is not an event stream")
     }
 
     private func readFailure(_ error: any Error) -> GatewayError {
@@ -252,12 +279,13 @@ final class StreamSession: Sendable {
             throw GatewayError(
                 code: .invalidResponse,
                 message: "the stream from \(prepared.url) for request \(prepared.id) could not be read: \(error)",
-                requestID: prepared.id)
+                requestID: prepared.id, reason: "the upstream's stream could not be read: \(error)")
         }
     }
 
     /// Keeps what the ledger row needs from one event.
     private static func note(_ event: StreamEvent, in state: inout State) {
+        if case .undecodable = event {} else { state.sawEvent = true }
         func keep(_ text: String) {
             let room = StreamSession.outputTextLimit - state.outputText.count
             if text.utf8.count <= room {
