@@ -4,6 +4,46 @@ import TallyLedger
 import TallyPricing
 
 struct ReportCommandTests {
+    @Test func rowsWithAbsurdCountsNeitherTrapNorCountInAnyReportBudgetOrWhatIf() async throws {
+        let folder = try TallyProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appending(path: "ledger.sqlite").path
+        let ledger = try Ledger(path: path)
+        let book = try PriceBook()
+        let date = Date()  // this month, which `budget check` reads
+        // Two rows as an older Tally wrote them for an upstream reporting 10^15 tokens (the saturated
+        // cost), one with negative counts, and one ordinary request.
+        for usage in [Usage(input: 1_000_000_000_000_000, output: 1_000_000_000_000_000), Usage(input: 1_000_000_000_000_000), Usage(input: -1_000, output: -5)] {
+            var entry = LedgerEntry(timestamp: date, provider: "openai", modelRequested: "gpt-4.1", endpoint: "/v1/chat/completions", usage: usage, pricing: nil)
+            entry.cost = Money(nanoUSD: usage.input < 0 ? -2_040_000 : .max)
+            entry.listCost = entry.cost
+            try await ledger.append(entry)
+        }
+        let usage = Usage(input: 1_000_000, output: 100_000)
+        try await ledger.append(LedgerEntry(
+            timestamp: date, provider: "openai", modelRequested: "gpt-4.1", endpoint: "/v1/chat/completions",
+            usage: usage, pricing: book.cost(of: usage, provider: "openai", model: "gpt-4.1", at: date)
+        ))
+        let report = try TallyProcess.run(["report", "--tz", "UTC", "--ledger", path, "--format", "json"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        let total = try #require(json["total"] as? [String: Any])
+        // 1M × $2 + 100k × $8 per million tokens.
+        #expect((total["cost"] as? [String: Any])?["usd"] as? String == "2.80")
+        #expect(total["requests"] as? Int == 4)
+        #expect(total["implausible_rows"] as? Int == 3)
+        #expect((total["tokens"] as? [String: Any])?["input"] as? Int == 1_000_000)
+        let table = try TallyProcess.run(["report", "--tz", "UTC", "--ledger", path])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("3 of the unpriced rows report a token count below 0 or above 1,000,000,000"))
+        let budget = try TallyProcess.run(["budget", "check", "--limit", "100", "--period", "month", "--tz", "UTC", "--ledger", path])
+        #expect(budget.status == 0, "\(budget.stdout)\(budget.stderr)")
+        #expect(budget.stdout.contains("$2.80"), "\(budget.stdout)")
+        let whatIf = try TallyProcess.run(["report", "whatif", "--provider", "holysheep", "--tz", "UTC", "--ledger", path, "--format", "json"])
+        #expect(whatIf.status == 0, "\(whatIf.stderr)")
+        #expect(try TallyProcess.run(["ledger", "verify", "--ledger", path]).status == 0)
+    }
+
     @Test func writesTheGoldenCSVByModel() async throws {
         let fixture = try await ReportFixture()
         defer { fixture.remove() }

@@ -92,6 +92,9 @@ struct ReportView {
             let models = summary.unpriced.map { "\($0.provider)/\($0.model) (\(MoneyFormat.count($0.rows)))" }.joined(separator: ", ")
             lines.append("* \(MoneyFormat.count(total.unpricedRows)) unpriced rows, cost unknown and not included: \(models). Add their prices with --pricing or fix the model names.")
         }
+        if total.implausibleRows > 0 {
+            lines.append("\(MoneyFormat.count(total.implausibleRows)) of the unpriced rows report a token count below 0 or above \(MoneyFormat.count(Usage.plausibleMaximum)) (an upstream's bug): kept in the ledger as reported, left out of every sum.")
+        }
         if total.estimatedRows > 0 {
             lines.append("\(MoneyFormat.count(total.estimatedRows)) rows have estimated usage (the provider reported none; counted by the tokenizer).")
         }
@@ -188,11 +191,11 @@ struct ReportView {
             var tokens: Tokens
             var cost, listCost, savings: MoneyJSON?
             var savingsPercent: String?
-            var estimatedRows, unpricedRows: Int64
+            var estimatedRows, unpricedRows, implausibleRows: Int64
             enum CodingKeys: String, CodingKey {
                 case group, requests, adjustments, tokens, cost, savings
                 case listCost = "list_cost", savingsPercent = "savings_percent"
-                case estimatedRows = "estimated_rows", unpricedRows = "unpriced_rows"
+                case estimatedRows = "estimated_rows", unpricedRows = "unpriced_rows", implausibleRows = "implausible_rows"
             }
         }
 
@@ -221,7 +224,7 @@ struct ReportView {
                               cacheWrite1h: t.usage.cacheWrite1h, output: t.usage.output, reasoning: t.usage.reasoning),
                 cost: allUnpriced ? nil : MoneyJSON(t.cost), listCost: Self.listed(t).map { MoneyJSON($0.listCost) },
                 savings: Self.listed(t).map { MoneyJSON($0.savings) }, savingsPercent: Self.savingsPercent(t),
-                estimatedRows: t.estimatedRows, unpricedRows: t.unpricedRows
+                estimatedRows: t.estimatedRows, unpricedRows: t.unpricedRows, implausibleRows: t.implausibleRows
             )
         }
         return JSON(

@@ -36,9 +36,9 @@ struct ReportWhatIf: AsyncParsableCommand {
         var model: String
         var target: String?
         var requests: Int64 = 0
-        var actual = Money.zero
+        var actual = MoneySum()
         var actualUnpriced: Int64 = 0
-        var whatIf = Money.zero
+        var whatIf = MoneySum()
         var whatIfUnpriced: Int64 = 0
     }
 
@@ -67,16 +67,17 @@ struct ReportWhatIf: AsyncParsableCommand {
                         order.append(key)
                     }
                     lines[key]?.requests += 1
-                    if let cost = entry.cost { lines[key]?.actual += cost } else { lines[key]?.actualUnpriced += 1 }
+                    // An implausible row is unpriced in every report, whatever amount it was written with.
+                    if let cost = entry.cost, entry.usage.isPlausible { lines[key]?.actual.add(cost) } else { lines[key]?.actualUnpriced += 1 }
                     if let model = lines[key]?.target,
                        let charge = book.cost(of: entry.usage, provider: target.provider, model: model, at: entry.timestamp).charge {
-                        lines[key]?.whatIf += charge.cost
+                        lines[key]?.whatIf.add(charge.cost)
                     } else {
                         lines[key]?.whatIfUnpriced += 1
                     }
                 }
             }
-            let sorted = order.compactMap { lines[$0] }.sorted { ($0.actual, $0.model) > ($1.actual, $1.model) }
+            let sorted = order.compactMap { lines[$0] }.sorted { ($0.actual.nanoUSD, $0.model) > ($1.actual.nanoUSD, $1.model) }
             write(try render(sorted, target: target.provider, period: period))
         }
     }
@@ -141,22 +142,33 @@ struct ReportWhatIf: AsyncParsableCommand {
     }
 
     func render(_ lines: [Line], target: String, period: Period) throws -> String {
-        let json = lines.map { line in
+        // Every sum is exact in 128 bits; one that no amount can hold is an error, never a trap.
+        func money(_ sum: MoneySum) throws -> Money {
+            guard let money = sum.money else {
+                throw Failure("the what-if sums of this period pass \(Money(nanoUSD: .max)), the largest amount Tally reports; report a shorter period", status: ExitStatus.data)
+            }
+            return money
+        }
+        let json = try lines.map { line in
             let comparable = line.target != nil && line.whatIfUnpriced == 0
             return LineJSON(
                 provider: line.provider, model: line.model, whatIfModel: line.target, requests: line.requests,
-                actualCost: MoneyJSON(line.actual), actualUnpricedRows: line.actualUnpriced,
-                whatIfCost: comparable ? MoneyJSON(line.whatIf) : nil,
-                difference: comparable && line.actualUnpriced == 0 ? MoneyJSON(line.whatIf - line.actual) : nil
+                actualCost: MoneyJSON(try money(line.actual)), actualUnpricedRows: line.actualUnpriced,
+                whatIfCost: comparable ? MoneyJSON(try money(line.whatIf)) : nil,
+                difference: comparable && line.actualUnpriced == 0 ? MoneyJSON(try money(line.whatIf.subtracting(line.actual))) : nil
             )
         }
-        let actual = json.reduce(Money.zero) { $0 + $1.actualCost.money }
+        var actual = MoneySum(), whatIf = MoneySum()
+        for line in lines {
+            actual.add(line.actual)
+            whatIf.add(line.whatIf)
+        }
         let comparableAll = json.allSatisfy { $0.whatIfCost != nil && $0.difference != nil }
-        let whatIf = json.reduce(Money.zero) { $0 + ($1.whatIfCost?.money ?? .zero) }
         let total = JSON.Total(
-            requests: json.reduce(0) { $0 + $1.requests }, actualCost: MoneyJSON(actual),
+            requests: json.reduce(0) { $0 + $1.requests }, actualCost: MoneyJSON(try money(actual)),
             actualUnpricedRows: json.reduce(0) { $0 + $1.actualUnpricedRows },
-            whatIfCost: comparableAll ? MoneyJSON(whatIf) : nil, difference: comparableAll ? MoneyJSON(whatIf - actual) : nil
+            whatIfCost: comparableAll ? MoneyJSON(try money(whatIf)) : nil,
+            difference: comparableAll ? MoneyJSON(try money(whatIf.subtracting(actual))) : nil
         )
         switch output.format {
         case .json:
