@@ -67,7 +67,7 @@ extension SQLiteLedgerStorage {
             return Report.Summary(rows: [], total: .zero, unpriced: [], source: plan.source)
         }
         do {
-            return try reader.read { db in
+            return try read { db in
                 let byPeriod = plan.periods.first?.interval != nil
                 let fine = try aggregate(db, plan, dimensions: (plan.dimensions + [.provider, .model]).uniqued(), byPeriod: byPeriod)
                 let keep = Set(plan.dimensions)
@@ -241,7 +241,7 @@ extension SQLiteLedgerStorage {
     /// Calls `body` with every row whose timestamp is in the range, in append order.
     func forEachEntry(fromMs: Int64?, untilMs: Int64?, _ body: (StoredLedgerEntry) throws -> Void) throws {
         do {
-            try reader.read { db in
+            try read { db in
                 var conditions: [String] = []
                 var arguments: [any DatabaseValueConvertible] = []
                 if let fromMs {
@@ -270,7 +270,7 @@ extension SQLiteLedgerStorage {
     /// Integrity check, rollups against a recount of the rows, and the journal's owners.
     func verify() throws -> LedgerVerification {
         do {
-            return try reader.read { db in
+            return try read { db in
                 let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
                 var mismatches: [LedgerVerification.RollupMismatch] = []
                 for grain in RollupGrain.allCases {
@@ -300,7 +300,7 @@ extension SQLiteLedgerStorage {
     /// What `tally ledger info` shows.
     func info() throws -> LedgerInfo {
         do {
-            return try reader.read { db in
+            return try read { db in
                 var info = LedgerInfo(
                     path: path, schemaVersion: schemaVersion, latestSchemaVersion: migrator.latestVersion,
                     rows: nil, firstRequest: nil, lastRequest: nil, journalRows: nil, bytes: 0

@@ -28,6 +28,9 @@ final class SQLiteLedgerStorage: Sendable {
     let path: String
     let migrator: Migrator
     let reader: any DatabaseReader
+    /// The file as it was when opened `immutable` (no `-wal` file, so no locks are taken); nil
+    /// for an ordinary open. Each read checks the file is still so (see ``read(_:)``).
+    private let immutableSnapshot: FileSnapshot?
     let writer: (any DatabaseWriter)?
     /// The schema version recorded in the file when it was opened (after migrating, in write mode).
     let schemaVersion: Int
@@ -76,10 +79,12 @@ final class SQLiteLedgerStorage: Sendable {
                 try migrator.migrate(pool)
                 self.writer = pool
                 self.reader = pool
+                self.immutableSnapshot = nil
                 self.schemaVersion = migrator.latestVersion
             case .read, .inspect:
                 configuration.readonly = true
-                let queue = try Self.openReadOnly(path: path, configuration: configuration)
+                let (queue, snapshot) = try Self.openReadOnly(path: path, configuration: configuration)
+                self.immutableSnapshot = snapshot
                 let recorded = try queue.read { db in try migrator.checkedRecord(db, creating: false) }
                 let version = recorded.last?.version ?? 0
                 if mode == .read, version < migrator.latestVersion {
@@ -103,21 +108,41 @@ final class SQLiteLedgerStorage: Sendable {
     /// write access to the folder cannot create, and which another user's read would leave
     /// behind, owned by that user). With a `-wal` file its rows are read through the log, which
     /// needs its `-shm` file to exist or be creatable.
-    private static func openReadOnly(path: String, configuration: Configuration) throws -> DatabaseQueue {
+    ///
+    /// Returns the file's snapshot when it was opened immutable, for ``read(_:)`` to check.
+    private static func openReadOnly(path: String, configuration: Configuration) throws -> (DatabaseQueue, FileSnapshot?) {
+        let snapshot = FileSnapshot(path: path)
         guard FileManager.default.fileExists(atPath: path + "-wal") else {
-            return try DatabaseQueue(path: immutableURI(path), configuration: configuration)
+            return (try DatabaseQueue(path: immutableURI(path), configuration: configuration), snapshot)
         }
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             // The log is opened at the first read, not at the open.
             _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
-            return queue
+            return (queue, nil)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN {
             throw LedgerError(
                 .io, path: path,
                 message: "its write-ahead log \(path)-wal holds rows not yet in the file, and its -shm file cannot be created here (read-only folder); run a tally command that writes once, with write access, or read a copy"
             )
         }
+    }
+
+    /// Runs a read. On a file opened immutable, SQLite takes no locks, so a writer that started
+    /// since and checkpointed its log into the file could have changed pages under the read: the
+    /// file's size, time and inode are compared after every read, and a changed file is one line
+    /// asking to run again, never a report of torn pages. (A writer's rows still in its log are
+    /// simply not seen: the read is of the file as it was.)
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        guard let snapshot = immutableSnapshot else { return try reader.read(body) }
+        let result = Result { try reader.read(body) }
+        guard FileSnapshot(path: path) == snapshot else {
+            throw LedgerError(
+                .io, path: path,
+                message: "a process wrote the ledger while it was read without locks (it had no -wal file when opened); run the command again"
+            )
+        }
+        return try result.get()
     }
 
     /// A SQLite URI filename that opens `path` read-only and immutable.
@@ -388,5 +413,25 @@ extension LedgerEntry {
             attribution: request.attribution
         )
         self.timestampMs = request.timestampMs
+    }
+}
+
+/// What `stat` says of a file that changes when SQLite writes pages into it.
+struct FileSnapshot: Sendable, Hashable {
+    var device: UInt64
+    var inode: UInt64
+    var size: Int64
+    var modifiedSeconds: Int
+    var modifiedNanoseconds: Int
+
+    /// The file's snapshot; nil when it cannot be read.
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modifiedSeconds = info.st_mtim.tv_sec
+        modifiedNanoseconds = info.st_mtim.tv_nsec
     }
 }

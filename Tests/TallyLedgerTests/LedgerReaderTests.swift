@@ -197,4 +197,32 @@ struct LedgerReaderTests {
         #expect(verification.integrity == ["ok"])
         #expect(verification.rollupMismatches.map(\.grain) == ["dayModel"])
     }
+
+    @Test func aReadWithoutLocksNoticesAWriterThatChangedTheFileAndAFreshReadSeesItsRows() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let range = utc("2025-06-01T00:00:00Z")..<utc("2025-07-01T00:00:00Z")
+        do {
+            let ledger = try Ledger(path: directory.ledgerPath)
+            try await ledger.append(sampleEntry(id: "first", at: utc("2025-06-02T10:00:00Z"), cost: 100))
+        }
+        // The last connection checkpointed and removed its log: a reader now opens the file
+        // immutable, taking no locks.
+        #expect(!FileManager.default.fileExists(atPath: directory.ledgerPath + "-wal"))
+        let reader = try LedgerReader(path: directory.ledgerPath)
+        #expect(try await reader.summary(range: range, groupBy: []).total.cost == Money(nanoUSD: 100))
+
+        do {
+            let ledger = try Ledger(path: directory.ledgerPath)
+            try await ledger.append(sampleEntry(id: "second", at: utc("2025-06-03T10:00:00Z"), cost: 20))
+        }
+
+        await #expect {
+            _ = try await reader.summary(range: range, groupBy: [])
+        } throws: { error in
+            guard let error = error as? LedgerError else { return false }
+            return error.code == .io && error.description.contains("run the command again") && !error.description.contains("\n")
+        }
+        #expect(try await LedgerReader(path: directory.ledgerPath).summary(range: range, groupBy: []).total.cost == Money(nanoUSD: 120))
+    }
 }
