@@ -6,9 +6,6 @@ public import TallyPricing
 /// Several processes may open one ledger file at once (WAL mode, a 5-second busy timeout).
 /// Opening migrates the file and recovers requests left in flight by processes that are gone.
 public final class Ledger: Sendable {
-    /// Prices a usage of a provider's model at a date; `PriceBook.cost` fits.
-    public typealias Pricer = @Sendable (Usage, _ provider: String, _ model: String, Date) -> PricingResult
-
     /// The ledger file.
     public let path: String
     /// Reads totals and rows back from the same file.
@@ -18,16 +15,17 @@ public final class Ledger: Sendable {
 
     let storage: SQLiteLedgerStorage
     private let writer: LedgerWriter
-    private let pricing: Pricer?
+    private let prices: PriceBook?
 
     /// Opens (creating with mode 0600 and migrating when needed) the ledger at `path`, and turns
-    /// requests left in flight by processes that are gone into `interrupted` rows priced by `pricing`.
-    public convenience init(path: String, pricing: Pricer? = nil) throws {
-        try self.init(path: path, migrations: Migration.embedded, pricing: pricing)
+    /// requests left in flight by processes that are gone into `interrupted` rows priced with
+    /// `prices` (unpriced without them).
+    public convenience init(path: String, prices: PriceBook? = nil) throws {
+        try self.init(path: path, migrations: Migration.embedded, prices: prices)
     }
 
     /// Opens a ledger with a given list of migrations (tests supply their own).
-    package init(path: String, migrations: [Migration], pricing: Pricer?, maximumPageCount: Int? = nil) throws {
+    package init(path: String, migrations: [Migration], prices: PriceBook?, maximumPageCount: Int? = nil) throws {
         let storage = try SQLiteLedgerStorage(
             path: path, mode: .write, migrations: migrations, maximumPageCount: maximumPageCount
         )
@@ -35,8 +33,8 @@ public final class Ledger: Sendable {
         self.storage = storage
         self.writer = LedgerWriter(storage: storage)
         self.reader = LedgerReader(storage: storage)
-        self.pricing = pricing
-        self.recoveredAtOpen = try storage.recover(pricing: pricing)
+        self.prices = prices
+        self.recoveredAtOpen = try storage.recover(prices: prices)
     }
 
     /// The schema version of the file, after migrating.
@@ -81,10 +79,10 @@ public final class Ledger: Sendable {
     @discardableResult
     public func recover() async throws -> [StoredLedgerEntry] {
         let storage = self.storage
-        let pricing = self.pricing
+        let prices = self.prices
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try storage.recover(pricing: pricing) })
+                continuation.resume(with: Result { try storage.recover(prices: prices) })
             }
         }
     }

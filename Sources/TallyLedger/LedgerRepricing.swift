@@ -19,7 +19,7 @@ extension Ledger {
         public var listCostDelta = Money.zero
     }
 
-    /// Re-prices the request rows sent in `range` with `pricing` and appends one `adjustment`
+    /// Re-prices the request rows sent in `range` with `prices` and appends one `adjustment`
     /// row per request whose amounts changed: the difference in cost and list cost, pointing at
     /// the original row and dated like it, so a period's totals become what the new prices give.
     ///
@@ -29,11 +29,11 @@ extension Ledger {
     /// batch or none of it, and running again completes the rest.
     public func reprice(
         range: Range<Date>,
-        pricing: Pricer,
+        prices: PriceBook,
         dryRun: Bool = false,
         batchSize: Int = 1000
     ) async throws -> RepriceSummary {
-        let (found, pending) = try reader.repricing(range: range, pricing: pricing)
+        let (found, pending) = try reader.repricing(range: range, prices: prices)
         var summary = found
         guard !dryRun else { return summary }
         var start = pending.startIndex
@@ -48,14 +48,14 @@ extension Ledger {
 }
 
 extension LedgerReader {
-    /// What `Ledger.reprice(range:pricing:dryRun: true)` reports, from a read-only open: a dry
+    /// What `Ledger.reprice(range:prices:dryRun: true)` reports, from a read-only open: a dry
     /// run needs no write access to the ledger.
-    public func repriceDryRun(range: Range<Date>, pricing: Ledger.Pricer) throws -> Ledger.RepriceSummary {
-        try repricing(range: range, pricing: pricing).summary
+    public func repriceDryRun(range: Range<Date>, prices: PriceBook) throws -> Ledger.RepriceSummary {
+        try repricing(range: range, prices: prices).summary
     }
 
     /// The summary of a re-pricing and the adjustment rows it would append, in row order.
-    func repricing(range: Range<Date>, pricing: Ledger.Pricer) throws -> (summary: Ledger.RepriceSummary, pending: [LedgerEntry]) {
+    func repricing(range: Range<Date>, prices: PriceBook) throws -> (summary: Ledger.RepriceSummary, pending: [LedgerEntry]) {
         // Adjustments come after the rows they adjust; collect their sums first, exactly.
         var adjusted: [Int64: (cost: MoneySum, listCost: MoneySum)] = [:]
         try forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
@@ -72,11 +72,10 @@ extension LedgerReader {
             let entry = stored.entry
             guard entry.kind == .request else { return }
             summary.examined += 1
-            // The model that ran when the tables know it, else the one asked for.
-            var found: Charge?
-            for model in [entry.modelReturned, entry.modelRequested].compactMap({ $0 }) where found == nil {
-                found = pricing(entry.usage, entry.provider, model, entry.timestamp).charge
-            }
+            let found = prices.charge(
+                provider: entry.provider, requestedModel: entry.modelRequested, returnedModel: entry.modelReturned,
+                at: entry.timestamp, usage: entry.usage
+            ).charge
             // An implausible row is unpriced in every sum whatever it was written with: left as it is.
             guard entry.usage.isPlausible, let charge = found else {
                 summary.unpriced += 1

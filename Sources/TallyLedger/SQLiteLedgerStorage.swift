@@ -341,10 +341,10 @@ final class SQLiteLedgerStorage: Sendable {
     }
 
     /// Turns journal rows whose owning process is gone into `interrupted` rows with estimated
-    /// usage, priced by `pricing`; rows of live processes (this one included) are left alone.
+    /// usage, priced with `prices`; rows of live processes (this one included) are left alone.
     /// Selection and appends share one transaction, so two processes never recover a row twice.
     func recover(
-        pricing: Ledger.Pricer?,
+        prices: PriceBook?,
         isAlive: (ProcessIdentity) -> Bool = { $0.isAlive }
     ) throws -> [StoredLedgerEntry] {
         let writer = try requireWriter()
@@ -375,7 +375,7 @@ final class SQLiteLedgerStorage: Sendable {
                             )
                         )
                         var entry = LedgerEntry(interrupted: request)
-                        entry.apply(pricing?(entry.usage, request.provider, request.model, request.timestamp))
+                        entry.apply(prices?.charge(provider: request.provider, requestedModel: request.model, at: request.timestamp, usage: entry.usage))
                         operations.append(.finish(journalSeq: row["seq"], entry: entry))
                     }
                     let results = try apply(operations, in: db)

@@ -147,12 +147,10 @@ public struct PriceBook: Sendable {
         return (official.provider, target.key)
     }
 
-    /// Prices a request's usage at the provider's price in force at `date`, and at the official
-    /// price of the model it stands for.
-    ///
-    /// An implausible usage (``Usage/isPlausible``) is never priced, nor is one whose exact cost
-    /// does not fit a ``Money``: both are unpriced with the reason, never a saturated amount.
-    public func cost(of usage: Usage, provider: String, model name: String, at date: Date) -> PricingResult {
+    /// Prices a usage of one model at the provider's price in force at `date`, and at the
+    /// official price of the model it stands for; ``charge(provider:requestedModel:returnedModel:at:usage:)``
+    /// chooses the model and is what callers use.
+    func cost(of usage: Usage, provider: String, model name: String, at date: Date) -> PricingResult {
         guard let table = table(provider: provider) else { return .unpriced(.unknownProvider(provider)) }
         guard let model = model(name, provider: provider) else {
             return .unpriced(.unknownModel(provider: table.provider, model: name))

@@ -67,9 +67,7 @@ struct ServeBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let book = try PriceBook()
-        let ledger = try Ledger(path: folder.appending(path: "ledger.sqlite").path) { usage, provider, model, date in
-            book.cost(of: usage, provider: provider, model: model, at: date)
-        }
+        let ledger = try Ledger(path: folder.appending(path: "ledger.sqlite").path, prices: book)
         let port: Int
         let child: ServeProcess?
         let serving: Task<Void, any Error>?

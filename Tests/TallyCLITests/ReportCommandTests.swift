@@ -22,7 +22,7 @@ struct ReportCommandTests {
         let usage = Usage(input: 1_000_000, output: 100_000)
         try await ledger.append(LedgerEntry(
             timestamp: date, provider: "openai", modelRequested: "gpt-4.1", endpoint: "/v1/chat/completions",
-            usage: usage, pricing: book.cost(of: usage, provider: "openai", model: "gpt-4.1", at: date)
+            usage: usage, pricing: book.charge(provider: "openai", requestedModel: "gpt-4.1", at: date, usage: usage)
         ))
         let report = try TallyProcess.run(["report", "--tz", "UTC", "--ledger", path, "--format", "json"])
         #expect(report.status == 0, "\(report.stderr)")

@@ -33,7 +33,7 @@ struct ReportFixture {
             let date = Self.instant(time)
             let entry = LedgerEntry(
                 timestamp: date, provider: provider, modelRequested: model, endpoint: "/v1/chat/completions",
-                usage: usage, usageSource: source, pricing: book.cost(of: usage, provider: provider, model: model, at: date),
+                usage: usage, usageSource: source, pricing: book.charge(provider: provider, requestedModel: model, at: date, usage: usage),
                 attribution: Attribution(project: project, user: user)
             )
             try await ledger.append(entry)

@@ -57,7 +57,7 @@ final class GatewayHarness: Sendable {
 
     /// What the price table charges for `usage` of `model` at `provider` now.
     func charge(_ usage: Usage, provider: String, model: String, at date: Date) -> Charge? {
-        Self.prices.cost(of: usage, provider: provider, model: model, at: date).charge
+        Self.prices.charge(provider: provider, requestedModel: model, at: date, usage: usage).charge
     }
 }
 

@@ -12,10 +12,6 @@ struct LedgerRepricingTests {
         return try PriceBook(includingBundled: false, userTables: [PriceBook.Source(origin: "acme.json", bytes: Array(json.utf8))])
     }
 
-    func pricer(_ book: PriceBook) -> Ledger.Pricer {
-        { usage, provider, model, date in book.cost(of: usage, provider: provider, model: model, at: date) }
-    }
-
     @Test func appendsAdjustmentsThatBringTotalsToTheNewPricesAndOnlyOnce() async throws {
         let folder = FileManager.default.temporaryDirectory.appending(path: "reprice-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -31,23 +27,23 @@ struct LedgerRepricingTests {
             let date = start.addingTimeInterval(Double(index) * 3600)
             try await ledger.append(LedgerEntry(
                 timestamp: date, provider: "acme", modelRequested: "m", endpoint: "/v1/chat/completions",
-                usage: usage, pricing: old.cost(of: usage, provider: "acme", model: "m", at: date)
+                usage: usage, pricing: old.charge(provider: "acme", requestedModel: "m", at: date, usage: usage)
             ))
         }
         let range = start..<start.addingTimeInterval(30 * 3600)
         let before = try await ledger.reader.summary(range: range)
 
-        let dry = try await ledger.reprice(range: range, pricing: pricer(new), dryRun: true)
+        let dry = try await ledger.reprice(range: range, prices: new, dryRun: true)
         #expect(dry.changed == 25)
         #expect(dry.appended == 0)
         #expect(try await ledger.reader.summary(range: range) == before)
 
-        let first = try await ledger.reprice(range: range, pricing: pricer(new), batchSize: 10)
+        let first = try await ledger.reprice(range: range, prices: new, batchSize: 10)
         #expect(first.examined == 25)
         #expect(first.appended == 25)
         // The total is now exactly a direct pricing of every request under the new table.
         let direct = usages.enumerated().reduce(Money.zero) { sum, item in
-            sum + (new.cost(of: item.element, provider: "acme", model: "m", at: start.addingTimeInterval(Double(item.offset) * 3600)).charge?.cost ?? .zero)
+            sum + (new.charge(provider: "acme", requestedModel: "m", at: start.addingTimeInterval(Double(item.offset) * 3600), usage: item.element).charge?.cost ?? .zero)
         }
         let after = try await ledger.reader.summary(range: range)
         #expect(after.total.cost == direct)
@@ -57,13 +53,13 @@ struct LedgerRepricingTests {
         // Tokens are not counted twice.
         #expect(after.total.usage == before.total.usage)
 
-        let second = try await ledger.reprice(range: range, pricing: pricer(new))
+        let second = try await ledger.reprice(range: range, prices: new)
         #expect(second.changed == 0)
         #expect(second.appended == 0)
         #expect(try ledger.reader.verify().isConsistent)
 
         // Back to the old prices: one more adjustment per row, and the totals return.
-        let back = try await ledger.reprice(range: range, pricing: pricer(old))
+        let back = try await ledger.reprice(range: range, prices: old)
         #expect(back.appended == 25)
         #expect(try await ledger.reader.summary(range: range).total.cost == before.total.cost)
     }
@@ -78,7 +74,7 @@ struct LedgerRepricingTests {
             timestamp: date, provider: "other", modelRequested: "x", endpoint: "/v1/chat/completions",
             usage: Usage(input: 10), pricing: nil
         ))
-        let summary = try await ledger.reprice(range: date..<date.addingTimeInterval(1), pricing: pricer(try table("1", "1")))
+        let summary = try await ledger.reprice(range: date..<date.addingTimeInterval(1), prices: try table("1", "1"))
         #expect(summary.unpriced == 1)
         #expect(summary.appended == 0)
     }

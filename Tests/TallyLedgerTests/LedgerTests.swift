@@ -218,14 +218,9 @@ struct LedgerTests {
         child.process.waitUntilExit()
         #expect(child.process.terminationReason == .uncaughtSignal)
 
-        let prices: Ledger.Pricer = { usage, provider, model, _ in
-            .priced(Charge(
-                cost: Money(nanoUSD: usage.input * 2_000), listCost: nil,
-                entry: PriceEntryRef(provider: provider, table: "official/openai.json", model: model, from: nil),
-                listEntry: nil
-            ))
-        }
-        let ledger = try Ledger(path: directory.ledgerPath, pricing: prices)
+        let table = #"{"provider": "openai", "kind": "official", "source": "a test table", "models": {"gpt-4.1": {"prices": [{"input": "2.00", "output": "8.00"}]}}}"#
+        let prices = try PriceBook(includingBundled: false, userTables: [PriceBook.Source(origin: "openai.json", bytes: Array(table.utf8))])
+        let ledger = try Ledger(path: directory.ledgerPath, prices: prices)
         let entries = try allEntries(directory.ledgerPath)
         var counts: [String: Int] = [:]
         for stored in entries { counts[stored.entry.id, default: 0] += 1 }
@@ -275,7 +270,7 @@ struct LedgerTests {
             _ = try Ledger(path: directory.ledgerPath)
             return try rawDatabase(directory.ledgerPath).read { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 }
         }()
-        let ledger = try Ledger(path: directory.ledgerPath, migrations: Migration.embedded, pricing: nil, maximumPageCount: pages + 40)
+        let ledger = try Ledger(path: directory.ledgerPath, migrations: Migration.embedded, prices: nil, maximumPageCount: pages + 40)
         let at = utc("2025-06-01T12:00:00Z")
         try await ledger.append(sampleEntry(id: "before", at: at))
         let big = (0..<20_000).map { sampleEntry(id: "big-\($0)", at: at.addingTimeInterval(Double($0))) }

@@ -37,7 +37,7 @@ struct MigrationTests {
             let failures = Mutex<[String]>([])
             DispatchQueue.concurrentPerform(iterations: 6) { _ in
                 do {
-                    let ledger = try Ledger(path: directory.ledgerPath, pricing: nil)
+                    let ledger = try Ledger(path: directory.ledgerPath)
                     if ledger.schemaVersion != Migration.embedded.last?.version { failures.withLock { $0.append("old schema") } }
                 } catch {
                     failures.withLock { $0.append("\(error)") }
@@ -51,7 +51,7 @@ struct MigrationTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try writeOldLedger(directory.ledgerPath, migrations: [first], rows: [(id: "kept", tsMs: 1_746_093_600_000, inputTokens: 100, costNano: 1_000)])
-        let upgraded = try Ledger(path: directory.ledgerPath, migrations: current + [next], pricing: nil)
+        let upgraded = try Ledger(path: directory.ledgerPath, migrations: current + [next], prices: nil)
         #expect(upgraded.schemaVersion == next.version)
         let (versions, notes) = try await rawDatabase(directory.ledgerPath).read { db in
             (try Int.fetchAll(db, sql: "SELECT version FROM tally_migrations ORDER BY version"),
@@ -67,11 +67,11 @@ struct MigrationTests {
     @Test func aLedgerFromANewerTallyIsRefusedAndLeftUnchanged() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        _ = try Ledger(path: directory.ledgerPath, migrations: current + [next], pricing: nil)
+        _ = try Ledger(path: directory.ledgerPath, migrations: current + [next], prices: nil)
         try checkpoint(directory.ledgerPath)
         let before = try Data(contentsOf: URL(fileURLWithPath: directory.ledgerPath))
         #expect {
-            _ = try Ledger(path: directory.ledgerPath, migrations: current, pricing: nil)
+            _ = try Ledger(path: directory.ledgerPath, migrations: current, prices: nil)
         } throws: { error in
             guard let error = error as? LedgerError else { return false }
             return error.code == .newerSchema && error.description.hasPrefix(directory.ledgerPath)
@@ -90,11 +90,11 @@ struct MigrationTests {
     @Test func aRecordedMigrationThatDiffersFromTheCarriedOneIsRefused() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        _ = try Ledger(path: directory.ledgerPath, migrations: current, pricing: nil)
+        _ = try Ledger(path: directory.ledgerPath, migrations: current, prices: nil)
         var edited = current
         edited[0].sql += "\n-- edited by hand\n"
         #expect {
-            _ = try Ledger(path: directory.ledgerPath, migrations: edited, pricing: nil)
+            _ = try Ledger(path: directory.ledgerPath, migrations: edited, prices: nil)
         } throws: { error in
             (error as? LedgerError)?.code == .migrationMismatch
         }
@@ -103,7 +103,7 @@ struct MigrationTests {
             try db.execute(sql: "UPDATE tally_migrations SET sql = sql || ' ' WHERE version = 1")
         }
         #expect {
-            _ = try Ledger(path: directory.ledgerPath, migrations: current, pricing: nil)
+            _ = try Ledger(path: directory.ledgerPath, migrations: current, prices: nil)
         } throws: { error in
             (error as? LedgerError)?.code == .migrationMismatch
         }

@@ -18,9 +18,9 @@ struct GenAIPricesImporterTests {
     @Test func keepsO3sPriceCutOnItsDay() throws {
         let book = try book()
         let usage = Usage(input: 1_000_000, output: 1_000_000)
-        let before = try #require(book.cost(of: usage, provider: "openai", model: "o3", at: instant("2025-06-09T23:59:59Z")).charge)
+        let before = try #require(book.charge(provider: "openai", requestedModel: "o3", at: instant("2025-06-09T23:59:59Z"), usage: usage).charge)
         #expect(before.cost == Money(decimalUSD: "50.00"))  // $10 + $40
-        let after = try #require(book.cost(of: usage, provider: "openai", model: "o3-2025-04-16", at: instant("2025-06-10T00:00:00Z")).charge)
+        let after = try #require(book.charge(provider: "openai", requestedModel: "o3-2025-04-16", at: instant("2025-06-10T00:00:00Z"), usage: usage).charge)
         #expect(after.cost == Money(decimalUSD: "10.00"))  // $2 + $8
         #expect(after.entry.from == "2025-06-10")
     }
@@ -28,7 +28,7 @@ struct GenAIPricesImporterTests {
     @Test func pricesClaudeSonnetLongContextAsAWholeAtTheTier() throws {
         let book = try book()
         func cost(_ input: Int64) throws -> Charge {
-            try #require(book.cost(of: Usage(input: input, output: 1_000), provider: "anthropic", model: "claude-sonnet-4-5", at: Date()).charge)
+            try #require(book.charge(provider: "anthropic", requestedModel: "claude-sonnet-4-5", at: Date(), usage: Usage(input: input, output: 1_000)).charge)
         }
         // 200,000 tokens: base prices, $3 in and $15 out per million.
         #expect(try cost(200_000).cost == Money(decimalUSD: "0.615"))
@@ -184,7 +184,7 @@ struct OfficialTableMergeTests {
         let before = instant("2026-08-20T12:00:00Z")
         // Every name of the model, LiteLLM's and genai-prices', is one model with the launch price.
         for name in ["m", "m-sol", "m-sol-2026-07-01"] {
-            let charge = try #require(book.cost(of: Usage(input: 1_000_000, output: 1_000_000), provider: "acme", model: name, at: before).charge, "\(name)")
+            let charge = try #require(book.charge(provider: "acme", requestedModel: name, at: before, usage: Usage(input: 1_000_000, output: 1_000_000)).charge, "\(name)")
             #expect(charge.cost == Money(decimalUSD: "35.00"), "\(name)")
             #expect(charge.entry.model == "m-sol", "\(name)")
         }
@@ -223,11 +223,11 @@ struct OfficialTableMergeTests {
         let book = try PriceBook()
         let usage = Usage(input: 1_000_000, cachedInput: 1_000_000, output: 1_000_000)
         // o3's launch cached price, $2.50, until the 2025-06-10 cut.
-        let launch = try #require(book.cost(of: usage, provider: "openai", model: "o3", at: instant("2025-05-01T00:00:00Z")).charge)
+        let launch = try #require(book.charge(provider: "openai", requestedModel: "o3", at: instant("2025-05-01T00:00:00Z"), usage: usage).charge)
         #expect(launch.cost == Money(decimalUSD: "52.50"))
         // gpt-5.6 and gpt-5.6-sol are one model: the launch price ($5/$30) on 2026-08-20.
         for name in ["gpt-5.6", "gpt-5.6-sol"] {
-            let charge = try #require(book.cost(of: Usage(input: 100_000, output: 100_000), provider: "openai", model: name, at: instant("2026-08-20T00:00:00Z")).charge)
+            let charge = try #require(book.charge(provider: "openai", requestedModel: name, at: instant("2026-08-20T00:00:00Z"), usage: Usage(input: 100_000, output: 100_000)).charge)
             #expect(charge.cost == Money(decimalUSD: "3.50"), "\(name)")
         }
         // grok-code-fast-1 at xAI's list price, no tier.

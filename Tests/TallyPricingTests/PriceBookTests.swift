@@ -10,11 +10,11 @@ struct PriceBookTests {
     @Test func pricesWithTheEntryInForceAtTheRequestsTime() throws {
         let book = try book([("acme.json", officialTable)])
         let usage = Usage(input: 1000, cachedInput: 200, output: 500)
-        let before = try #require(book.cost(of: usage, provider: "acme", model: "acme-1", at: instant("2025-06-09T23:59:59Z")).charge)
+        let before = try #require(book.charge(provider: "acme", requestedModel: "acme-1", at: instant("2025-06-09T23:59:59Z"), usage: usage).charge)
         // Old entry has no cached price: cache reads are charged at the input price.
         #expect(before.cost == Money(decimalUSD: "0.032"))
         #expect(before.entry.from == nil)
-        let after = try #require(book.cost(of: usage, provider: "acme", model: "acme-1", at: instant("2025-06-10T00:00:00Z")).charge)
+        let after = try #require(book.charge(provider: "acme", requestedModel: "acme-1", at: instant("2025-06-10T00:00:00Z"), usage: usage).charge)
         #expect(after.cost == Money(decimalUSD: "0.0061"))
         #expect(after.entry == PriceEntryRef(provider: "acme", table: "acme.json", model: "acme-1", from: "2025-06-10"))
         #expect(after.listCost == after.cost)
@@ -24,7 +24,7 @@ struct PriceBookTests {
     @Test func saysWhenNoPriceIsInForceYet() throws {
         let text = officialTable.replacingFirst("{ \"input\": \"10.00\"", with: "{ \"from\": \"2025-01-01\", \"input\": \"10.00\"")
         let book = try book([("acme.json", text)])
-        let result = book.cost(of: Usage(input: 1), provider: "acme", model: "acme-1", at: instant("2024-12-31T23:59:59Z"))
+        let result = book.charge(provider: "acme", requestedModel: "acme-1", at: instant("2024-12-31T23:59:59Z"), usage: Usage(input: 1))
         #expect(result == .unpriced(.noPriceInForce(provider: "acme", model: "acme-1", at: "2024-12-31T23:59:59Z")))
     }
 
@@ -35,8 +35,8 @@ struct PriceBookTests {
         }
         #expect(book.model("acme-2", provider: "acme") == nil)
         #expect(book.model("acme-1-preview", provider: "acme") == nil)
-        #expect(book.cost(of: Usage(input: 1), provider: "acme", model: "acme-2", at: Date()) == .unpriced(.unknownModel(provider: "acme", model: "acme-2")))
-        #expect(book.cost(of: Usage(input: 1), provider: "nobody", model: "acme-1", at: Date()) == .unpriced(.unknownProvider("nobody")))
+        #expect(book.charge(provider: "acme", requestedModel: "acme-2", at: Date(), usage: Usage(input: 1)) == .unpriced(.unknownModel(provider: "acme", model: "acme-2")))
+        #expect(book.charge(provider: "nobody", requestedModel: "acme-1", at: Date(), usage: Usage(input: 1)) == .unpriced(.unknownProvider("nobody")))
     }
 
     @Test func roundsTheRequestOnceHalfToEven() throws {
@@ -45,7 +45,7 @@ struct PriceBookTests {
               "models": { "m": { "prices": [{ "input": "0.0005", "output": "0.0005" }] } } }
             """
         let book = try book([("tiny.json", text)])
-        func cost(_ usage: Usage) -> Int64? { book.cost(of: usage, provider: "tiny", model: "m", at: Date()).charge?.cost.nanoUSD }
+        func cost(_ usage: Usage) -> Int64? { book.charge(provider: "tiny", requestedModel: "m", at: Date(), usage: usage).charge?.cost.nanoUSD }
         #expect(cost(Usage(input: 1)) == 0)  // 0.5 nano → 0
         #expect(cost(Usage(input: 3)) == 2)  // 1.5 → 2
         #expect(cost(Usage(input: 5)) == 2)  // 2.5 → 2
@@ -60,7 +60,7 @@ struct PriceBookTests {
             """
         let book = try book([("acme.json", text)])
         func charge(_ usage: Usage) throws -> Charge {
-            try #require(book.cost(of: usage, provider: "acme", model: "long", at: Date()).charge)
+            try #require(book.charge(provider: "acme", requestedModel: "long", at: Date(), usage: usage).charge)
         }
         let atThreshold = try charge(Usage(input: 150_000, cachedInput: 40_000, cacheWrite: 10_000, output: 1_000))
         // 150k×3 + 40k×3 (no cached price) + 10k×3.75 + 1k×15, per million
@@ -75,7 +75,7 @@ struct PriceBookTests {
     @Test func pricesARelayInRealUSDAgainstTheOfficialPrice() throws {
         let book = try PriceBook()
         let usage = Usage(input: 1_000_000, cachedInput: 1_000_000, output: 1_000_000)
-        let charge = try #require(book.cost(of: usage, provider: "holysheep", model: "gpt-4.1", at: Date()).charge)
+        let charge = try #require(book.charge(provider: "holysheep", requestedModel: "gpt-4.1", at: Date(), usage: usage).charge)
         // (2.00 + 0.50 + 8.00) credits × $0.1406
         #expect(charge.cost == Money(decimalUSD: "1.4763"))
         #expect(charge.listCost == Money(decimalUSD: "10.50"))
@@ -91,7 +91,7 @@ struct PriceBookTests {
               "models": { "house-model": { "prices": [{ "input": "1", "output": "1" }] } } }
             """
         let book = try book([("relay.json", relay)])
-        let charge = try #require(book.cost(of: Usage(input: 1_000_000), provider: "relay", model: "house-model", at: Date()).charge)
+        let charge = try #require(book.charge(provider: "relay", requestedModel: "house-model", at: Date(), usage: Usage(input: 1_000_000)).charge)
         #expect(charge.cost == Money(decimalUSD: "0.50"))
         #expect(charge.listCost == nil)
         #expect(charge.savings == nil)
@@ -104,14 +104,14 @@ struct PriceBookTests {
             """
         let book = try book([("/home/me/openai.json", mine)], bundled: true)
         let usage = Usage(input: 1_000_000)
-        let mineCharge = try #require(book.cost(of: usage, provider: "openai", model: "gpt-4.1", at: Date()).charge)
+        let mineCharge = try #require(book.charge(provider: "openai", requestedModel: "gpt-4.1", at: Date(), usage: usage).charge)
         #expect(mineCharge.cost == Money(decimalUSD: "1.00"))
         #expect(mineCharge.entry.table == "/home/me/openai.json")
         // Other bundled OpenAI models stay, from the bundled file.
-        let other = try #require(book.cost(of: usage, provider: "openai", model: "gpt-4o", at: Date()).charge)
+        let other = try #require(book.charge(provider: "openai", requestedModel: "gpt-4o", at: Date(), usage: usage).charge)
         #expect(other.entry.table == "official/openai.json")
         // The relay's list price now follows the user's official price.
-        let relay = try #require(book.cost(of: usage, provider: "holysheep", model: "gpt-4.1", at: Date()).charge)
+        let relay = try #require(book.charge(provider: "holysheep", requestedModel: "gpt-4.1", at: Date(), usage: usage).charge)
         #expect(relay.listCost == Money(decimalUSD: "1.00"))
     }
 

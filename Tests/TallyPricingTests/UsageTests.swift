@@ -22,13 +22,13 @@ struct UsageTests {
         for usage in absurd {
             #expect(!usage.isPlausible)
             #expect(usage.recordedFlags.contains(.implausible))
-            #expect(book.cost(of: usage, provider: "acme", model: "m", at: Date()) == .unpriced(.implausibleUsage), "\(usage)")
+            #expect(book.charge(provider: "acme", requestedModel: "m", at: Date(), usage: usage) == .unpriced(.implausibleUsage), "\(usage)")
         }
         let edge = Usage(input: Usage.plausibleMaximum, output: Usage.plausibleMaximum)
         #expect(edge.isPlausible)
         #expect(!edge.recordedFlags.contains(.implausible))
         // 10^9 × $2 + 10^9 × $8 per million tokens: exactly $10,000.
-        #expect(book.cost(of: edge, provider: "acme", model: "m", at: Date()).charge?.cost == Money(decimalUSD: "10000"))
+        #expect(book.charge(provider: "acme", requestedModel: "m", at: Date(), usage: edge).charge?.cost == Money(decimalUSD: "10000"))
     }
 
     @Test func aCostTooLargeForTheLedgerIsUnpricedNeverSaturated() throws {

@@ -24,9 +24,7 @@ struct ProxyFixture {
         folder = FileManager.default.temporaryDirectory.appending(path: "tally-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let book = try PriceBook()
-        ledger = try Ledger(path: folder.appending(path: "ledger.sqlite").path) { usage, provider, model, date in
-            book.cost(of: usage, provider: provider, model: model, at: date)
-        }
+        ledger = try Ledger(path: folder.appending(path: "ledger.sqlite").path, prices: book)
         let transportConfiguration = configuration
         var configuration = ServerConfiguration()
         configuration.upstreams = [

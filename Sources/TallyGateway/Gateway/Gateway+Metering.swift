@@ -84,14 +84,15 @@ extension Gateway {
         }
     }
 
-    /// Prices `row` and appends it, removing the journal row; returns its sequence and charge.
-    ///
-    /// The price is the returned model's when the price table knows it, else the requested
-    /// model's, in force when the request started.
+    /// Prices `row` (``PriceBook/charge(provider:requestedModel:returnedModel:at:usage:)`` at the
+    /// time the request started) and appends it, removing the journal row; returns its sequence
+    /// and charge.
     func finish(_ meter: Meter, _ row: LedgerEntry) async throws(GatewayError) -> (Int64, Charge?) {
         var row = row
-        let model = row.modelReturned.flatMap { prices.model($0, provider: row.provider) != nil ? $0 : nil } ?? row.modelRequested
-        let pricing = prices.cost(of: row.usage, provider: row.provider, model: model, at: meter.startedAt)
+        let pricing = prices.charge(
+            provider: row.provider, requestedModel: row.modelRequested, returnedModel: row.modelReturned,
+            at: meter.startedAt, usage: row.usage
+        )
         row.apply(pricing)
         do {
             let sequence = try await ledger.finish(meter.ticket, with: row)

@@ -43,9 +43,7 @@ struct DemoSimulation {
     init(ledgerPath: String, prices: PriceBook) throws {
         upstream = try FakeUpstream()
         transport = try Transport()
-        ledger = try Ledger(path: ledgerPath, pricing: { usage, provider, model, date in
-            prices.cost(of: usage, provider: provider, model: model, at: date)
-        })
+        ledger = try Ledger(path: ledgerPath, prices: prices)
         self.prices = prices
     }
 

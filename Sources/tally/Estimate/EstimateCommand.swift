@@ -72,7 +72,7 @@ struct EstimateCommand: AsyncParsableCommand {
             let usage = Usage(input: Int64(count.tokens), output: outputTokens)
             var rows: [Estimate] = []
             for offer in offers {
-                let charge = book.cost(of: usage, provider: offer.table.provider, model: offer.model.key, at: at.date).charge
+                let charge = book.charge(provider: offer.table.provider, requestedModel: offer.model.key, at: at.date, usage: usage).charge
                 rows.append(Estimate(
                     provider: offer.table.provider, model: offer.model.key, inputTokens: usage.input, outputTokens: outputTokens,
                     count: count.method, cost: charge.map { MoneyJSON($0.cost) }, listCost: charge?.listCost.map(MoneyJSON.init),

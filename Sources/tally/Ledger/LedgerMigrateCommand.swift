@@ -20,9 +20,7 @@ struct LedgerMigrateCommand: AsyncParsableCommand {
             let before = try? LedgerReader.info(path: path).schemaVersion
             // Requests left in flight by processes that are gone are priced with these tables.
             let book = try pricing.loadBook()
-            let ledger = try Ledger(path: path) { usage, provider, model, date in
-                book.cost(of: usage, provider: provider, model: model, at: date)
-            }
+            let ledger = try Ledger(path: path, prices: book)
             var line = "\(path): schema version \(ledger.schemaVersion)"
             if let before, before != ledger.schemaVersion {
                 line += " (migrated from \(before))"

@@ -47,11 +47,10 @@ struct LedgerRepriceCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: ledger.path) else {
                 throw Failure("\(ledger.path): no ledger here (pass --ledger PATH or set TALLY_LEDGER)", status: ExitStatus.io)
             }
-            let pricer: Ledger.Pricer = { usage, provider, model, date in book.cost(of: usage, provider: provider, model: model, at: date) }
             // A dry run opens the ledger read-only: it must work without write access.
             let summary = dryRun
-                ? try LedgerReader(path: ledger.path).repriceDryRun(range: range, pricing: pricer)
-                : try await Ledger(path: ledger.path, pricing: pricer).reprice(range: range, pricing: pricer)
+                ? try LedgerReader(path: ledger.path).repriceDryRun(range: range, prices: book)
+                : try await Ledger(path: ledger.path, prices: book).reprice(range: range, prices: book)
             let json = SummaryJSON(
                 examined: summary.examined, changed: summary.changed, appended: summary.appended, unpriced: summary.unpriced,
                 costDelta: MoneyJSON(summary.costDelta), listCostDelta: MoneyJSON(summary.listCostDelta), dryRun: dryRun

@@ -70,7 +70,7 @@ struct ReportWhatIf: AsyncParsableCommand {
                     // An implausible row is unpriced in every report, whatever amount it was written with.
                     if let cost = entry.cost, entry.usage.isPlausible { lines[key]?.actual.add(cost) } else { lines[key]?.actualUnpriced += 1 }
                     if let model = lines[key]?.target,
-                       let charge = book.cost(of: entry.usage, provider: target.provider, model: model, at: entry.timestamp).charge {
+                       let charge = book.charge(provider: target.provider, requestedModel: model, at: entry.timestamp, usage: entry.usage).charge {
                         lines[key]?.whatIf.add(charge.cost)
                     } else {
                         lines[key]?.whatIfUnpriced += 1

@@ -72,7 +72,6 @@ struct ServeCommand: AsyncParsableCommand {
             let (host, port) = try Self.hostAndPort(configuration.listen)
 
             let book = try pricing.loadBook()
-            let pricer: Ledger.Pricer = { usage, provider, model, date in book.cost(of: usage, provider: provider, model: model, at: date) }
             let transport: Transport
             do {
                 transport = try Transport(configuration: .init(
@@ -85,7 +84,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let reason = ListenCheck.failure(host: host, port: port) {
                 throw Failure("cannot listen on \(configuration.listen): \(reason) (--listen)", status: ExitStatus.unavailable)
             }
-            let opened = try Ledger(path: ledger.path, pricing: pricer)
+            let opened = try Ledger(path: ledger.path, prices: book)
             var logger = Logger(label: "tally.serve")
             logger.logLevel = .info
             if !ProxyServer.isLoopback(host), configuration.gatewayKeys.isEmpty {
