@@ -1,26 +1,26 @@
-public import Foundation
+package import Foundation
 
 /// What the in-flight journal keeps of a request sent upstream: enough to price it if it never finishes.
-public struct InFlightRequest: Sendable, Hashable {
+package struct InFlightRequest: Sendable, Hashable {
     /// The client's X-Request-ID, or a new UUID.
-    public var id: String
+    package var id: String
     /// When the request was sent, in UTC milliseconds since 1970.
-    public var timestampMs: Int64
+    package var timestampMs: Int64
     /// The provider the request goes to.
-    public var provider: String
+    package var provider: String
     /// The model asked for.
-    public var model: String
+    package var model: String
     /// The API endpoint.
-    public var endpoint: String
+    package var endpoint: String
     /// Whether a stream was asked for.
-    public var streamed: Bool
+    package var streamed: Bool
     /// The caller's estimate of the prompt's tokens, used when the request never finishes.
-    public var estimatedInputTokens: Int64
+    package var estimatedInputTokens: Int64
     /// Project, user and tags.
-    public var attribution: Attribution
+    package var attribution: Attribution
 
     /// Creates an in-flight request.
-    public init(
+    package init(
         id: String = UUID().uuidString,
         timestamp: Date,
         provider: String,
@@ -41,13 +41,13 @@ public struct InFlightRequest: Sendable, Hashable {
     }
 
     /// When the request was sent.
-    public var timestamp: Date { Date(timeIntervalSince1970: TimeInterval(timestampMs) / 1000) }
+    package var timestamp: Date { Date(timeIntervalSince1970: TimeInterval(timestampMs) / 1000) }
 }
 
 /// A request recorded in the journal; hand it to `Ledger.finish` to append its row.
-public struct InFlightTicket: Sendable, Hashable {
+package struct InFlightTicket: Sendable, Hashable {
     /// The journal row.
     let journalSeq: Int64
     /// The request as begun.
-    public let request: InFlightRequest
+    package let request: InFlightRequest
 }

@@ -15,7 +15,8 @@ public final class Ledger: Sendable {
 
     let storage: SQLiteLedgerStorage
     private let writer: LedgerWriter
-    private let prices: PriceBook?
+    /// The tables interrupted rows are priced with; nil when opened without any.
+    public let prices: PriceBook?
 
     /// Opens (creating with mode 0600 and migrating when needed) the ledger at `path`, and turns
     /// requests left in flight by processes that are gone into `interrupted` rows priced with
@@ -41,7 +42,7 @@ public final class Ledger: Sendable {
     public var schemaVersion: Int { storage.schemaVersion }
 
     /// Records a request in the journal before it is sent upstream; returns once that is durable.
-    public func begin(_ request: InFlightRequest) async throws -> InFlightTicket {
+    package func begin(_ request: InFlightRequest) async throws -> InFlightTicket {
         try validate(request.attribution)
         guard case .begun(let journalSeq) = try await writer.submit(.begin(request)) else {
             throw LedgerError(.io, path: path, message: "the journal returned no row")
@@ -52,7 +53,7 @@ public final class Ledger: Sendable {
     /// Appends the row of a journaled request and removes it from the journal, in one transaction;
     /// returns the row's sequence number once it is durable.
     @discardableResult
-    public func finish(_ ticket: InFlightTicket, with entry: LedgerEntry) async throws -> Int64 {
+    package func finish(_ ticket: InFlightTicket, with entry: LedgerEntry) async throws -> Int64 {
         try validate(entry)
         return try await firstSeq(writer.submit(.finish(journalSeq: ticket.journalSeq, entry: entry)))
     }

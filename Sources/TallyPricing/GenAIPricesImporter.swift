@@ -4,9 +4,9 @@
 /// What Tally cannot represent (`starts_with`/`contains`/`regex` model matches, time-of-day
 /// prices, audio or image prices, batch and service-tier variants) is listed in the summary,
 /// never dropped silently.
-public enum GenAIPricesImporter {
+package enum GenAIPricesImporter {
     /// genai-prices provider ids and the names Tally's tables use for the six official providers.
-    public static let defaultProviders: [(source: String, provider: String)] = [
+    package static let defaultProviders: [(source: String, provider: String)] = [
         ("openai", "openai"), ("anthropic", "anthropic"), ("google", "gemini"),
         ("deepseek", "deepseek"), ("x-ai", "xai"), ("mistral", "mistral"),
     ]
@@ -18,39 +18,39 @@ public enum GenAIPricesImporter {
     ]
 
     /// The tables, and what was not imported.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// One official table per provider.
-        public var tables: [PriceTable]
+        package var tables: [PriceTable]
         /// Per provider, what the import did.
-        public var summaries: [Summary]
+        package var summaries: [Summary]
     }
 
     /// What the import did for one provider.
-    public struct Summary: Sendable, Hashable {
+    package struct Summary: Sendable, Hashable {
         /// Tally's name for the provider.
-        public var provider: String
+        package var provider: String
         /// Models written to the table.
-        public var imported: Int
+        package var imported: Int
         /// Models with more than one dated price entry.
-        public var withHistory: Int
+        package var withHistory: Int
         /// `equals` clauses written as aliases.
-        public var aliases: Int
+        package var aliases: Int
         /// Match clauses Tally cannot represent, as "model: starts_with \"claude-sonnet-4-5\"".
-        public var unrepresentableMatches: [String]
+        package var unrepresentableMatches: [String]
         /// Time-of-day price windows Tally cannot represent, as "model: 00:30:00+00:00–16:30:00+00:00".
-        public var timeOfDayWindows: [String]
+        package var timeOfDayWindows: [String]
         /// Price keys not imported (audio, images, searches, …), with how many models had them.
-        public var keysNotImported: [String: Int]
+        package var keysNotImported: [String: Int]
         /// Models whose price variants (batch, flex, priority) were not imported.
-        public var variantsNotImported: Int
+        package var variantsNotImported: Int
         /// Models skipped, with why.
-        public var skipped: [String]
+        package var skipped: [String]
         /// Aliases dropped because another model of the table already has that name.
-        public var aliasConflicts: [String]
+        package var aliasConflicts: [String]
     }
 
     /// Imports the given providers (genai-prices ids or Tally names; default the six official ones).
-    public static func tables(
+    package static func tables(
         from bytes: some Collection<UInt8>,
         providers: [String] = [],
         source: String,

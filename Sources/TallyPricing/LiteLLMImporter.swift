@@ -3,9 +3,9 @@
 ///
 /// Prices per token are converted to USD per million tokens from the numbers' decimal text,
 /// never through floating point: `2e-06` becomes `"2.00"`, `1.1e-06` becomes `"1.10"`.
-public enum LiteLLMImporter {
+package enum LiteLLMImporter {
     /// The providers `pricing/official/` is generated for.
-    public static let defaultProviders = ["openai", "anthropic", "gemini", "deepseek", "xai", "mistral"]
+    package static let defaultProviders = ["openai", "anthropic", "gemini", "deepseek", "xai", "mistral"]
 
     /// LiteLLM modes that are priced per token and imported.
     static let importedModes = ["chat", "completion", "responses", "embedding"]
@@ -21,38 +21,38 @@ public enum LiteLLMImporter {
     ]
 
     /// The tables, and what was left out and why.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// One official table per provider that had importable models.
-        public var tables: [PriceTable]
+        package var tables: [PriceTable]
         /// Per provider, what the import did.
-        public var summaries: [Summary]
+        package var summaries: [Summary]
     }
 
     /// What the import did for one provider.
-    public struct Summary: Sendable, Hashable {
+    package struct Summary: Sendable, Hashable {
         /// The provider.
-        public var provider: String
+        package var provider: String
         /// Models written to the table.
-        public var imported: Int
+        package var imported: Int
         /// Dated snapshots with the same prices as their base model, written as its aliases.
-        public var aliased: Int
+        package var aliased: Int
         /// Entries of another mode (image, audio, …), by mode.
-        public var skippedModes: [String: Int]
+        package var skippedModes: [String: Int]
         /// Entries without a per-token input price.
-        public var skippedUnpriced: [String]
+        package var skippedUnpriced: [String]
         /// Entries skipped because a price field is missing, not a number or negative, as
         /// "model: output_cost_per_token \"lots\" is not a non-negative number".
-        public var skippedInvalid: [String] = []
+        package var skippedInvalid: [String] = []
         /// Price fields Tally does not model (batch, priority, audio, …), with how many models had them.
-        public var fieldsNotImported: [String: Int]
+        package var fieldsNotImported: [String: Int]
         /// Prices with more than nine decimals per million tokens, rounded half to even: "model.field: from → to".
-        public var rounded: [String]
+        package var rounded: [String]
         /// Models listed both bare and as "provider/model" with different prices; the bare entry is kept.
-        public var conflicts: [String] = []
+        package var conflicts: [String] = []
     }
 
     /// Imports the providers' chat, completion, responses and embedding models.
-    public static func tables(
+    package static func tables(
         from bytes: some Collection<UInt8>,
         providers: [String] = defaultProviders,
         source: String,

@@ -1,23 +1,23 @@
 /// Hand-kept corrections to the official tables, from `pricing/overrides.json`: what neither
 /// source states right, applied by `tally prices import official` after the merge so that a
 /// regeneration keeps them. Each override says why.
-public struct OfficialOverrides: Sendable, Hashable {
+package struct OfficialOverrides: Sendable, Hashable {
     /// One correction.
-    public struct Override: Sendable, Hashable {
+    package struct Override: Sendable, Hashable {
         /// The official provider ("anthropic").
-        public var provider: String
+        package var provider: String
         /// The model (key or alias in the merged table); nil for a provider-wide correction.
-        public var model: String?
+        package var model: String?
         /// Why the sources are not followed here, with the reference that says so.
-        public var why: String
+        package var why: String
         /// What the override does.
-        public var action: Action
+        package var action: Action
         /// The override's JSON path in its file, for messages.
-        public var path: String
+        package var path: String
     }
 
     /// What an override changes.
-    public enum Action: Sendable, Hashable {
+    package enum Action: Sendable, Hashable {
         /// Ship genai-prices' prices for the model even where it has no dated entries.
         case shipGenAIPrices
         /// Ship these prices (the whole history) for the model.
@@ -27,21 +27,21 @@ public struct OfficialOverrides: Sendable, Hashable {
     }
 
     /// The corrections, in file order.
-    public var overrides: [Override]
+    package var overrides: [Override]
     /// The file they were read from.
-    public var origin: String
+    package var origin: String
 
     /// No corrections.
-    public static let none = OfficialOverrides(overrides: [], origin: "")
+    package static let none = OfficialOverrides(overrides: [], origin: "")
 
     /// Creates a set of corrections.
-    public init(overrides: [Override], origin: String) {
+    package init(overrides: [Override], origin: String) {
         self.overrides = overrides
         self.origin = origin
     }
 
     /// Reads an overrides file; throws every problem, each with its JSON path.
-    public init(decoding bytes: some Collection<UInt8>, origin: String) throws(PriceTableError) {
+    package init(decoding bytes: some Collection<UInt8>, origin: String) throws(PriceTableError) {
         var problems: [PriceTableProblem] = []
         func problem(_ path: String, _ message: String) {
             problems.append(PriceTableProblem(file: origin, path: path, message: message))

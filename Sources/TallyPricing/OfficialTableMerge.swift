@@ -6,54 +6,54 @@
 /// every LiteLLM name of one genai-prices model becomes one model with one price history. Its
 /// prices are genai-prices' when it has dated entries for that model, LiteLLM's otherwise,
 /// unless an override says otherwise. Models only one source knows are kept and listed.
-public enum OfficialTableMerge {
+package enum OfficialTableMerge {
     /// The merged tables, and every model where the sources disagree on the price in force.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// One table per provider.
-        public var tables: [PriceTable]
+        package var tables: [PriceTable]
         /// Where the two sources disagree at the merge date, and which value was shipped.
-        public var disagreements: [Disagreement]
+        package var disagreements: [Disagreement]
         /// Names one source has that match no model of the other.
-        public var unmatched: [Unmatched]
+        package var unmatched: [Unmatched]
         /// LiteLLM names of one genai-prices model without dated entries whose LiteLLM prices
         /// differ from the model's, kept as models of their own: "provider: name (kept apart from key)".
-        public var mergedWithDifferentPrices: [String]
+        package var mergedWithDifferentPrices: [String]
         /// Dated entries whose cached-input price looks carried over from a neighbour: to be
         /// checked against the provider's announcement (see `cachedPricesToCheck(in:)`).
-        public var cachedPricesToCheck: [String]
+        package var cachedPricesToCheck: [String]
     }
 
     /// A current price the two sources disagree on.
-    public struct Disagreement: Sendable, Hashable {
+    package struct Disagreement: Sendable, Hashable {
         /// The provider.
-        public var provider: String
+        package var provider: String
         /// The shipped model key.
-        public var model: String
+        package var model: String
         /// The class, as `PriceDiff` names it.
-        public var field: String
+        package var field: String
         /// LiteLLM's value.
-        public var liteLLM: String?
+        package var liteLLM: String?
         /// genai-prices' value.
-        public var genAIPrices: String?
+        package var genAIPrices: String?
         /// Which source's value was shipped: "genai-prices", "litellm" or "overrides".
-        public var shipped: String
+        package var shipped: String
         /// Why that source won for this model.
-        public var why: String
+        package var why: String
     }
 
     /// A model only one source has.
-    public struct Unmatched: Sendable, Hashable {
+    package struct Unmatched: Sendable, Hashable {
         /// The provider.
-        public var provider: String
+        package var provider: String
         /// "litellm" or "genai-prices".
-        public var source: String
+        package var source: String
         /// The model's key in that source.
-        public var model: String
+        package var model: String
     }
 
     /// Merges provider by provider; `day` is the date current prices are compared at. Throws
     /// when an override names a model or provider the merge does not have (a stale override).
-    public static func merge(
+    package static func merge(
         liteLLM: [PriceTable], genAIPrices: [PriceTable], at day: CalendarDay, source: String,
         overrides: OfficialOverrides = .none
     ) throws(PriceTableError) -> Result {
@@ -179,7 +179,7 @@ public enum OfficialTableMerge {
     /// Consecutive price entries where the cached-input price stays while the input price
     /// changes, or where one entry has no cached price and the next has: the pattern of a
     /// source carrying a later cached price back (o3's launch entry). One line each.
-    public static func cachedPricesToCheck(in tables: [PriceTable]) -> [String] {
+    package static func cachedPricesToCheck(in tables: [PriceTable]) -> [String] {
         var lines: [String] = []
         for table in tables {
             for model in table.models {

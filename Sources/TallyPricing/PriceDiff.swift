@@ -1,32 +1,32 @@
 /// The differences between two sets of price tables at one date: every model whose price for
 /// any token class differs, and every model present on one side only.
-public struct PriceDiff: Sendable, Hashable {
+package struct PriceDiff: Sendable, Hashable {
     /// One difference.
-    public struct Row: Sendable, Hashable {
+    package struct Row: Sendable, Hashable {
         /// The provider.
-        public var provider: String
+        package var provider: String
         /// The model's key on side A, or on side B when it is only there.
-        public var model: String
+        package var model: String
         /// The model's key on side B when it differs from A's (matched by alias or snapshot).
-        public var otherKey: String?
+        package var otherKey: String?
         /// The token class ("input", "output", "tier above 200000 input"), or nil for a model on one side only.
-        public var field: String?
+        package var field: String?
         /// Side A's price in real USD per million tokens (decimal string), nil when absent.
-        public var a: String?
+        package var a: String?
         /// Side B's price in real USD per million tokens (decimal string), nil when absent.
-        public var b: String?
+        package var b: String?
     }
 
     /// Every difference, sorted by provider and model.
-    public var rows: [Row]
+    package var rows: [Row]
 
     /// Whether the two sides agree on every price.
-    public var isEmpty: Bool { rows.isEmpty }
+    package var isEmpty: Bool { rows.isEmpty }
 
     /// Compares the tables of `a` and `b` at `day`, provider by provider, in real USD per million
     /// tokens (price times the table's `credit_usd`). A model of B matches a model of A by key,
     /// alias or dated snapshot.
-    public init(_ a: [PriceTable], _ b: [PriceTable], at day: CalendarDay) {
+    package init(_ a: [PriceTable], _ b: [PriceTable], at day: CalendarDay) {
         var rows: [Row] = []
         let seconds = day.secondsSinceEpoch
         let bByProvider = Dictionary(b.map { ($0.provider, $0) }, uniquingKeysWith: { $1 })

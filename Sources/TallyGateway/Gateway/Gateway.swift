@@ -7,9 +7,14 @@ import TallyStream
 /// it leaves exactly one priced row in the ledger.
 ///
 /// ```swift
-/// let gateway = try Gateway(
-///     upstream: Upstream(provider: "openai", baseURL: "https://api.openai.com/v1", dialect: .openAI, apiKey: key),
-///     ledger: try Ledger(path: "ledger.sqlite"), prices: try PriceBook())
+/// let ledger = try Ledger(path: "ledger.sqlite", prices: PriceBook())
+/// let gateway = try Gateway(upstream: .openAI(apiKey: key), ledger: ledger)
+/// let reply = try await gateway.send(GatewayRequest(endpoint: .chatCompletions, json: body))
+/// ```
+///
+/// Streamed, with the spend attributed to a project:
+///
+/// ```swift
 /// let answer = try await gateway.stream(GatewayRequest(endpoint: .chatCompletions, json: body),
 ///                                       attribution: Attribution(project: "search")) { stream in
 ///     var text = ""
@@ -49,6 +54,16 @@ public final class Gateway: Sendable {
         estimator: any UsageEstimator = TokenizerEstimator()
     ) throws(TransportError) {
         try self.init(upstream: upstream, ledger: ledger, prices: prices, transport: transport, retry: retry, estimator: estimator, observer: nil)
+    }
+
+    /// Creates a gateway to `upstream` that prices with the ledger's price tables (the bundled
+    /// ones when the ledger was opened without any).
+    ///
+    /// - Throws: ``TransportError`` when no transport can be made, `PriceTableError` when the
+    ///   bundled tables must be loaded and cannot be.
+    public convenience init(upstream: Upstream, ledger: Ledger, transport: Transport? = nil, retry: RetryPolicy = .standard) throws {
+        let prices = try ledger.prices ?? PriceBook()
+        try self.init(upstream: upstream, ledger: ledger, prices: prices, transport: transport, retry: retry, observer: nil)
     }
 
     /// A gateway whose written rows are also handed to `observer`.

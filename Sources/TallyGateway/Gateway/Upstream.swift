@@ -34,6 +34,16 @@ public struct Upstream: Sendable {
         self.headers = headers
     }
 
+    /// OpenAI's own API, priced with the `openai` table.
+    public static func openAI(apiKey: String?) -> Upstream {
+        Upstream(provider: "openai", baseURL: "https://api.openai.com/v1", dialect: .openAI, apiKey: apiKey)
+    }
+
+    /// Anthropic's own API, priced with the `anthropic` table.
+    public static func anthropic(apiKey: String?) -> Upstream {
+        Upstream(provider: "anthropic", baseURL: "https://api.anthropic.com/v1", dialect: .anthropic, apiKey: apiKey)
+    }
+
     /// The URL endpoint paths are appended to: ``baseURL`` without trailing slashes, with `/v1`
     /// added when it has no path. So both forms work for either dialect: the host alone, as the
     /// Anthropic SDK's `ANTHROPIC_BASE_URL` is written (`https://api.anthropic.com`), and the URL
