@@ -181,7 +181,17 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyCLITests",
-            dependencies: ["tally", "TallyPricing", "TallyLedger", "TallyTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // TallyServer and Hummingbird's test client: the budget tests run `tally serve`'s proxy
+            // beside `tally budget check`, to show that both judge a budget file alike.
+            dependencies: [
+                "tally", "TallyPricing", "TallyLedger", "TallyServer", "TallyGateway", "TallyTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -3,32 +3,39 @@ import Synchronization
 import TallyLedger
 import TallyPricing
 
-/// Refuses a project's requests once its spend this period reaches its budget. Spend is read
-/// from the ledger's rollups and kept for a second, so a busy project costs one query a second.
+/// Finds the spent budget that covers a request, if any. Each budget's standing is read from the
+/// ledger's rollups and kept for a second, so a busy project costs one query a second.
 final class BudgetGuard: Sendable {
-    private let budgets: [String: ServerConfiguration.ProjectBudget]
+    private let budgets: [Budget]
     private let reader: LedgerReader
-    private let cache = Mutex<[String: (spend: Money, readAt: ContinuousClock.Instant)]>([:])
+    private let cache = Mutex<[Int: (standing: BudgetStanding, readAt: ContinuousClock.Instant)]>([:])
     private static let freshness: Duration = .seconds(1)
 
-    init(budgets: [ServerConfiguration.ProjectBudget], reader: LedgerReader) {
-        self.budgets = Dictionary(budgets.map { ($0.project, $0) }, uniquingKeysWith: { $1 })
+    init(budgets: [Budget], reader: LedgerReader) {
+        self.budgets = budgets
         self.reader = reader
     }
 
-    /// The budget a project is over, with its spend; nil when it may spend.
-    func exceeded(project: String?) async throws -> (budget: ServerConfiguration.ProjectBudget, spend: Money)? {
-        guard let project, let budget = budgets[project] else { return nil }
-        let now = ContinuousClock.now
-        if let cached = cache.withLock({ $0[project] }), now - cached.readAt < Self.freshness {
-            return cached.spend >= budget.limit ? (budget, cached.spend) : nil
+    /// Whether no budget is configured, so nothing is ever refused.
+    var isEmpty: Bool { budgets.isEmpty }
+
+    /// The first budget covering `attribution` that is spent, with its standing; nil when the request may spend.
+    func spentBudget(covering attribution: Attribution, now: Date = Date()) async throws -> BudgetStanding? {
+        for (index, budget) in budgets.enumerated() where budget.covers(attribution) {
+            let standing = try await standing(of: index, now: now)
+            if standing.verdict == .spent { return standing }
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let interval = calendar.dateInterval(of: budget.period == "day" ? .day : .month, for: Date())
-        let range = (interval?.start ?? Date())..<(interval?.end ?? Date())
-        let summary = try await reader.summary(range: range, filter: Report.Filter(project: project))
-        cache.withLock { $0[project] = (summary.total.cost, now) }
-        return summary.total.cost >= budget.limit ? (budget, summary.total.cost) : nil
+        return nil
+    }
+
+    /// Budget `index`'s standing, from the cache while it is fresh and of the current period.
+    private func standing(of index: Int, now: Date) async throws -> BudgetStanding {
+        let clock = ContinuousClock.now
+        if let cached = cache.withLock({ $0[index] }), clock - cached.readAt < Self.freshness, cached.standing.period.contains(now) {
+            return cached.standing
+        }
+        let standing = try await reader.standing(of: budgets[index], at: now)
+        cache.withLock { $0[index] = (standing, clock) }
+        return standing
     }
 }

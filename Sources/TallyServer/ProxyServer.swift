@@ -13,11 +13,10 @@ import TallyStream
 /// `tally serve`: an OpenAI- and Anthropic-compatible HTTP proxy that meters every call through
 /// a `Gateway`, so apps in any language are metered by changing their base URL.
 public struct ProxyServer: Sendable {
-    /// What the server needs: its configuration, a ledger, prices and a transport shared by every upstream.
+    /// What the server routes by, and who may use it.
     let configuration: ServerConfiguration
-    let ledger: Ledger
-    let prices: PriceBook
-    let transport: Transport
+    /// One gateway per upstream, by the upstream's name, shared by every request (a client's own
+    /// key travels with its request, not in a gateway of its own).
     let gateways: [String: Gateway]
     let keys: GatewayKeys
     let budgets: BudgetGuard
@@ -27,9 +26,6 @@ public struct ProxyServer: Sendable {
     /// Creates the server; one `Gateway` per upstream, all sharing `transport` and `ledger`.
     public init(configuration: ServerConfiguration, ledger: Ledger, prices: PriceBook, transport: Transport, logger: Logger) throws {
         self.configuration = configuration
-        self.ledger = ledger
-        self.prices = prices
-        self.transport = transport
         self.logger = logger
         var gateways: [String: Gateway] = [:]
         let metrics = self.metrics
@@ -66,10 +62,12 @@ public struct ProxyServer: Sendable {
         var methods: [String: [HTTPRequest.Method]] = [:]
         for (_, path) in Self.postPaths { methods[path, default: []].append(.post) }
         for path in Self.getPaths { methods[path, default: []].append(.get) }
-        router.add(middleware: RouteErrorMiddleware(methods: methods, logger: logger))
+        // CORS outside the error rendering, so a browser can read every error (a refusal from the
+        // proxied routes' middleware too), not only the successes.
         if !configuration.corsOrigins.isEmpty {
             router.add(middleware: AllowedOriginsMiddleware(origins: Set(configuration.corsOrigins)))
         }
+        router.add(middleware: RouteErrorMiddleware(methods: methods, logger: logger))
         router.get("healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
         }
@@ -79,9 +77,16 @@ public struct ProxyServer: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render()))
             )
         }
+        // The proxied routes: each step a middleware, in order, each filling in the context or
+        // refusing in the route's wire format; the handler routes the request and sends it.
+        let proxied = router.group()
+            .add(middleware: AttributionMiddleware())
+            .add(middleware: GatewayKeyMiddleware(keys: keys, allowClientKeys: configuration.allowClientKeys))
+            .add(middleware: RequestBodyMiddleware(maximumBytes: configuration.maximumBodyBytes))
+            .add(middleware: BudgetMiddleware(budgets: budgets, logger: logger))
         for (endpoint, path) in Self.postPaths {
-            router.post(RouterPath(String(path.dropFirst()))) { request, context in
-                await self.proxy(request, endpoint: endpoint, client: ClientDisconnectHandler.watching(context.channel))
+            proxied.post(RouterPath(String(path.dropFirst()))) { request, context in
+                try await self.proxy(request, context: context, endpoint: endpoint)
             }
         }
         router.get("v1/models") { request, _ in await self.models(request) }
@@ -107,125 +112,32 @@ public struct ProxyServer: Sendable {
 
     // MARK: - Proxying
 
-    func dialect(of endpoint: Endpoint) -> Upstream.Dialect { endpoint == .messages ? .anthropic : .openAI }
-
-    func proxy(_ request: Request, endpoint: Endpoint, client: ClientDisconnectHandler?) async -> Response {
-        let dialect = dialect(of: endpoint)
-        let requestID: String
-        switch AttributionBounds.requestID(request.headers[values: HTTPField.Name("x-request-id")!].first) {
-        case .success(let id?): requestID = id
-        case .success(nil): requestID = RequestID.random()
-        case .failure(let refusal): return refusal.wireError(dialect).response(requestID: nil)
+    /// Sends a request the middleware has read, attributed and let through to the upstream
+    /// serving its model, with the provider's own header options and, when allowed, the
+    /// client's own key, on the shared gateway of that upstream.
+    func proxy(_ request: Request, context: ProxyRequestContext, endpoint: Endpoint) async throws -> Response {
+        let dialect = context.dialect
+        let requestID = context.requestID ?? RequestID.random()
+        guard let body = context.body else {
+            throw WireError(dialect: dialect, status: .internalServerError, type: "api_error",
+                            message: "tally serve could not handle request \(requestID): its body was not read", code: nil, requestID: requestID)
         }
-        do {
-            return try await proxyOrThrow(request, endpoint: endpoint, dialect: dialect, requestID: requestID, client: client)
-        } catch let error as WireError {
-            return error.response(requestID: requestID)
-        } catch {
-            return wireError(error, dialect: dialect, requestID: requestID).response(requestID: requestID)
-        }
-    }
-
-    func proxyOrThrow(
-        _ request: Request, endpoint: Endpoint, dialect: Upstream.Dialect, requestID: String, client: ClientDisconnectHandler?
-    ) async throws -> Response {
-        // Who is calling: a gateway key names the project; otherwise, when allowed, the client's own key goes upstream.
-        let presented = GatewayKeys.presentedKey(
-            authorization: request.headers[.authorization], apiKey: request.headers[values: HTTPField.Name("x-api-key")!].first
-        )
-        var keyProject: String?
-        var clientKey: String?
-        if !keys.isEmpty {
-            if let presented, let project = keys.project(for: presented) {
-                keyProject = project
-            } else if configuration.allowClientKeys, let presented {
-                clientKey = presented
-            } else {
-                throw WireError(dialect: dialect, status: .unauthorized, type: "authentication_error",
-                                message: presented == nil ? "missing gateway key: send Authorization: Bearer KEY" : "invalid gateway key", code: "invalid_api_key")
-            }
-        } else if configuration.allowClientKeys {
-            clientKey = presented
-        }
-
-        // The body, read up to the limit and never past it; a declared length over it is refused unread.
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maximumBodyBytes {
-            throw WireError(dialect: dialect, status: .contentTooLarge, type: "request_too_large",
-                            message: "request body of \(declared) bytes is over the limit of \(configuration.maximumBodyBytes)", code: nil)
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: configuration.maximumBodyBytes)
-        } catch {
-            throw WireError(dialect: dialect, status: .contentTooLarge, type: "request_too_large",
-                            message: "request body over \(configuration.maximumBodyBytes) bytes", code: nil)
-        }
-        let body = Array(buffer.readableBytesView)
-        // Parsed once here, for routing and attribution, and handed to the gateway with the body.
-        guard let object = try? JSONReader.parse(body), case .object = object else {
-            throw WireError.invalidRequest(dialect, "the request body is not a JSON object")
-        }
-        guard case .string(let model)? = object["model"], !model.isEmpty else {
-            throw WireError.invalidRequest(dialect, "missing \"model\"")
-        }
-        let streamed: Bool
-        if case .bool(true)? = object["stream"] { streamed = true } else { streamed = false }
-        guard let route = configuration.upstream(for: model, dialect: dialect), var gateway = gateways[route.name] else {
+        guard let route = configuration.upstream(for: body.model, dialect: dialect), let gateway = gateways[route.name] else {
             throw WireError(dialect: dialect, status: .notFound, type: "not_found_error",
-                            message: "no upstream of this gateway serves model \(model)", code: "model_not_found")
+                            message: "no upstream of this gateway serves model \(body.model)", code: "model_not_found", requestID: requestID)
         }
-        if let clientKey {
-            var upstream = route.upstream
-            upstream.apiKey = clientKey
-            let metrics = self.metrics
-            gateway = try Gateway(upstream: upstream, ledger: ledger, prices: prices, transport: transport, observer: { metrics.record($0) })
-        }
-
-        // Attribution: the key's project first, then the headers, then the body's own user fields.
-        // A header out of bounds is refused; a body field out of bounds only attributes nothing.
-        func header(_ name: String) throws -> String? {
-            let value = HTTPField.Name(name).flatMap { request.headers[$0] }.flatMap { $0.isEmpty ? nil : $0 }
-            return try AttributionBounds.header(name, value).mapError { $0.wireError(dialect) }.get()
-        }
-        func text(_ value: JSONValue?) -> String? {
-            guard case .string(let text)? = value, !text.isEmpty else { return nil }
-            return AttributionBounds.problem(with: text) == nil ? text : nil
-        }
-        let project = try header("x-tally-project")
-        let user = try header("x-tally-user")
-        let tags = try AttributionBounds.tags(header("x-tally-tags")).mapError { $0.wireError(dialect) }.get()
-        let attribution = Attribution(
-            project: keyProject ?? project,
-            user: user ?? text(object["user"]) ?? text(object["metadata"]?["user_id"]),
-            tags: tags
+        var gatewayRequest = GatewayRequest(
+            endpoint: endpoint, body: body.bytes, parsedBody: body.object, id: requestID, headers: Self.passedHeaders(request.headers)
         )
-        if let (budget, spend) = try await budgets.exceeded(project: attribution.project) {
-            throw WireError(dialect: dialect, status: .tooManyRequests, type: "rate_limit_error",
-                            message: "project \(budget.project) is over its \(budget.period) budget: spent $\(spend.decimalString) of $\(budget.limit.decimalString)",
-                            code: "budget_exceeded")
-        }
-
-        // Headers passed upstream: the provider's own options, never a key or a hop-by-hop field.
-        var passed: HTTPHeaders = [:]
-        for field in request.headers {
-            let name = field.name.canonicalName
-            if name == "anthropic-version" || name == "anthropic-beta" || name.hasPrefix("openai-") {
-                passed.add(name: name, value: field.value)
-            }
-        }
-        if let clientKey, route.upstream.apiKey == nil {
-            switch dialect {
-            case .openAI: passed.add(name: "Authorization", value: "Bearer \(clientKey)")
-            case .anthropic: passed.add(name: "x-api-key", value: clientKey)
-            }
-        }
-        let gatewayRequest = GatewayRequest(endpoint: endpoint, body: body, parsedBody: object, id: requestID, headers: passed)
-        let chosen = gateway
-        if streamed {
-            return try await stream(gatewayRequest, gateway: chosen, attribution: attribution, dialect: dialect, client: client)
-        }
+        gatewayRequest.apiKey = context.clientKey
+        let attribution = context.attribution
+        let client = ClientDisconnectHandler.watching(context.channel)
         do {
-            let response = try await untilClientLeaves(client) { try await chosen.send(gatewayRequest, attribution: attribution) }
+            if body.streamed {
+                return try await stream(gatewayRequest, gateway: gateway, attribution: attribution, dialect: dialect, client: client)
+            }
+            let prepared = gatewayRequest
+            let response = try await untilClientLeaves(client) { try await gateway.send(prepared, attribution: attribution) }
             return Response(
                 status: .init(code: response.status), headers: relayed(response.headers, requestID: requestID, streamed: false),
                 body: .init(byteBuffer: ByteBuffer(bytes: response.body))
@@ -233,6 +145,18 @@ public struct ProxyServer: Sendable {
         } catch {
             throw wireError(error, dialect: dialect, requestID: requestID)
         }
+    }
+
+    /// The client's headers passed upstream: the provider's own options, never a key or a hop-by-hop field.
+    static func passedHeaders(_ headers: HTTPFields) -> HTTPHeaders {
+        var passed: HTTPHeaders = [:]
+        for field in headers {
+            let name = field.name.canonicalName
+            if name == "anthropic-version" || name == "anthropic-beta" || name.hasPrefix("openai-") {
+                passed.add(name: name, value: field.value)
+            }
+        }
+        return passed
     }
 
     /// Runs `work`, cancelled when the client leaves meanwhile (so its row says `cancelled` then,
@@ -322,6 +246,10 @@ public struct ProxyServer: Sendable {
     /// message when it answered, else a reason and the request id. The full error, which names
     /// the upstream's URL (or the ledger's path), goes to the server's log only.
     func wireError(_ error: any Error, dialect: Upstream.Dialect, requestID: String) -> WireError {
+        describe(error, dialect: dialect, requestID: requestID).answering(requestID)
+    }
+
+    private func describe(_ error: any Error, dialect: Upstream.Dialect, requestID: String) -> WireError {
         if let error = error as? WireError { return error }
         guard let error = error as? GatewayError else {
             logger.error("request \(requestID) failed: \(error)")
@@ -360,7 +288,7 @@ public struct ProxyServer: Sendable {
             ?? configuration.upstreams.first(where: { $0.upstream.dialect == .openAI }),
               let gateway = gateways[route.name] else {
             return WireError(dialect: .openAI, status: .notFound, type: "not_found_error", message: "no OpenAI-compatible upstream", code: nil)
-                .response(requestID: nil)
+                .response()
         }
         do {
             let (status, headers, body) = try await gateway.forward(method: "GET", path: "/models")
@@ -369,7 +297,7 @@ public struct ProxyServer: Sendable {
         } catch {
             logger.warning("GET /v1/models from upstream \(route.name) failed: \(error)")
             return WireError(dialect: .openAI, status: .badGateway, type: "api_error", message: "the upstream could not be reached", code: nil)
-                .response(requestID: nil)
+                .response()
         }
     }
 }

@@ -31,29 +31,31 @@ struct RouteErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         // The client's own path, shortened: it is echoed back to that client only.
         let shown = path.count > 200 ? String(path.prefix(200)) + "…" : path
         let method = request.method.rawValue
+        // The proxy's own errors render themselves, in the route's wire format.
+        if let error = error as? WireError { return error.response() }
         guard let error = error as? HTTPError else {
             logger.error("\(method) \(shown) failed: \(error)")
             return WireError(dialect: dialect, status: .internalServerError, type: "api_error",
                              message: "tally serve could not answer \(method) \(shown); its log says why", code: nil)
-                .response(requestID: nil)
+                .response()
         }
         if error.status == .notFound, let allowed = methods[path], !allowed.contains(request.method) {
             let list = allowed.map(\.rawValue).joined(separator: ", ")
             var response = WireError(dialect: dialect, status: .methodNotAllowed, type: "invalid_request_error",
                                      message: "\(method) is not allowed on \(shown); use \(list)", code: "method_not_allowed")
-                .response(requestID: nil)
+                .response()
             response.headers[.allow] = list
             return response
         }
         if error.status == .notFound {
             return WireError(dialect: dialect, status: .notFound, type: "not_found_error",
                              message: "tally serve has no route \(method) \(shown)", code: "not_found")
-                .response(requestID: nil)
+                .response()
         }
         let type = error.status.code < 500 ? "invalid_request_error" : "api_error"
         var response = WireError(dialect: dialect, status: error.status, type: type,
                                  message: error.body ?? error.status.reasonPhrase, code: nil)
-            .response(requestID: nil)
+            .response()
         for field in error.headers where response.headers[field.name] == nil { response.headers.append(field) }
         return response
     }

@@ -1,5 +1,6 @@
 public import Foundation
 public import TallyGateway
+public import TallyLedger
 public import TallyPricing
 
 /// What `tally serve` proxies to and who may use it, read from a JSON file or from the environment.
@@ -46,23 +47,6 @@ public struct ServerConfiguration: Sendable {
         }
     }
 
-    /// A spending limit for a project, checked before each of its requests.
-    public struct ProjectBudget: Sendable {
-        /// The project.
-        public var project: String
-        /// The limit per period.
-        public var limit: Money
-        /// `month` or `day`.
-        public var period: String
-
-        /// Creates a budget.
-        public init(project: String, limit: Money, period: String) {
-            self.project = project
-            self.limit = limit
-            self.period = period
-        }
-    }
-
     /// Where to listen, "HOST:PORT".
     public var listen: String = "127.0.0.1:8787"
     /// The upstreams, in the order routing tries them.
@@ -71,8 +55,9 @@ public struct ServerConfiguration: Sendable {
     public var gatewayKeys: [GatewayKey] = []
     /// Whether a client may present its own provider key, passed upstream and never stored.
     public var allowClientKeys = false
-    /// Project budgets.
-    public var budgets: [ProjectBudget] = []
+    /// Budgets, in the format `tally budget check --config` reads: while a budget that covers a
+    /// request's project and user is spent (``Budget/isSpent(by:)``), the request is refused with 429.
+    public var budgets: [Budget] = []
     /// Origins answered with CORS headers.
     public var corsOrigins: [String] = []
     /// The largest request body accepted (32 MiB).

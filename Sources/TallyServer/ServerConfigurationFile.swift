@@ -1,5 +1,6 @@
 public import Foundation
 import TallyGateway
+import TallyLedger
 import TallyPricing
 
 /// A configuration file that could not be read: every problem, each naming the file and JSON path.
@@ -21,7 +22,7 @@ extension ServerConfiguration {
     ///                    "dialect": "openai", "api_key_env": "RELAY_KEY", "models": ["gpt-*"], "default": true } ],
     ///   "gateway_keys": [ { "key_env": "TEAM_A_KEY", "project": "team-a" } ],
     ///   "allow_client_keys": false,
-    ///   "budgets": [ { "project": "team-a", "limit": "100", "period": "month" } ],
+    ///   "budgets": [ { "name": "team-a", "project": "team-a", "limit": "100", "period": "month", "tz": "UTC" } ],
     ///   "cors_origins": ["https://app.example.com"], "max_body_bytes": 33554432 }
     /// ```
     public static func load(
@@ -49,7 +50,6 @@ struct ConfigurationReader {
     static let topFields = ["listen", "upstreams", "gateway_keys", "allow_client_keys", "budgets", "cors_origins", "max_body_bytes"]
     static let upstreamFields = ["name", "provider", "base_url", "dialect", "api_key_env", "models", "default", "headers"]
     static let keyFields = ["key", "key_env", "project"]
-    static let budgetFields = ["project", "limit", "period"]
 
     mutating func problem(_ path: String, _ message: String) { problems.append("\(file): \(path): \(message)") }
 
@@ -121,21 +121,11 @@ struct ConfigurationReader {
         case nil: break
         case let other?: problem("$.allow_client_keys", "must be true or false, found \(other.kindDescription)")
         }
-        for (index, item) in array(root["budgets"], "$.budgets").enumerated() {
-            let path = "$.budgets[\(index)]"
-            guard members(item, path, known: Self.budgetFields) else { continue }
-            let project = string(item["project"], path + ".project", required: true)
-            var limit: Money?
-            switch item["limit"] {
-            case .string(let text)?, .number(let text)?:
-                limit = Money(decimalUSD: text).flatMap { $0 > .zero ? $0 : nil }
-                if limit == nil { problem(path + ".limit", "\"\(text)\" must be a positive amount of USD") }
-            default: problem(path + ".limit", "missing: a positive amount of USD such as \"100\"")
-            }
-            let period = string(item["period"], path + ".period") ?? "month"
-            if period != "month", period != "day" { problem(path + ".period", "\"\(period)\" must be month or day") }
-            if let project, let limit { configuration.budgets.append(.init(project: project, limit: limit, period: period)) }
-        }
+        // The budget format of `tally budget check --config`, read by the same reader; a period
+        // naming no zone is in UTC.
+        configuration.budgets = BudgetFile.budgets(
+            array(root["budgets"], "$.budgets"), path: "$.budgets", file: file, defaultZone: BudgetPeriod.utc, problems: &problems
+        )
         configuration.corsOrigins = strings(root["cors_origins"], "$.cors_origins")
         switch root["max_body_bytes"] {
         case .number(let text)?:

@@ -5,19 +5,23 @@ import TallyGateway
 import TallyPricing
 
 /// An error answered in the wire format of the route it came from, so a client's SDK shows it
-/// as it shows the official API's errors.
-struct WireError: Error, Sendable {
+/// as it shows the official API's errors. Thrown by the proxy's middleware and handlers, it
+/// renders itself (`HTTPResponseError`).
+struct WireError: HTTPResponseError, Sendable {
     /// The error's dialect: OpenAI's `{"error": {...}}` or Anthropic's `{"type": "error", ...}`.
     var dialect: Upstream.Dialect
+    /// The HTTP status.
     var status: HTTPResponse.Status
     /// The `type` field ("invalid_request_error", "authentication_error", "rate_limit_error", …).
     var type: String
     var message: String
     /// OpenAI's `code` field.
     var code: String?
+    /// The request's id, answered in `X-Request-ID`; nil answers none.
+    var requestID: String? = nil
 
     /// The error as an HTTP response with a JSON body.
-    func response(requestID: String?) -> Response {
+    func response() -> Response {
         let body: String
         switch dialect {
         case .openAI:
@@ -28,6 +32,18 @@ struct WireError: Error, Sendable {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let requestID, let name = HTTPField.Name("x-request-id") { headers[name] = requestID }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// The error as an HTTP response (`HTTPResponseError`).
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        response()
+    }
+
+    /// The same error, answered with `requestID`.
+    func answering(_ requestID: String?) -> WireError {
+        var error = self
+        error.requestID = requestID
+        return error
     }
 
     static func invalidRequest(_ dialect: Upstream.Dialect, _ message: String) -> WireError {

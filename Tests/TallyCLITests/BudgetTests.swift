@@ -1,15 +1,16 @@
 import ArgumentParser
 import Foundation
 import Testing
+import TallyLedger
 import TallyPricing
 @testable import tally
 
 struct BudgetTests {
     let month = Date(timeIntervalSince1970: 1_761_955_200)..<Date(timeIntervalSince1970: 1_764_547_200)  // 30 days
 
-    func result(spend: String, limit: String = "500", forecast: Bool = false, daysElapsed: Double = 15) -> BudgetResult {
+    func result(spend: String, limit: String = "500", forecast: Bool = false, daysElapsed: Double = 15) -> BudgetStanding {
         let budget = Budget(name: nil, limit: Money(decimalUSD: limit) ?? .zero, forecast: forecast)
-        return BudgetResult(
+        return BudgetStanding(
             budget: budget, spend: Money(decimalUSD: spend) ?? .zero, period: month,
             now: month.lowerBound.addingTimeInterval(daysElapsed * 86_400)
         )
@@ -28,8 +29,10 @@ struct BudgetTests {
         #expect(check.perfdata == "spend=412.50;400.00;500.00;0")
     }
 
-    @Test func isCriticalOnlyOverTheLimit() {
-        #expect(result(spend: "500.00").status == .warning)
+    @Test func isCriticalFromTheLimitOnAsTheServerRefusesFromIt() {
+        // One rule with `tally serve`: a budget is spent when the spend reaches its limit.
+        #expect(result(spend: "499.999999999").status == .warning)
+        #expect(result(spend: "500.00").status == .critical)
         #expect(result(spend: "500.000000001").status == .critical)
     }
 
@@ -48,25 +51,22 @@ struct BudgetTests {
             { "budgets": [ { "name": "team a", "limit": "500", "warn": "90", "project": "a", "forecast": true },
                            { "name": "daily", "limit": "20", "period": "day" } ] }
             """
-        let budgets = try BudgetFile.budgets(Array(good.utf8), file: "b.json").get()
+        let budgets = try BudgetFile.load(Array(good.utf8), file: "b.json")
         #expect(budgets.map(\.warnPermille) == [900, 800])
         #expect(budgets.last?.limit == Money(decimalUSD: "20"))
-        #expect(budgets.last?.period == .day)
-        #expect(BudgetResult.perfLabel("team a") == "'team a'")
+        #expect(budgets.last?.period == BudgetPeriod(.day, in: BudgetPeriod.utc))
+        #expect(BudgetStanding.perfLabel("team a") == "'team a'")
 
         let bad = """
             { "budgets": [ { "name": "x", "limit": "-5", "warn": "120", "period": "week", "limt": 3 }, { "limit": "1" } ] }
             """
-        guard case .failure(let failure) = BudgetFile.budgets(Array(bad.utf8), file: "b.json") else {
-            Issue.record("a bad budget file was accepted")
-            return
-        }
-        #expect(failure.lines == [
-            "b.json: $.budgets[0].limt: unknown field \"limt\" (known: name, limit, warn, period, project, user, forecast)",
+        let failure = try #require(throws: BudgetFileError.self) { try BudgetFile.load(Array(bad.utf8), file: "b.json") }
+        #expect(failure.problems == [
+            "b.json: $.budgets[0].limt: unknown field \"limt\" (known: name, limit, warn, period, tz, project, user, forecast)",
             "b.json: $.budgets[0].limit: \"-5\" must be more than zero",
             "b.json: $.budgets[0].warn: \"120\" must be a percentage from 0 to 100 such as \"80\"",
             "b.json: $.budgets[0].period: \"week\" must be month or day",
-            "b.json: $.budgets[1].name: missing: every budget in a file has a name",
+            "b.json: $.budgets[1].name: missing: every budget in a file has a name (or a project, which then names it)",
         ])
     }
 }
@@ -79,17 +79,14 @@ extension BudgetTests {
         #expect(result(spend: "0.004", limit: "0.01").perfdata == "spend=0.004;0.008;0.01;0")
     }
 
-    @Test func aBudgetFileRefusesNumbersEmptyValuesAndNamesThatBreakPerfdata() {
+    @Test func aBudgetFileRefusesNumbersEmptyValuesAndNamesThatBreakPerfdata() throws {
         let bad = """
             { "budgets": [ { "name": "a", "limit": 20, "warn": 90 }, { "name": "b", "limit": "5", "project": "", "user": "" },
                            { "name": "c|d", "limit": "5" }, { "name": "e=f", "limit": "5" }, { "name": "it's", "limit": "5" },
                            { "name": "", "limit": "5" } ] }
             """
-        guard case .failure(let failure) = BudgetFile.budgets(Array(bad.utf8), file: "b.json") else {
-            Issue.record("a bad budget file was accepted")
-            return
-        }
-        #expect(failure.lines == [
+        let failure = try #require(throws: BudgetFileError.self) { try BudgetFile.load(Array(bad.utf8), file: "b.json") }
+        #expect(failure.problems == [
             "b.json: $.budgets[0].limit: must be a string such as \"20\", found the JSON number 20",
             "b.json: $.budgets[0].warn: must be a string such as \"90\", found the JSON number 90",
             "b.json: $.budgets[1].project: is empty: leave the field out, or give a value",
@@ -100,7 +97,7 @@ extension BudgetTests {
             "b.json: $.budgets[5].name: is empty: every budget in a file has a name",
         ])
         // A name with a space is quoted, as the guidelines ask.
-        #expect(BudgetResult.perfLabel("team a") == "'team a'")
+        #expect(BudgetStanding.perfLabel("team a") == "'team a'")
     }
 }
 

@@ -192,7 +192,7 @@ struct ProxyServerTests {
 
     @Test func refusesAProjectOverItsBudgetWith429() async throws {
         let fixture = try ProxyFixture { configuration, _ in
-            configuration.budgets = [.init(project: "alpha", limit: Money(decimalUSD: "0.10") ?? .zero, period: "month")]
+            configuration.budgets = [Budget(name: "alpha", limit: Money(decimalUSD: "0.10") ?? .zero, period: BudgetPeriod(.month), project: "alpha")]
         }
         defer { fixture.finish() }
         fixture.upstream.respond(to: "/v1/chat/completions", with: .openAIChatCompletion(model: "gpt-4.1", promptTokens: 1_000_000, completionTokens: 0))
@@ -206,6 +206,50 @@ struct ProxyServerTests {
             #expect(String(buffer: second.body).contains("project alpha is over its month budget"))
             let other = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [HTTPField.Name("x-tally-project")!: "beta"], body: ByteBuffer(string: chatBody))
             #expect(other.status == .ok)
+        }
+    }
+
+    @Test func aClientsOwnKeyGoesUpstreamWithItsRequestWhenAllowed() async throws {
+        let fixture = try ProxyFixture { configuration, _ in
+            configuration.gatewayKeys = [.init(key: "tk-team-alpha-0123456789", project: "team-alpha")]
+            configuration.allowClientKeys = true
+        }
+        defer { fixture.finish() }
+        fixture.upstream.respond(to: "/v1/chat/completions", with: .openAIChatCompletion(model: "gpt-4.1"))
+        try await fixture.run { client in
+            let own = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.authorization: "Bearer sk-client-own-key"], body: ByteBuffer(string: chatBody))
+            #expect(own.status == .ok)
+            let team = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.authorization: "Bearer tk-team-alpha-0123456789"], body: ByteBuffer(string: chatBody))
+            #expect(team.status == .ok)
+        }
+        // The client's key went with its own request only; the gateway key's request used the server's.
+        let keys = fixture.upstream.requests.map { $0.header("authorization") }
+        #expect(keys == ["Bearer sk-client-own-key", "Bearer sk-upstream-secret-1"])
+        let projects = try fixture.rows().map(\.attribution.project)
+        #expect(projects == [nil, "team-alpha"])
+    }
+
+    @Test func refusesARequestWhileAUserBudgetCoveringItIsSpent() async throws {
+        let fixture = try ProxyFixture { configuration, _ in
+            // A limit of one nano-USD: the first priced request spends it.
+            configuration.budgets = [Budget(name: "ann", limit: Money(nanoUSD: 1), user: "ann")]
+        }
+        defer { fixture.finish() }
+        fixture.upstream.respond(to: "/v1/chat/completions", with: .openAIChatCompletion(model: "gpt-4.1"))
+        try await fixture.run { client in
+            let ann: HTTPFields = [HTTPField.Name("x-tally-user")!: "ann", HTTPField.Name("x-request-id")!: "req-ann"]
+            let first = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: ann, body: ByteBuffer(string: chatBody))
+            #expect(first.status == .ok)
+            try await Task.sleep(for: .milliseconds(1100))  // past the spend cache
+            let refused = try await client.execute(uri: "/v1/messages", method: .post, headers: ann,
+                                                   body: ByteBuffer(string: #"{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]}"#))
+            #expect(refused.status == .tooManyRequests)
+            #expect(isAnthropicError(refused.body))
+            #expect(refused.headers[HTTPField.Name("x-request-id")!] == "req-ann")
+            let message = String(buffer: refused.body)
+            #expect(message.contains(#"user ann is over its month budget \"ann\""#), "\(message)")
+            let bob = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [HTTPField.Name("x-tally-user")!: "bob"], body: ByteBuffer(string: chatBody))
+            #expect(bob.status == .ok)
         }
     }
 
@@ -239,6 +283,20 @@ struct ProxyServerTests {
             let request = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.origin: "https://app.example.com"], body: ByteBuffer(string: chatBody))
             #expect(request.status == .ok)
             #expect(request.headers[.accessControlAllowOrigin] == "https://app.example.com")
+        }
+    }
+
+    @Test func aBrowserCanReadTheProxysRefusals() async throws {
+        let fixture = try ProxyFixture { configuration, _ in
+            configuration.corsOrigins = ["https://app.example.com"]
+            configuration.gatewayKeys = [.init(key: "tk-team-alpha-0123456789", project: "team-alpha")]
+        }
+        defer { fixture.finish() }
+        try await fixture.run { client in
+            let refused = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.origin: "https://app.example.com"], body: ByteBuffer(string: chatBody))
+            #expect(refused.status == .unauthorized)
+            #expect(isOpenAIError(refused.body))
+            #expect(refused.headers[.accessControlAllowOrigin] == "https://app.example.com")
         }
     }
 

@@ -1,5 +1,8 @@
 import Testing
+import Foundation
 import TallyGateway
+import TallyLedger
+import TallyPricing
 import TallyServer
 
 struct ServerConfigurationTests {
@@ -19,5 +22,19 @@ struct ServerConfigurationTests {
     @Test func theDefaultsAreTheOfficialV1APIs() throws {
         let configuration = ServerConfiguration.fromEnvironment([:])
         #expect(configuration.upstreams.map(\.upstream.apiRoot) == ["https://api.openai.com/v1", "https://api.anthropic.com/v1"])
+    }
+
+    @Test func budgetsAreTheBudgetFilesObjectsInUTCUnlessTheyNameAZone() throws {
+        let upstreams = #""upstreams": [ { "name": "o", "base_url": "https://api.openai.com/v1", "dialect": "openai", "default": true } ]"#
+        let good = "{ \(upstreams), \"budgets\": [ { \"project\": \"team-a\", \"limit\": \"100\" }, { \"name\": \"day\", \"limit\": \"5\", \"period\": \"day\", \"tz\": \"Asia/Bangkok\" } ] }"
+        let configuration = try ServerConfiguration.load(Array(good.utf8), file: "s.json", environment: [:])
+        #expect(configuration.budgets == [
+            Budget(name: "team-a", limit: Money(decimalUSD: "100")!, period: BudgetPeriod(.month, in: BudgetPeriod.utc), project: "team-a"),
+            Budget(name: "day", limit: Money(decimalUSD: "5")!, period: BudgetPeriod(.day, in: TimeZone(identifier: "Asia/Bangkok")!)),
+        ])
+        // The older form's JSON number is refused with the form to write instead.
+        let old = "{ \(upstreams), \"budgets\": [ { \"project\": \"team-a\", \"limit\": 100, \"period\": \"month\" } ] }"
+        let error = try #require(throws: ServerConfigurationError.self) { try ServerConfiguration.load(Array(old.utf8), file: "s.json", environment: [:]) }
+        #expect(error.problems == ["s.json: $.budgets[0].limit: must be a string such as \"100\", found the JSON number 100"])
     }
 }

@@ -18,6 +18,9 @@ public struct GatewayRequest: Sendable {
     /// Header fields passed upstream (`anthropic-beta`, `OpenAI-Organization`, …). They are
     /// never logged or stored.
     public var headers: HTTPHeaders
+    /// The caller's own key for the upstream, sent with this request instead of the upstream's
+    /// (a proxy forwarding a client's provider key); nil sends the upstream's. Never logged or stored.
+    public var apiKey: String?
 
     /// Creates a request from body bytes.
     public init(endpoint: Endpoint, body: [UInt8], id: String? = nil, headers: HTTPHeaders = [:]) {

@@ -24,7 +24,7 @@ struct PreparedRequest: Sendable {
 
 /// Reads `model` and `stream` from a request body and builds the upstream request.
 enum RequestAdapter {
-    /// Header fields (lower case) that carry the upstream's key, which replaces a caller's.
+    /// Header fields (lower case) that carry the upstream's key (or the request's own), which replaces a caller's.
     static let keyHeaders: Set<String> = ["authorization", "x-api-key"]
     /// Header fields (lower case) libcurl sets itself; a caller's are dropped.
     static let headersSetByTransport: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "expect", "accept-encoding"]
@@ -86,7 +86,9 @@ enum RequestAdapter {
         }
 
         var headers = upstream.headers
-        let replacedByUpstream = upstream.apiKey == nil ? [] : Self.keyHeaders
+        // The request's own key (a client's, forwarded by the proxy) wins over the upstream's.
+        let key = request.apiKey ?? upstream.apiKey
+        let replacedByUpstream = key == nil ? [] : Self.keyHeaders
         let passed = request.headers.count == 0 ? [] : request.headers.filter {
             let name = $0.name.lowercased()
             return !replacedByUpstream.contains(name) && !Self.headersSetByTransport.contains(name)
@@ -94,7 +96,7 @@ enum RequestAdapter {
         // A caller's field replaces the upstream's field of the same name.
         for name in Set(passed.map { $0.name.lowercased() }) { headers.remove(name: name) }
         for field in passed { headers.add(name: field.name, value: field.value) }
-        if let key = upstream.apiKey {
+        if let key {
             switch upstream.dialect {
             case .openAI: headers.replace(name: "Authorization", value: "Bearer \(key)")
             case .anthropic: headers.replace(name: "x-api-key", value: key)

@@ -1,47 +1,19 @@
 import Foundation
+import TallyLedger
 import TallyPricing
-
-/// A spending limit over a calendar period, optionally for one project or user.
-struct Budget: Sendable, Hashable {
-    /// How often the budget resets.
-    enum Period: String, Sendable, Hashable, CaseIterable {
-        case month, day
-    }
-
-    /// A name for the status line and perfdata ("team-a"); nil for a single budget from flags.
-    var name: String?
-    /// The limit.
-    var limit: Money
-    /// The warning threshold, in tenths of a percent of the limit (800 = 80%).
-    var warnPermille: Int64 = 800
-    var period: Period = .month
-    var project: String?
-    var user: String?
-    /// Whether to warn when the linear burn rate will exceed the limit by the period's end.
-    var forecast: Bool = false
-
-    /// Why `name` cannot name a budget, or nil: a perfdata label cannot hold `=` or `'` (the
-    /// monitoring-plugins guidelines), `|` would end the status line's text, and control
-    /// characters would break the line.
-    static func invalidNameReason(_ name: String) -> String? {
-        if name.contains(where: { $0 == "=" || $0 == "'" || $0 == "|" }) {
-            return "cannot hold =, ' or | (they break the perfdata line)"
-        }
-        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            return "cannot hold control characters"
-        }
-        return nil
-    }
-
-    /// The spend at which the budget warns.
-    var warnAt: Money {
-        Money(nanoUSD: Int64(clamping: Exact.divideRoundingHalfEven(Int128(limit.nanoUSD) * Int128(warnPermille), by: 1000)))
-    }
-}
 
 /// The monitoring-plugin status of a check, and its exit status.
 enum CheckStatus: Int32, Comparable, Sendable {
     case ok = 0, warning = 1, critical = 2, unknown = 3
+
+    /// The status of a verdict: a spent budget is CRITICAL.
+    init(_ verdict: BudgetStanding.Verdict) {
+        switch verdict {
+        case .ok: self = .ok
+        case .warning: self = .warning
+        case .spent: self = .critical
+        }
+    }
 
     static func < (lhs: CheckStatus, rhs: CheckStatus) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -55,32 +27,10 @@ enum CheckStatus: Int32, Comparable, Sendable {
     }
 }
 
-/// A budget checked against the spend so far in its current period.
-struct BudgetResult: Sendable, Hashable {
-    var budget: Budget
-    var spend: Money
-    /// The spend at the period's end at the burn rate so far; nil unless asked for.
-    var forecast: Money?
-    var status: CheckStatus
-
-    /// Evaluates a budget: CRITICAL when the spend is over the limit, WARNING at or over the
-    /// warning share or (with `forecast`) when the linear forecast is over the limit, OK otherwise.
-    init(budget: Budget, spend: Money, period: Range<Date>, now: Date) {
-        self.budget = budget
-        self.spend = spend
-        let total = Int128(max(1, Int64(period.upperBound.timeIntervalSince(period.lowerBound).rounded())))
-        let elapsed = Int128(min(max(1, Int64(now.timeIntervalSince(period.lowerBound).rounded())), Int64(total)))
-        forecast = budget.forecast
-            ? Money(nanoUSD: Int64(clamping: Exact.divideRoundingHalfEven(Int128(spend.nanoUSD) * total, by: elapsed)))
-            : nil
-        if spend > budget.limit {
-            status = .critical
-        } else if spend >= budget.warnAt || (forecast.map { $0 > budget.limit } ?? false) {
-            status = .warning
-        } else {
-            status = .ok
-        }
-    }
+/// A budget's standing as `tally budget check` prints it.
+extension BudgetStanding {
+    /// The check's status.
+    var status: CheckStatus { CheckStatus(verdict) }
 
     /// "month spend $412.50 of $500.00 (82.5%), forecast $610.00" with the budget's scope.
     var summary: String {
@@ -90,13 +40,13 @@ struct BudgetResult: Sendable, Hashable {
         if let user = budget.user { filters.append("user \(user)") }
         if !filters.isEmpty { scope += filters.joined(separator: ", ") + " " }
         let share = MoneyFormat.percent(spend, of: budget.limit).map { " (\($0)%)" } ?? ""
-        var text = "\(scope)\(budget.period.rawValue) spend \(MoneyFormat.text(spend)) of \(MoneyFormat.text(budget.limit))\(share)"
+        var text = "\(scope)\(budget.period.unit.rawValue) spend \(MoneyFormat.text(spend)) of \(MoneyFormat.text(budget.limit))\(share)"
         if let forecast { text += ", forecast \(MoneyFormat.text(forecast)) at the linear burn rate so far" }
         return text
     }
 
     /// Perfdata: `label=spend;warn;crit;0` in exact decimal USD (a cent's rounding would show a
-    /// spend just over the limit as equal to it), plus the forecast when asked for.
+    /// spend just under the limit as equal to it), plus the forecast when asked for.
     var perfdata: String {
         let label = Self.perfLabel(budget.name ?? "spend")
         var text = "\(label)=\(spend.decimalString);\(budget.warnAt.decimalString);\(budget.limit.decimalString);0"

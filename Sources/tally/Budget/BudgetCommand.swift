@@ -19,9 +19,12 @@ struct BudgetCheck: AsyncParsableCommand {
         abstract: "Check the current period's spend against a limit (or every budget of a file).",
         discussion: """
             Follows the monitoring-plugin convention (Nagios, Icinga, Sensu): exit 0 OK, 1 WARNING (at or over \
-            the warning share, or forecast over the limit), 2 CRITICAL (over the limit), 3 UNKNOWN (no ledger, \
-            an unreadable ledger, bad arguments or a bad budget file), and one status line with perfdata. \
-            With --config the worst status wins; each budget's line follows the first.
+            the warning share, or forecast to reach the limit), 2 CRITICAL (spent: at or over the limit, when \
+            tally serve refuses the budget's requests), 3 UNKNOWN (no ledger, an unreadable ledger, bad \
+            arguments or a bad budget file), and one status line with perfdata. Periods are calendar months \
+            or days in UTC unless --tz (or a budget's own "tz") says otherwise, as in tally serve. --config \
+            reads a budget file or tally serve's configuration file (its "budgets"); the worst status wins, \
+            and each budget's line follows the first.
             """
     )
 
@@ -44,11 +47,10 @@ struct BudgetCheck: AsyncParsableCommand {
     @Flag(help: "Also warn when the linear burn rate so far would pass the limit by the period's end.")
     var forecast = false
 
-    @Option(help: "A JSON file of budgets to check at once (see the README), instead of --limit.")
+    @Option(help: "A JSON file of budgets to check at once (a budget file, or tally serve's configuration), instead of --limit.")
     var config: String?
 
-    @Option(help: ArgumentHelp("The time zone of period boundaries (default: the local zone).", valueName: "zone"))
-    var tz: String?
+    @OptionGroup var zone: TimeZoneOption<BudgetTimeZone>
 
     @OptionGroup var ledger: LedgerOptions
 
@@ -62,34 +64,29 @@ struct BudgetCheck: AsyncParsableCommand {
     func check(now: Date) async -> (CheckStatus, String) {
         do {
             let budgets = try self.budgets()
-            let zone = try zone()
             guard FileManager.default.fileExists(atPath: ledger.path) else {
                 return (.unknown, "TALLY UNKNOWN - no ledger at \(ledger.path)\n")
             }
             let reader = try LedgerReader(path: ledger.path)
-            var results: [(BudgetResult, Int64)] = []
+            var results: [BudgetStanding] = []
             for budget in budgets {
-                let range = Self.currentPeriod(budget.period, zone: zone, now: now)
-                let summary = try await reader.summary(
-                    range: range, groupBy: [], timeZone: zone, filter: Report.Filter(project: budget.project, user: budget.user)
-                )
-                results.append((BudgetResult(budget: budget, spend: summary.total.cost, period: range, now: now), summary.total.unpricedRows))
+                results.append(try await reader.standing(of: budget, at: now))
             }
-            let worst = results.map(\.0.status).max() ?? .ok
-            let perfdata = results.map(\.0.perfdata).joined(separator: " ")
-            func line(_ result: BudgetResult, unpriced: Int64) -> String {
-                result.summary + (unpriced > 0 ? "; \(unpriced) unpriced requests not counted" : "")
+            let worst = results.map(\.status).max() ?? .ok
+            let perfdata = results.map(\.perfdata).joined(separator: " ")
+            func line(_ result: BudgetStanding) -> String {
+                result.summary + (result.unpricedRows > 0 ? "; \(result.unpricedRows) unpriced requests not counted" : "")
             }
-            if results.count == 1, let (only, unpriced) = results.first {
-                return (worst, "TALLY \(worst.label) - \(line(only, unpriced: unpriced)) | \(perfdata)\n")
+            if results.count == 1, let only = results.first {
+                return (worst, "TALLY \(worst.label) - \(line(only)) | \(perfdata)\n")
             }
             let counts = [CheckStatus.critical, .warning, .ok].compactMap { status -> String? in
-                let n = results.filter { $0.0.status == status }.count
+                let n = results.filter { $0.status == status }.count
                 return n == 0 ? nil : "\(n) \(status.label.lowercased())"
             }
             var text = "TALLY \(worst.label) - \(results.count) budgets: \(counts.joined(separator: ", ")) | \(perfdata)\n"
-            for (result, unpriced) in results.sorted(by: { $0.0.status > $1.0.status }) {
-                text += "\(result.status.label): \(line(result, unpriced: unpriced))\n"
+            for result in results.sorted(by: { $0.status > $1.status }) {
+                text += "\(result.status.label): \(line(result))\n"
             }
             return (worst, text)
         } catch let failure as Failure {
@@ -101,13 +98,9 @@ struct BudgetCheck: AsyncParsableCommand {
         }
     }
 
-    func zone() throws -> TimeZone {
-        guard let tz else { return TimeZone.current }
-        guard let zone = TimeZone(identifier: tz) else { throw Failure("--tz \(tz): unknown time zone", status: ExitStatus.usage) }
-        return zone
-    }
-
+    /// The budgets to check: the file's, or the one the flags describe; periods in `--tz` unless a budget names its own.
     func budgets() throws -> [Budget] {
+        let timeZone = try zone.timeZone()
         if let config {
             guard limit == nil else { throw Failure("--config and --limit cannot be combined", status: ExitStatus.usage) }
             let data: Data
@@ -116,7 +109,11 @@ struct BudgetCheck: AsyncParsableCommand {
             } catch {
                 throw Failure("\(config): cannot read the budget file: \(FileProblem.reason(path: config))", status: ExitStatus.io)
             }
-            return try BudgetFile.budgets(data, file: config).get()
+            do {
+                return try BudgetFile.load(data, file: config, defaultZone: timeZone)
+            } catch {
+                throw Failure(lines: error.problems, status: ExitStatus.data)
+            }
         }
         guard let limit else { throw Failure("give --limit USD or --config FILE", status: ExitStatus.usage) }
         let amount: Money
@@ -124,24 +121,17 @@ struct BudgetCheck: AsyncParsableCommand {
         case .success(let money): amount = money
         case .failure(let refusal): throw Failure("--limit \(limit): \(refusal.reason)", status: ExitStatus.usage)
         }
-        guard let permille = BudgetFile.permille(warn) else {
+        guard let permille = AmountText.permille(warn) else {
             throw Failure("--warn \(warn): must be a percentage from 0 to 100", status: ExitStatus.usage)
         }
         for (flag, value) in [("--project", project), ("--user", user)] where value?.isEmpty == true {
             throw Failure("\(flag): is empty; leave the flag out to count every \(flag.dropFirst(2))", status: ExitStatus.usage)
         }
-        guard let budgetPeriod = Budget.Period(rawValue: period) else {
+        guard let unit = BudgetPeriod.Unit(rawValue: period) else {
             throw Failure("--period \(period): must be month or day", status: ExitStatus.usage)
         }
-        return [Budget(name: nil, limit: amount, warnPermille: permille, period: budgetPeriod, project: project, user: user, forecast: forecast)]
-    }
-
-    /// The calendar month or day holding `now`, in `zone`.
-    static func currentPeriod(_ period: Budget.Period, zone: TimeZone, now: Date) -> Range<Date> {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let unit: Calendar.Component = period == .month ? .month : .day
-        guard let interval = calendar.dateInterval(of: unit, for: now) else { return now..<now.addingTimeInterval(1) }
-        return interval.start..<interval.end
+        return [Budget(
+            name: nil, limit: amount, warnPermille: permille, period: BudgetPeriod(unit, in: timeZone), project: project, user: user, forecast: forecast
+        )]
     }
 }

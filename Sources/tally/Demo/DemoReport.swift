@@ -11,20 +11,18 @@ struct DemoReport {
     let outcome: DemoSimulation.Outcome
 
     func print() async throws {
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC") ?? .current
         let now = Date()
-        guard let month = utc.dateInterval(of: .month, for: now) else { return }
-        let range = month.start..<month.end
+        let month = BudgetPeriod(.month, in: BudgetPeriod.utc)
+        let range = month.range(containing: now)
         let byModel = try await ledger.reader.summary(range: range, groupBy: [.provider, .model])
         let byProject = try await ledger.reader.summary(range: range, groupBy: [.project])
 
         var outcomes: [LedgerEntry.Outcome: Int] = [:]
-        try ledger.reader.forEachEntry(since: month.start) { outcomes[$0.entry.outcome, default: 0] += 1 }
+        try ledger.reader.forEachEntry(since: range.lowerBound) { outcomes[$0.entry.outcome, default: 0] += 1 }
 
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = utc.timeZone
+        formatter.timeZone = month.timeZone
         formatter.dateFormat = "MMMM yyyy"
 
         let outcomeText = LedgerEntry.Outcome.allCases.compactMap { kind in

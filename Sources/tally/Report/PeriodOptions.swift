@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyLedger
 
 /// The period a report or budget covers: `--month`, or `--since`/`--until`, in `--tz`.
 struct PeriodOptions: ParsableArguments {
@@ -12,8 +13,7 @@ struct PeriodOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The last day of the period, included (or an ISO 8601 time, excluded); default now.", valueName: "date"))
     var until: String?
 
-    @Option(help: ArgumentHelp("The time zone of month and day boundaries, e.g. Asia/Bangkok or UTC (default: the local zone).", valueName: "zone"))
-    var tz: String?
+    @OptionGroup var zone: TimeZoneOption<LocalTimeZone>
 
     func validate() throws {
         if month != nil, since != nil || until != nil {
@@ -21,41 +21,26 @@ struct PeriodOptions: ParsableArguments {
         }
     }
 
-    /// The time zone, or a usage failure naming the flag.
-    func timeZone() throws -> TimeZone {
-        guard let tz else { return TimeZone.current }
-        guard let zone = TimeZone(identifier: tz) else {
-            throw Failure("--tz \(tz): unknown time zone (use an IANA name such as Europe/Berlin, or UTC)", status: ExitStatus.usage)
-        }
-        return zone
-    }
-
     /// The period as a half-open range of instants, with the zone its boundaries are in.
     func resolve(now: Date = Date()) throws -> Period {
-        let zone = try timeZone()
+        let zone = try self.zone.timeZone()
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         if since == nil, until == nil {
-            let start: Date
-            if let month {
-                start = try Self.monthStart(month, calendar: calendar)
-            } else {
-                let parts = calendar.dateComponents([.year, .month], from: now)
-                guard let first = calendar.date(from: parts) else { throw Failure("cannot compute the current month", status: ExitStatus.usage) }
-                start = first
-            }
+            let start = try month.map { try Self.monthStart($0, calendar: calendar) }
+                ?? BudgetPeriod(.month, in: zone).range(containing: now).lowerBound
             guard let end = calendar.date(byAdding: .month, value: 1, to: start) else {
                 throw Failure("--month \(month ?? ""): cannot compute the month's end", status: ExitStatus.usage)
             }
             let label = month ?? Self.monthLabel(start, calendar: calendar)
-            return Period(range: start..<end, timeZone: zone, calendar: calendar, label: label, zoneName: tz ?? zone.identifier)
+            return Period(range: start..<end, timeZone: zone, calendar: calendar, label: label, zoneName: self.zone.zoneName)
         }
         let start = try since.map { try Self.instant($0, flag: "--since", calendar: calendar, endOfDay: false) } ?? Date(timeIntervalSince1970: 0)
         let end = try until.map { try Self.instant($0, flag: "--until", calendar: calendar, endOfDay: true) } ?? now
         guard start < end else {
             throw Failure("--since \(since ?? "") is not before --until \(until ?? "now")", status: ExitStatus.usage)
         }
-        return Period(range: start..<end, timeZone: zone, calendar: calendar, label: "\(since ?? "start")..\(until ?? "now")", zoneName: tz ?? zone.identifier)
+        return Period(range: start..<end, timeZone: zone, calendar: calendar, label: "\(since ?? "start")..\(until ?? "now")", zoneName: self.zone.zoneName)
     }
 
     static func monthStart(_ text: String, calendar: Calendar) throws -> Date {
