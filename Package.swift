@@ -81,7 +81,24 @@ let package = Package(
             dependencies: ["CCurl", "TallyPricing", "TallyStream", "TallyTokenizer", "TallyLedger"],
             swiftSettings: swiftSettings
         ),
-        // Test-only code shared by test targets and benchmarks: the fake upstream HTTP server.
+        // `tally demo`: a simulated provider on loopback (Hummingbird) and the demo's traffic.
+        .target(
+            name: "TallyDemo",
+            dependencies: [
+                "TallyGateway",
+                "TallyLedger",
+                "TallyPricing",
+                "TallyStream",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test-only code shared by test targets and benchmarks: the fake upstream HTTP server
+        // with fault injection. Never linked into `tally`.
         .target(
             name: "TallyTestSupport",
             // TallyPricing for its JSON string escaping.
@@ -117,8 +134,7 @@ let package = Package(
                 "TallyStream",
                 "TallyTokenizer",
                 "TallyGateway",
-                // `tally demo` runs its simulated provider on loopback with the fake upstream.
-                "TallyTestSupport",
+                "TallyDemo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -135,6 +151,8 @@ let package = Package(
                 // `tally-bench serve` runs the proxy in process against the fake upstream.
                 "TallyServer",
                 "TallyTestSupport",
+                // The one seeded generator.
+                "TallyDemo",
                 "TallyPricing",
                 "TallyLedger",
                 "TallyStream",
@@ -152,7 +170,7 @@ let package = Package(
         .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TallyStreamTests",
-            dependencies: ["TallyStream", "TallyTestSupport"],
+            dependencies: ["TallyStream", "TallyTestSupport", "TallyDemo"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -176,9 +194,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyGatewayTests",
-            dependencies: ["TallyGateway", "TallyTestSupport", "TallyLedger", "TallyPricing", "TallyStream"],
+            dependencies: ["TallyGateway", "TallyTestSupport", "TallyDemo", "TallyLedger", "TallyPricing", "TallyStream"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "TallyDemoTests", dependencies: ["TallyDemo", "TallyGateway", "TallyLedger", "TallyPricing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TallyCLITests",
             // TallyServer and Hummingbird's test client: the budget tests run `tally serve`'s proxy

@@ -1,3 +1,4 @@
+import TallyDemo
 import Foundation
 import Testing
 import TallyTestSupport

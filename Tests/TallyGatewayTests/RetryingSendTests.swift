@@ -1,3 +1,4 @@
+import TallyDemo
 import Testing
 import TallyTestSupport
 @testable import TallyGateway

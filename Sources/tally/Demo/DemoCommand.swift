@@ -3,7 +3,7 @@ import Foundation
 import TallyGateway
 import TallyLedger
 import TallyPricing
-import TallyTestSupport
+import TallyDemo
 
 /// `tally demo`: meters simulated traffic end to end, with no network and no API key.
 struct DemoCommand: AsyncParsableCommand {
@@ -37,7 +37,7 @@ struct DemoCommand: AsyncParsableCommand {
             let prices = try pricing.loadBook()
             let simulation = try DemoSimulation(ledgerPath: path, prices: prices)
             let outcome = try await simulation.run(requests: requests)
-            try await DemoReport(ledger: simulation.ledger, path: path, simulatedAt: simulation.upstream.baseURL, outcome: outcome).print()
+            try await DemoReport(ledger: simulation.ledger, path: path, outcome: outcome).print()
         }
     }
 

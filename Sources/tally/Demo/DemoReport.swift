@@ -1,13 +1,13 @@
 import Foundation
 import TallyLedger
 import TallyPricing
+import TallyDemo
 
 /// The demo's closing report: the month's spend, list cost and savings, by model and by project,
 /// read back from the ledger the demo wrote.
 struct DemoReport {
     let ledger: Ledger
     let path: String
-    let simulatedAt: String
     let outcome: DemoSimulation.Outcome
 
     func print() async throws {
@@ -29,7 +29,7 @@ struct DemoReport {
             outcomes[kind].map { "\($0) \(kind.rawValue)" }
         }.joined(separator: ", ")
         var text = """
-            Simulated provider on \(simulatedAt) (in this process: no network, no API key, nothing billed).
+            Simulated provider on \(outcome.simulatedAt) (in this process: no network, no API key, nothing billed).
             Sent \(outcome.sent) requests through a metering Gateway over libcurl, \(outcome.streamed) of them streamed.
             Ledger rows: \(outcomeText).
 

@@ -1,3 +1,4 @@
+import TallyDemo
 import TallyTestSupport
 import TallyStream
 

@@ -1,21 +1,23 @@
 import Foundation
-import TallyGateway
-import TallyLedger
-import TallyPricing
+package import TallyGateway
+package import TallyLedger
+package import TallyPricing
 import TallyStream
-import TallyTestSupport
 
-/// The demo's traffic: a simulated provider on loopback and gateways to it, one per route.
-struct DemoSimulation {
+/// The traffic of `tally demo`: a ``SimulatedProvider`` on loopback and metering gateways to it,
+/// one per route, sending the same requests and faults on every run into a fresh ledger.
+package struct DemoSimulation: Sendable {
     /// What was sent, and how it ended, as the callers saw it.
-    struct Outcome {
-        var sent = 0
-        var streamed = 0
-        var failures: [String] = []
+    package struct Outcome: Sendable {
+        /// The simulated provider's base URL.
+        package var simulatedAt = ""
+        package var sent = 0
+        package var streamed = 0
+        package var failures: [String] = []
     }
 
     /// One simulated upstream: a path on the fake server, the dialect, the price table, the model.
-    struct Route {
+    struct Route: Sendable {
         var name: String
         var provider: String
         var dialect: Upstream.Dialect
@@ -35,32 +37,38 @@ struct DemoSimulation {
     static let users = ["ana", "bo", "chen", "dmitri"]
     static let answer = ["The ", "ledger ", "balances ", "to ", "the ", "nano-dollar."]
 
-    let upstream: FakeUpstream
+    let provider = SimulatedProvider()
     let transport: Transport
-    let ledger: Ledger
+    /// The ledger the demo writes.
+    package let ledger: Ledger
     let prices: PriceBook
 
-    init(ledgerPath: String, prices: PriceBook) throws {
-        upstream = try FakeUpstream()
+    /// Opens (creating) the ledger at `ledgerPath`, priced with `prices`.
+    package init(ledgerPath: String, prices: PriceBook) throws {
         transport = try Transport()
         ledger = try Ledger(path: ledgerPath, prices: prices)
         self.prices = prices
     }
 
-    private func gateway(_ route: Route, path: String? = nil) throws -> Gateway {
+    private func gateway(_ route: Route, at baseURL: String, path: String? = nil) throws -> Gateway {
         try Gateway(
             upstream: Upstream(
-                provider: route.provider, baseURL: "\(upstream.baseURL)/\(path ?? route.name)/v1", dialect: route.dialect,
+                provider: route.provider, baseURL: "\(baseURL)/\(path ?? route.name)/v1", dialect: route.dialect,
                 apiKey: "sk-simulated"),
             ledger: ledger, prices: prices, transport: transport,
             retry: RetryPolicy(maximumAttempts: 3, initialBackoff: .milliseconds(5), maximumBackoff: .milliseconds(20)))
     }
 
-    /// Sends the requests one after another and returns what happened.
-    func run(requests: Int) async throws -> Outcome {
+    /// Starts the simulated provider, sends `requests` requests one after another and then the
+    /// faults, and returns what happened.
+    package func run(requests: Int) async throws -> Outcome {
+        try await provider.serving { baseURL in try await run(requests: requests, at: baseURL) }
+    }
+
+    private func run(requests: Int, at baseURL: String) async throws -> Outcome {
         var generator = DemoRandom(seed: 2026)
         var plan: [(route: Int, streamed: Bool, attribution: Attribution)] = []
-        var replies = Array(repeating: [FakeUpstream.Reply](), count: Self.routes.count)
+        var replies = Array(repeating: [CannedReply](), count: Self.routes.count)
         for index in 0..<requests {
             let routeIndex = Self.rotation[index % Self.rotation.count]
             let route = Self.routes[routeIndex]
@@ -74,11 +82,11 @@ struct DemoSimulation {
             plan.append((routeIndex, streamed, Attribution(project: project, user: user, tags: ["demo"])))
         }
         for (index, route) in Self.routes.enumerated() {
-            upstream.respond(to: "/\(route.name)/v1/\(Self.endpoint(route).path)", with: replies[index])
+            provider.respond(to: "/\(route.name)/v1/\(Self.endpoint(route).path)", with: replies[index])
         }
 
-        var outcome = Outcome()
-        let gateways = try Self.routes.map { try gateway($0) }
+        var outcome = Outcome(simulatedAt: baseURL)
+        let gateways = try Self.routes.map { try gateway($0, at: baseURL) }
         for request in plan {
             let route = Self.routes[request.route]
             let body = Self.body(route, streamed: request.streamed)
@@ -93,36 +101,36 @@ struct DemoSimulation {
             }
             outcome.sent += 1
         }
-        try await runFaults(&outcome)
+        try await runFaults(&outcome, at: baseURL)
         return outcome
     }
 
     /// A rate-limit storm, a refused key, a stream cut short and a caller that leaves early.
-    private func runFaults(_ outcome: inout Outcome) async throws {
+    private func runFaults(_ outcome: inout Outcome, at baseURL: String) async throws {
         let gpt = Self.routes[0]
         let claude = Self.routes[1]
         let support = Attribution(project: "support", user: "bo", tags: ["demo"])
-        upstream.respond(to: "/busy/v1/chat/completions", with: .rateLimited(retryAfter: "0"))
-        upstream.respond(to: "/revoked/v1/messages", with: .error(status: 401, message: "invalid x-api-key", type: "authentication_error"))
-        upstream.respond(
+        provider.respond(to: "/busy/v1/chat/completions", with: .rateLimited(retryAfter: "0"))
+        provider.respond(to: "/revoked/v1/messages", with: .error(status: 401, message: "invalid x-api-key", type: "authentication_error"))
+        provider.respond(
             to: "/cut/v1/chat/completions",
             with: .openAIChatStream(model: gpt.returnedModel, pieces: Self.answer, includeUsage: false, done: false))
-        upstream.respond(
+        provider.respond(
             to: "/slow/v1/messages",
             with: .anthropicStream(model: claude.returnedModel, pieces: Array(repeating: "word ", count: 400), inputTokens: 900, delay: .milliseconds(2)))
 
         let base = outcome.sent
         let faults: [(String, () async throws -> Void)] = [
             ("rate limited", {
-                _ = try await gateway(gpt, path: "busy").send(
+                _ = try await gateway(gpt, at: baseURL, path: "busy").send(
                     GatewayRequest(endpoint: .chatCompletions, json: Self.body(gpt, streamed: false), id: Self.requestID(base + 1)), attribution: support)
             }),
             ("key refused", {
-                _ = try await gateway(claude, path: "revoked").send(
+                _ = try await gateway(claude, at: baseURL, path: "revoked").send(
                     GatewayRequest(endpoint: .messages, json: Self.body(claude, streamed: false), id: Self.requestID(base + 2)), attribution: support)
             }),
             ("stream cut short", {
-                try await gateway(gpt, path: "cut").stream(
+                try await gateway(gpt, at: baseURL, path: "cut").stream(
                     GatewayRequest(endpoint: .chatCompletions, json: Self.body(gpt, streamed: true), id: Self.requestID(base + 3)), attribution: support
                 ) { stream in
                     for try await _ in stream.events {}
@@ -138,7 +146,7 @@ struct DemoSimulation {
             outcome.sent += 1
         }
         // A caller that stops reading after a few words: the transfer is cancelled, the row says so.
-        try await gateway(claude, path: "slow").stream(
+        try await gateway(claude, at: baseURL, path: "slow").stream(
             GatewayRequest(endpoint: .messages, json: Self.body(claude, streamed: true), id: Self.requestID(outcome.sent + 1)),
             attribution: Attribution(project: "research", user: "chen", tags: ["demo"])
         ) { stream in
@@ -173,7 +181,7 @@ struct DemoSimulation {
         }
     }
 
-    static func reply(_ route: Route, streamed: Bool, prompt: Int, completion: Int, cached: Int) -> FakeUpstream.Reply {
+    static func reply(_ route: Route, streamed: Bool, prompt: Int, completion: Int, cached: Int) -> CannedReply {
         switch (route.dialect, streamed) {
         case (.openAI, true):
             // The gateway adds include_usage, so the simulated provider always reports usage.
@@ -191,7 +199,7 @@ struct DemoSimulation {
 }
 
 /// Seeded numbers in a range, so every demo run sends the same traffic.
-struct DemoRandom {
+struct DemoRandom: Sendable {
     private var generator: SeededGenerator
 
     init(seed: UInt64) { generator = SeededGenerator(seed: seed) }

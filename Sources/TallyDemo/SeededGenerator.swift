@@ -1,4 +1,4 @@
-/// SplitMix64: a small seeded random generator, so tests, benchmarks and `tally demo` make the
+/// SplitMix64: a small seeded random generator, so `tally demo`, tests and benchmarks make the
 /// same values on every run.
 package struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
