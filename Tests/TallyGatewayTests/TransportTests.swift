@@ -75,9 +75,10 @@ struct TransportTests {
         let part = Array(repeating: UInt8(ascii: "x"), count: 16 * 1024)
         upstream.respond(to: "/big", with: .init(status: 200, parts: Array(repeating: part, count: 256), chunked: true))
         let limit = 64 * 1024
-        // The idle timeout is far shorter than the reader's stalls: a paused transfer is not idle.
+        // The idle timeout is shorter than the reader's stall: a paused transfer is not idle.
+        // (Seconds, not milliseconds, so a loaded machine's scheduling never looks idle.)
         let transport = try Transport(configuration: .init(
-            idleTimeout: .milliseconds(300), maximumBufferedBytesPerTransfer: limit))
+            idleTimeout: .seconds(2), maximumBufferedBytesPerTransfer: limit))
 
         let response = try await transport.execute(.init(url: upstream.baseURL + "/big"))
         var total = 0
@@ -86,7 +87,7 @@ struct TransportTests {
             total += chunk.count
             chunks += 1
             #expect(transport.statistics.bufferedBytes <= limit + 16 * 1024)
-            if chunks == 10 { try await Task.sleep(for: .milliseconds(600)) }
+            if chunks == 10 { try await Task.sleep(for: .seconds(3)) }
             if chunks % 16 == 0 { try await Task.sleep(for: .milliseconds(2)) }
         }
 
@@ -242,7 +243,8 @@ struct TransportTests {
         }
 
         #expect(error?.code == .connectTimeout)
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Not libcurl's default of minutes (a loaded machine may take seconds to notice).
+        #expect(ContinuousClock.now - started < .seconds(15))
     }
 
     @Test func httpsToAPlainHTTPServerFailsWithATLSError() async throws {
@@ -269,7 +271,7 @@ struct TransportTests {
         #expect(response.status == 200)
         #expect(error?.code == .idleTimeout)
         #expect(error?.receivedResponseBytes == true)
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < .seconds(15))
         #expect(await eventually { transport.statistics.liveTransfers == 0 })
         #expect(await eventually { upstream.abandonedResponses == 1 })
     }
@@ -335,8 +337,8 @@ struct TransportTests {
     @Test func aSlowUploadIsNotIdleWhileItsBodyIsStillGoingOut() async throws {
         let upstream = try FakeUpstream()
         upstream.respond(to: "/upload", with: .json(#"{"ok":true}"#))
-        upstream.bodyReadPause = .milliseconds(4)  // 64 KiB per 4 ms: about 1 s for 16 MiB
-        let transport = try Transport(configuration: .init(idleTimeout: .milliseconds(300)))
+        upstream.bodyReadPause = .milliseconds(12)  // 64 KiB per 12 ms: about 3 s for 16 MiB
+        let transport = try Transport(configuration: .init(idleTimeout: .seconds(2)))
         let body = [UInt8](repeating: UInt8(ascii: "u"), count: 16 * 1024 * 1024)
 
         let response = try await transport.execute(.init(method: "POST", url: upstream.baseURL + "/upload", body: body))
@@ -391,7 +393,8 @@ struct TransportTests {
     @Test func aStreamPacedLikeAModelSendsItsFirstEventAtOnce() async throws {
         let upstream = try FakeUpstream()
         let events = ["data: 1\n\n", "data: 2\n\n", "data: 3\n\n"]
-        let interval = Duration.seconds(1)
+        // Long enough that "at once" and "after an interval" stay apart on a loaded machine.
+        let interval = Duration.seconds(3)
         upstream.respond(to: "/paced", with: FakeUpstream.Reply.sse(events).streamed(every: interval))
         let transport = try Transport()
 

@@ -32,13 +32,13 @@ struct BytePairMergerTests {
         }
     }
 
-    @Test("a 200 kB word without spaces encodes in well under a second")
+    @Test("a 200 kB word without spaces encodes in seconds, not the hours a quadratic merge would take")
     func longPieceIsNotQuadratic() throws {
         let text = String(repeating: "abcdefghij", count: 20_000)
         let clock = ContinuousClock()
         let start = clock.now
         let tokens = try Encoding.named(.o200kBase).encode(text)
-        #expect(clock.now - start < .seconds(5))
+        #expect(clock.now - start < .seconds(60))
         #expect(try Encoding.named(.o200kBase).decode(tokens) == Array(text.utf8))
         #expect(tokens.count < text.utf8.count / 2)
     }
