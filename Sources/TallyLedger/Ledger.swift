@@ -79,13 +79,7 @@ public final class Ledger: Sendable {
     /// Runs on every open; call it again to sweep up after workers that died since.
     @discardableResult
     public func recover() async throws -> [StoredLedgerEntry] {
-        let storage = self.storage
-        let prices = self.prices
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try storage.recover(prices: prices) })
-            }
-        }
+        try await storage.recover(prices: prices)
     }
 
     private func firstSeq(_ outcome: WriteOutcome) throws -> Int64 {

@@ -27,34 +27,42 @@ public struct LedgerReader: Sendable {
         filter: Report.Filter = Report.Filter()
     ) async throws -> Report.Summary {
         let plan = ReportPlan(range: range, groupBy: groupBy, timeZone: timeZone, filter: filter)
-        let storage = self.storage
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try storage.summary(plan) })
-            }
-        }
+        return try await storage.summary(plan)
     }
 
-    /// Calls `body` with every row sent in `since..<until` (either end open when nil), in append order.
-    public func forEachEntry(since: Date? = nil, until: Date? = nil, _ body: (StoredLedgerEntry) throws -> Void) throws {
-        try storage.forEachEntry(
-            fromMs: since.map(LedgerEntry.milliseconds), untilMs: until.map(LedgerEntry.milliseconds), body
+    /// Folds every row sent in `since..<until` (either end open when nil), in append order, into
+    /// `initial` with `update`, and returns the result.
+    ///
+    /// The rows are read in one read transaction on the ledger's reader (never on the caller's
+    /// thread), so they are one consistent view however long the fold takes.
+    public func reduceEntries<State: Sendable>(
+        since: Date? = nil, until: Date? = nil, into initial: State,
+        _ update: @escaping @Sendable (inout State, StoredLedgerEntry) throws -> Void
+    ) async throws -> State {
+        try await storage.reduceEntries(
+            fromMs: since.map(LedgerEntry.milliseconds), untilMs: until.map(LedgerEntry.milliseconds), into: initial, update
         )
     }
 
+    /// Every row sent in `since..<until`, in append order (``reduceEntries(since:until:into:_:)``
+    /// folds them without holding them all).
+    public func entries(since: Date? = nil, until: Date? = nil) async throws -> [StoredLedgerEntry] {
+        try await reduceEntries(since: since, until: until, into: []) { $0.append($1) }
+    }
+
     /// Runs SQLite's integrity check, recounts every rollup from the rows, and lists the journal's owners.
-    public func verify() throws -> LedgerVerification {
-        try storage.verify()
+    public func verify() async throws -> LedgerVerification {
+        try await storage.verify()
     }
 
     /// Path, schema, row count, first and last request, size.
-    public func info() throws -> LedgerInfo {
-        try storage.info()
+    public func info() async throws -> LedgerInfo {
+        try await storage.info()
     }
 
     /// Describes the ledger at `path` without migrating it, even when its schema is older than this tally's.
-    public static func info(path: String) throws -> LedgerInfo {
-        try SQLiteLedgerStorage(path: path, mode: .inspect).info()
+    public static func info(path: String) async throws -> LedgerInfo {
+        try await SQLiteLedgerStorage(path: path, mode: .inspect).info()
     }
 }
 

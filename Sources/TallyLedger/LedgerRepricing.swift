@@ -1,4 +1,5 @@
 public import Foundation
+import GRDB
 public import TallyPricing
 
 extension Ledger {
@@ -33,7 +34,7 @@ extension Ledger {
         dryRun: Bool = false,
         batchSize: Int = 1000
     ) async throws -> RepriceSummary {
-        let (found, pending) = try reader.repricing(range: range, prices: prices)
+        let (found, pending) = try await reader.repricing(range: range, prices: prices)
         var summary = found
         guard !dryRun else { return summary }
         var start = pending.startIndex
@@ -50,15 +51,32 @@ extension Ledger {
 extension LedgerReader {
     /// What `Ledger.reprice(range:prices:dryRun: true)` reports, from a read-only open: a dry
     /// run needs no write access to the ledger.
-    public func repriceDryRun(range: Range<Date>, prices: PriceBook) throws -> Ledger.RepriceSummary {
-        try repricing(range: range, prices: prices).summary
+    public func repriceDryRun(range: Range<Date>, prices: PriceBook) async throws -> Ledger.RepriceSummary {
+        try await repricing(range: range, prices: prices).summary
     }
 
-    /// The summary of a re-pricing and the adjustment rows it would append, in row order.
-    func repricing(range: Range<Date>, prices: PriceBook) throws -> (summary: Ledger.RepriceSummary, pending: [LedgerEntry]) {
+    /// The summary of a re-pricing and the adjustment rows it would append, in row order; both
+    /// passes over the rows share one read transaction, so they see the same rows.
+    func repricing(range: Range<Date>, prices: PriceBook) async throws -> (summary: Ledger.RepriceSummary, pending: [LedgerEntry]) {
+        let storage = self.storage
+        let fromMs = LedgerEntry.milliseconds(range.lowerBound), untilMs = LedgerEntry.milliseconds(range.upperBound)
+        let (found, pending, costDelta, listCostDelta) = try await storage.read { db in
+            try Self.repricing(db, storage: storage, fromMs: fromMs, untilMs: untilMs, prices: prices)
+        }
+        var summary = found
+        guard let cost = costDelta.money, let list = listCostDelta.money else {
+            throw LedgerError(.sumOutOfRange, path: path, message: "the re-priced period's change in cost passes \(Money(nanoUSD: .max)); re-price a shorter period")
+        }
+        (summary.costDelta, summary.listCostDelta) = (cost, list)
+        return (summary, pending)
+    }
+
+    private static func repricing(
+        _ db: Database, storage: SQLiteLedgerStorage, fromMs: Int64, untilMs: Int64, prices: PriceBook
+    ) throws -> (Ledger.RepriceSummary, [LedgerEntry], MoneySum, MoneySum) {
         // Adjustments come after the rows they adjust; collect their sums first, exactly.
         var adjusted: [Int64: (cost: MoneySum, listCost: MoneySum)] = [:]
-        try forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
+        try storage.forEachEntry(db, fromMs: fromMs, untilMs: untilMs) { stored in
             guard stored.entry.kind == .adjustment, let original = stored.entry.adjusts else { return }
             var sums = adjusted[original] ?? (MoneySum(), MoneySum())
             sums.cost.add(stored.entry.cost ?? .zero)
@@ -68,7 +86,7 @@ extension LedgerReader {
         var summary = Ledger.RepriceSummary()
         var costDelta = MoneySum(), listCostDelta = MoneySum()
         var pending: [LedgerEntry] = []
-        try forEachEntry(since: range.lowerBound, until: range.upperBound) { stored in
+        try storage.forEachEntry(db, fromMs: fromMs, untilMs: untilMs) { stored in
             let entry = stored.entry
             guard entry.kind == .request else { return }
             summary.examined += 1
@@ -104,10 +122,6 @@ extension LedgerReader {
             adjustment.listPriceEntry = charge.listEntry
             pending.append(adjustment)
         }
-        guard let cost = costDelta.money, let list = listCostDelta.money else {
-            throw LedgerError(.sumOutOfRange, path: path, message: "the re-priced period's change in cost passes \(Money(nanoUSD: .max)); re-price a shorter period")
-        }
-        (summary.costDelta, summary.listCostDelta) = (cost, list)
-        return (summary, pending)
+        return (summary, pending, costDelta, listCostDelta)
     }
 }

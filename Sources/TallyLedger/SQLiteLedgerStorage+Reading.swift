@@ -62,12 +62,12 @@ extension SQLiteLedgerStorage {
 
     /// A report's rows, total and unpriced models: one query grouped by the report's dimensions
     /// and by provider and model, regrouped here (a second query for the total when grouping by tag).
-    func summary(_ plan: ReportPlan) throws -> Report.Summary {
+    func summary(_ plan: ReportPlan) async throws -> Report.Summary {
         guard !plan.periods.isEmpty else {
             return Report.Summary(rows: [], total: .zero, unpriced: [], source: plan.source)
         }
         do {
-            return try read { db in
+            return try await read { [self] db in
                 let byPeriod = plan.periods.first?.interval != nil
                 let fine = try aggregate(db, plan, dimensions: (plan.dimensions + [.provider, .model]).uniqued(), byPeriod: byPeriod)
                 let keep = Set(plan.dimensions)
@@ -238,10 +238,24 @@ extension SQLiteLedgerStorage {
 
     // MARK: - Rows
 
-    /// Calls `body` with every row whose timestamp is in the range, in append order.
-    func forEachEntry(fromMs: Int64?, untilMs: Int64?, _ body: (StoredLedgerEntry) throws -> Void) throws {
+    /// Folds every row whose timestamp is in the range, in append order, into a state, in one
+    /// read transaction on GRDB's reader.
+    func reduceEntries<State: Sendable>(
+        fromMs: Int64?, untilMs: Int64?, into initial: State,
+        _ update: @escaping @Sendable (inout State, StoredLedgerEntry) throws -> Void
+    ) async throws -> State {
+        try await read { db in
+            var state = initial
+            try self.forEachEntry(db, fromMs: fromMs, untilMs: untilMs) { try update(&state, $0) }
+            return state
+        }
+    }
+
+    /// Calls `body` with every row whose timestamp is in the range, in append order, inside a
+    /// read the caller holds.
+    func forEachEntry(_ db: Database, fromMs: Int64?, untilMs: Int64?, _ body: (StoredLedgerEntry) throws -> Void) throws {
         do {
-            try read { db in
+            do {
                 var conditions: [String] = []
                 var arguments: [any DatabaseValueConvertible] = []
                 if let fromMs {
@@ -268,9 +282,9 @@ extension SQLiteLedgerStorage {
     // MARK: - Checks
 
     /// Integrity check, rollups against a recount of the rows, and the journal's owners.
-    func verify() throws -> LedgerVerification {
+    func verify() async throws -> LedgerVerification {
         do {
-            return try read { db in
+            return try await read { [self] db in
                 let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
                 var mismatches: [LedgerVerification.RollupMismatch] = []
                 for grain in RollupGrain.allCases {
@@ -298,11 +312,12 @@ extension SQLiteLedgerStorage {
     }
 
     /// What `tally ledger info` shows.
-    func info() throws -> LedgerInfo {
+    func info() async throws -> LedgerInfo {
+        let path = self.path, schemaVersion = self.schemaVersion, latestSchemaVersion = migrator.latestVersion
         do {
-            return try read { db in
+            return try await read { db in
                 var info = LedgerInfo(
-                    path: path, schemaVersion: schemaVersion, latestSchemaVersion: migrator.latestVersion,
+                    path: path, schemaVersion: schemaVersion, latestSchemaVersion: latestSchemaVersion,
                     rows: nil, firstRequest: nil, lastRequest: nil, journalRows: nil, bytes: 0
                 )
                 if try db.tableExists("ledger_rows") {

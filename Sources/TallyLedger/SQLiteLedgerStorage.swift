@@ -133,9 +133,17 @@ final class SQLiteLedgerStorage: Sendable {
     /// file's size, time and inode are compared after every read, and a changed file is one line
     /// asking to run again, never a report of torn pages. (A writer's rows still in its log are
     /// simply not seen: the read is of the file as it was.)
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
-        guard let snapshot = immutableSnapshot else { return try reader.read(body) }
-        let result = Result { try reader.read(body) }
+    ///
+    /// The read runs on GRDB's reader, never blocking the caller's thread: the cooperative pool
+    /// goes on with other work while SQLite reads.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        guard let snapshot = immutableSnapshot else { return try await reader.read(body) }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await reader.read(body))
+        } catch {
+            result = .failure(error)
+        }
         guard FileSnapshot(path: path) == snapshot else {
             throw LedgerError(
                 .io, path: path,
@@ -343,54 +351,63 @@ final class SQLiteLedgerStorage: Sendable {
     /// Turns journal rows whose owning process is gone into `interrupted` rows with estimated
     /// usage, priced with `prices`; rows of live processes (this one included) are left alone.
     /// Selection and appends share one transaction, so two processes never recover a row twice.
-    func recover(
-        prices: PriceBook?,
-        isAlive: (ProcessIdentity) -> Bool = { $0.isAlive }
-    ) throws -> [StoredLedgerEntry] {
+    func recover(prices: PriceBook?) throws -> [StoredLedgerEntry] {
         let writer = try requireWriter()
         do {
-            return try writer.writeWithoutTransaction { db in
-                var recovered: [StoredLedgerEntry] = []
-                try db.inTransaction(.immediate) {
-                    let rows = try Row.fetchAll(db, sql: "SELECT * FROM ledger_journal ORDER BY seq")
-                    var liveness: [ProcessIdentity: Bool] = [:]
-                    var operations: [WriteOperation] = []
-                    for row in rows {
-                        let owner = ProcessIdentity(pid: row["owner_pid"], startTicks: row["owner_start"], bootID: row["owner_boot"])
-                        let alive = liveness[owner] ?? isAlive(owner)
-                        liveness[owner] = alive
-                        if alive { continue }
-                        let tagText: String = row["tags"]
-                        let request = InFlightRequest(
-                            id: row["id"],
-                            timestamp: Date(timeIntervalSince1970: TimeInterval(row["ts_ms"] as Int64) / 1000),
-                            provider: row["provider"],
-                            model: row["model_requested"],
-                            endpoint: row["endpoint"],
-                            streamed: row["streamed"],
-                            estimatedInputTokens: row["estimated_input_tokens"],
-                            attribution: Attribution(
-                                project: row["project"], user: row["user_name"],
-                                tags: tagText.split(separator: "\u{1F}").map(String.init)
-                            )
-                        )
-                        var entry = LedgerEntry(interrupted: request)
-                        entry.apply(prices?.charge(provider: request.provider, requestedModel: request.model, at: request.timestamp, usage: entry.usage))
-                        operations.append(.finish(journalSeq: row["seq"], entry: entry))
-                    }
-                    let results = try apply(operations, in: db)
-                    for (operation, result) in zip(operations, results) {
-                        if case .finish(_, let entry) = operation, case .success(.appended(let seqs)) = result, let seq = seqs.first {
-                            recovered.append(StoredLedgerEntry(seq: seq, entry: entry))
-                        }
-                    }
-                    return .commit
-                }
-                return recovered
-            }
+            return try writer.writeWithoutTransaction { db in try recover(db, prices: prices) }
         } catch {
             throw ledgerError(error)
         }
+    }
+
+    /// ``recover(prices:)`` on GRDB's writer, without blocking the caller's thread.
+    func recover(prices: PriceBook?) async throws -> [StoredLedgerEntry] {
+        let writer = try requireWriter()
+        do {
+            return try await writer.writeWithoutTransaction { [self] db in try recover(db, prices: prices) }
+        } catch {
+            throw ledgerError(error)
+        }
+    }
+
+    private func recover(_ db: Database, prices: PriceBook?, isAlive: (ProcessIdentity) -> Bool = { $0.isAlive }) throws -> [StoredLedgerEntry] {
+        var recovered: [StoredLedgerEntry] = []
+        try db.inTransaction(.immediate) {
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM ledger_journal ORDER BY seq")
+            var liveness: [ProcessIdentity: Bool] = [:]
+            var operations: [WriteOperation] = []
+            for row in rows {
+                let owner = ProcessIdentity(pid: row["owner_pid"], startTicks: row["owner_start"], bootID: row["owner_boot"])
+                let alive = liveness[owner] ?? isAlive(owner)
+                liveness[owner] = alive
+                if alive { continue }
+                let tagText: String = row["tags"]
+                let request = InFlightRequest(
+                    id: row["id"],
+                    timestamp: Date(timeIntervalSince1970: TimeInterval(row["ts_ms"] as Int64) / 1000),
+                    provider: row["provider"],
+                    model: row["model_requested"],
+                    endpoint: row["endpoint"],
+                    streamed: row["streamed"],
+                    estimatedInputTokens: row["estimated_input_tokens"],
+                    attribution: Attribution(
+                        project: row["project"], user: row["user_name"],
+                        tags: tagText.split(separator: "\u{1F}").map(String.init)
+                    )
+                )
+                var entry = LedgerEntry(interrupted: request)
+                entry.apply(prices?.charge(provider: request.provider, requestedModel: request.model, at: request.timestamp, usage: entry.usage))
+                operations.append(.finish(journalSeq: row["seq"], entry: entry))
+            }
+            let results = try apply(operations, in: db)
+            for (operation, result) in zip(operations, results) {
+                if case .finish(_, let entry) = operation, case .success(.appended(let seqs)) = result, let seq = seqs.first {
+                    recovered.append(StoredLedgerEntry(seq: seq, entry: entry))
+                }
+            }
+            return .commit
+        }
+        return recovered
     }
 }
 

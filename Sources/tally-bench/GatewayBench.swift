@@ -74,7 +74,7 @@ struct GatewayBench: AsyncParsableCommand {
         if heldStreams > 0 {
             try await heldStreamsMemory(upstream: upstream, transport: transport, ledger: ledger, body: body)
         }
-        let info = try ledger.reader.info()
+        let info = try await ledger.reader.info()
         emit(["case": "end", "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1,
               "live_transfers": transport.statistics.liveTransfers])
     }
@@ -146,7 +146,7 @@ struct GatewayBench: AsyncParsableCommand {
         let gateway = try Gateway(
             upstream: Upstream(provider: "holysheep", baseURL: upstream.baseURL + "/held/v1", dialect: .openAI, apiKey: "sk-bench"),
             ledger: ledger, prices: try PriceBook(), transport: transport)
-        let rowsBefore = try ledger.reader.info().rows ?? 0
+        let rowsBefore = try await ledger.reader.info().rows ?? 0
         let before = ResidentSetSize.bytes()
         let peak = ResidentPeak(before)
         let start = ContinuousClock.now
@@ -169,7 +169,7 @@ struct GatewayBench: AsyncParsableCommand {
             }
             return try await group.reduce(0, +)
         }
-        let info = try ledger.reader.info()
+        let info = try await ledger.reader.info()
         emit([
             "case": "held-streams-memory", "streams": heldStreams, "events": events,
             "seconds": ((ContinuousClock.now - start).components.seconds),

@@ -144,7 +144,7 @@ struct LedgerBench: AsyncParsableCommand {
                 "load_average": Self.loadAverage(),
             ])
         }
-        let info = try reader.info()
+        let info = try await reader.info()
         emit(["bench": "ledger.file", "rows": info.rows ?? 0, "bytes": info.bytes])
     }
 

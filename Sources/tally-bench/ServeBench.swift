@@ -139,11 +139,11 @@ struct ServeBench: AsyncParsableCommand {
             let peak = child.peakResidentBytes
             let status = child.stop()
             if status != 0 { FileHandle.standardError.write(Data(child.output.utf8)) }
-            let info = try LedgerReader(path: folder.appending(path: "proxy-ledger.sqlite").path).info()
+            let info = try await LedgerReader(path: folder.appending(path: "proxy-ledger.sqlite").path).info()
             emit(["case": "end", "proxy_exit_status": Int(status), "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1,
                   "proxy_peak_rss_mib": Self.rounded(Double(peak) / 1_048_576)])
         } else {
-            let info = try ledger.reader.info()
+            let info = try await ledger.reader.info()
             emit(["case": "end", "ledger_rows": info.rows ?? -1, "journal_rows": info.journalRows ?? -1])
         }
     }

@@ -48,9 +48,8 @@ struct SimulatedProviderTests {
             let outcome = try await simulation.run(requests: 9)
             #expect(outcome.sent == 13)
             #expect(outcome.failures.count == 4)
-            var rows: [String] = []
-            try simulation.ledger.reader.forEachEntry {
-                rows.append("\($0.entry.id) \($0.entry.outcome) \($0.entry.usage) \($0.entry.cost.map { "\($0)" } ?? "-")")
+            let rows = try await simulation.ledger.reader.entries().map {
+                "\($0.entry.id) \($0.entry.outcome) \($0.entry.usage) \($0.entry.cost.map { "\($0)" } ?? "-")"
             }
             #expect(rows.count == 13)
             totals.append(rows.joined(separator: "\n"))

@@ -44,15 +44,13 @@ final class GatewayHarness: Sendable {
     }
 
     /// Every row in the ledger, in append order.
-    func rows() throws -> [LedgerEntry] {
-        var rows: [LedgerEntry] = []
-        try ledger.reader.forEachEntry { rows.append($0.entry) }
-        return rows
+    func rows() async throws -> [LedgerEntry] {
+        try await ledger.reader.entries().map(\.entry)
     }
 
     /// Rows in the in-flight journal now.
-    func journalRows() throws -> Int64 {
-        try ledger.reader.info().journalRows ?? -1
+    func journalRows() async throws -> Int64 {
+        try await ledger.reader.info().journalRows ?? -1
     }
 
     /// What the price table charges for `usage` of `model` at `provider` now.

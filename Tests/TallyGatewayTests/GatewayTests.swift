@@ -23,7 +23,7 @@ struct GatewayTests {
         #expect(String(decoding: response.body, as: UTF8.self).contains(#""content":"Hello!""#))
         #expect(response.usage == Usage(input: 1000, cachedInput: 200, output: 300))
         #expect(response.usageSource == .reported)
-        let rows = try harness.rows()
+        let rows = try await harness.rows()
         try #require(rows.count == 1)
         let row = rows[0]
         #expect(row.id == "req-1")
@@ -46,7 +46,7 @@ struct GatewayTests {
         #expect(response.charge == expected)
         #expect(response.ledgerSequence > 0)
         #expect(row.latencyMs != nil)
-        #expect(try harness.journalRows() == 0)
+        #expect(try await harness.journalRows() == 0)
 
         let sent = try #require(harness.upstream.requests.first)
         #expect(sent.path == "/v1/chat/completions")
@@ -64,7 +64,7 @@ struct GatewayTests {
             GatewayRequest(endpoint: .messages, json: messagesBody(stream: false), headers: ["anthropic-beta": "tools-2024-04-04"]))
 
         #expect(response.usage == Usage(input: 40, cachedInput: 1000, cacheWrite: 100, output: 12))
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.provider == "anthropic")
         #expect(row.endpoint == "messages")
         #expect(row.outcome == .ok)
@@ -92,7 +92,7 @@ struct GatewayTests {
         let response = try await gateway.send(
             GatewayRequest(endpoint: .embeddings, json: #"{"model":"text-embedding-3-small","input":"The food was delicious"}"#))
         #expect(response.usage == Usage(input: 8))
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .ok)
         #expect(row.cost != nil)
     }
@@ -109,7 +109,7 @@ struct GatewayTests {
 
         let expected = TokenizerEstimator().outputTokens(ofText: Array(answer.utf8), model: "gpt-4.1")
         #expect(expected > 10)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .ok)
         #expect(row.usageSource == .estimated)
         #expect(row.usage.output == expected)
@@ -128,7 +128,7 @@ struct GatewayTests {
         _ = try await harness.openAI.send(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: false)))
 
         let text = reasoning + "get_weather" + #"{"city":"Paris","unit":"celsius"}"#
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.usageSource == .estimated)
         #expect(row.usage.output == TokenizerEstimator().outputTokens(ofText: Array(text.utf8), model: "gpt-4.1"))
     }
@@ -143,7 +143,7 @@ struct GatewayTests {
         _ = try await harness.anthropic.send(GatewayRequest(endpoint: .messages, json: messagesBody(stream: false)))
 
         let text = thinking + answer + "log" + #"{"line":"done"}"#
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .ok)
         #expect(row.usageSource == .estimated)
         #expect(row.usage.output == TokenizerEstimator().outputTokens(ofText: Array(text.utf8), model: "claude-sonnet-4-5"))
@@ -160,7 +160,7 @@ struct GatewayTests {
         _ = try await harness.openAI.send(GatewayRequest(endpoint: .responses, json: #"{"model":"gpt-4.1","input":"Say hello to the ledger."}"#))
 
         let text = summary + answer + "log" + "{}"
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.usageSource == .estimated)
         #expect(row.usage.output == TokenizerEstimator().outputTokens(ofText: Array(text.utf8), model: "gpt-4.1"))
     }
@@ -173,7 +173,7 @@ struct GatewayTests {
             with: .json(#"{"id":"cmpl-1","object":"text_completion","model":"gpt-3.5-turbo-instruct","choices":[{"text":"\#(answer)","index":0,"finish_reason":"stop"}]}"#))
         _ = try await harness.openAI.send(GatewayRequest(endpoint: .completions, json: #"{"model":"gpt-3.5-turbo-instruct","prompt":"Tell a story"}"#))
 
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.usageSource == .estimated)
         #expect(row.usage.output == TokenizerEstimator().outputTokens(ofText: Array(answer.utf8), model: "gpt-3.5-turbo-instruct"))
     }
@@ -200,7 +200,7 @@ struct GatewayTests {
 
         let expected = Usage(input: 32, cachedInput: 8, output: 12, reasoning: 200)
         #expect(response.usage == expected)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.usage == expected)
         #expect(row.usage.flags.isEmpty)
         #expect(row.usageSource == .reported)
@@ -222,7 +222,7 @@ struct GatewayTests {
             for try await _ in stream.events {}
         }
 
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.usage == Usage(input: 32, cachedInput: 8, output: 12, reasoning: 200))
         #expect(row.usageSource == .reported)
     }
@@ -284,7 +284,7 @@ struct GatewayTests {
         #expect(forwarded == Array(upstreamBytes).removing(usageEvent))
         #expect(reportedInside == Usage(input: 20, output: 5))
 
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .ok)
         #expect(row.streamed)
         #expect(row.usage == Usage(input: 20, output: 5))
@@ -311,7 +311,7 @@ struct GatewayTests {
             return forwarded
         }
         #expect(String(decoding: forwarded, as: UTF8.self) == events.filter { $0 != usageEvent }.joined())
-        #expect(try harness.rows().first?.usage == Usage(input: 7, output: 2))
+        #expect(try await harness.rows().first?.usage == Usage(input: 7, output: 2))
     }
 
     @Test func aStreamThatAskedForUsageKeepsTheUsageChunkAndEveryByte() async throws {
@@ -331,7 +331,7 @@ struct GatewayTests {
         #expect(try #require(harness.upstream.requests.first).bodyText == body)
         #expect(forwarded == Array(reply.parts.joined()))
         #expect(events.contains(.usage(Usage(input: 20, output: 5))))
-        #expect(try harness.rows().first?.usage == Usage(input: 20, output: 5))
+        #expect(try await harness.rows().first?.usage == Usage(input: 20, output: 5))
     }
 
     @Test func aStreamWithIncludeUsageFalseIsRewrittenKeepingItsOtherOptionsAndNumbers() async throws {
@@ -346,7 +346,7 @@ struct GatewayTests {
         #expect(typed == 0)
         let sent = try #require(harness.upstream.requests.first).bodyText
         #expect(sent == #"{"model":"gpt-4.1","stream":true,"stream_options":{"x":1,"include_usage":true},"top_p":1.000,"messages":[{"role":"user","content":"é\n"}]}"#)
-        #expect(try harness.rows().first?.usageSource == .reported)
+        #expect(try await harness.rows().first?.usageSource == .reported)
     }
 
     @Test func anAnthropicStreamIsMeteredFromMessageStartAndTheLastMessageDelta() async throws {
@@ -362,7 +362,7 @@ struct GatewayTests {
             return text
         }
         #expect(text == "Hi there")
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .ok)
         #expect(row.usage == Usage(input: 30, cachedInput: 500, output: 7))
         #expect(row.usageSource == .reported)
@@ -389,7 +389,7 @@ struct GatewayTests {
         }
         #expect(String(decoding: forwarded, as: UTF8.self) == events.joined())
         #expect(try #require(harness.upstream.requests.first).bodyText == body)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .ok)
         #expect(row.endpoint == "responses")
         #expect(row.usage == Usage(input: 301, cachedInput: 1536, output: 20, reasoning: 256))
@@ -403,7 +403,7 @@ struct GatewayTests {
         try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
             for try await event in stream.events where event == .done { break }
         }
-        #expect(try harness.rows().first?.outcome == .ok)
+        #expect(try await harness.rows().first?.outcome == .ok)
         #expect(await eventually { harness.transport.statistics.liveTransfers == 0 })
     }
 
@@ -411,13 +411,13 @@ struct GatewayTests {
         let harness = try GatewayHarness()
         harness.upstream.respond(to: "/v1/chat/completions", with: .openAIChatStream(model: "gpt-4.1"))
         let inside = try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
-            let journal = try harness.journalRows()
+            let journal = try await harness.journalRows()
             for try await _ in stream.events {}
             return journal
         }
         #expect(inside == 1)
-        #expect(try harness.journalRows() == 0)
-        #expect(try harness.rows().count == 1)
+        #expect(try await harness.journalRows() == 0)
+        #expect(try await harness.rows().count == 1)
     }
 
     @Test func aRequestWhoseJournalRowIsRefusedNeverReachesTheUpstream() async throws {
@@ -433,8 +433,8 @@ struct GatewayTests {
         #expect(await eventually { harness.transport.statistics.liveTransfers == 0 })
         try await Task.sleep(for: .milliseconds(100))
         #expect(harness.upstream.requests.isEmpty, "the held body never went")
-        #expect(try harness.rows().isEmpty)
-        #expect(try harness.journalRows() == 0)
+        #expect(try await harness.rows().isEmpty)
+        #expect(try await harness.journalRows() == 0)
     }
 
     // MARK: Refused requests
@@ -459,8 +459,8 @@ struct GatewayTests {
         }
         #expect(wrongDialect?.code == .invalidRequest)
         #expect(harness.upstream.requests.isEmpty)
-        #expect(try harness.rows().isEmpty)
-        #expect(try harness.journalRows() == 0)
+        #expect(try await harness.rows().isEmpty)
+        #expect(try await harness.journalRows() == 0)
     }
 
     // MARK: Failures
@@ -480,7 +480,7 @@ struct GatewayTests {
         #expect(error?.transport?.code == .couldNotConnect)
         #expect(error?.message.contains("127.0.0.1:\(port)") == true)
         #expect(error?.message.contains("sk-secret") == false)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(error?.ledgerSequence != nil)
         #expect(row.outcome == .error)
         #expect(row.attempts == 3)
@@ -499,7 +499,7 @@ struct GatewayTests {
         }
         #expect(error?.code == .transport)
         #expect(error?.transport?.code == .couldNotResolve)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .error)
         #expect(row.attempts == 1)
         #expect(row.streamed)
@@ -519,7 +519,7 @@ struct GatewayTests {
         #expect(error?.message.contains("answered 401: Incorrect API key provided") == true)
         #expect(error?.message.contains("sk-test-openai") == false)
         #expect(harness.upstream.requests.count == 1)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .error)
         #expect(row.httpStatus == 401)
         #expect(row.attempts == 1)
@@ -536,7 +536,7 @@ struct GatewayTests {
         #expect(error?.status == 429)
         #expect(error?.message.contains("3 attempts") == true)
         #expect(harness.upstream.requests.count == 3)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .error)
         #expect(row.attempts == 3)
         #expect(row.httpStatus == 429)
@@ -555,7 +555,7 @@ struct GatewayTests {
         }
         #expect(text == "Hello, ledger")
         #expect(error?.code == .streamTruncated)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .error)
         #expect(row.usageSource == .estimated)
         let estimator = TokenizerEstimator()
@@ -578,7 +578,7 @@ struct GatewayTests {
             }
         }
         #expect(error?.code == .streamTruncated)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         let whole = TokenizerEstimator().outputTokens(ofText: Array(String(repeating: piece, count: 500).utf8), model: "gpt-4.1")
         #expect(row.usageSource == .estimated)
         #expect(abs(row.usage.output - whole) * 100 <= whole)  // within 1%
@@ -596,7 +596,7 @@ struct GatewayTests {
         }
         #expect(error?.code == .transport)
         #expect(error?.transport?.code == .connectionReset)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .error)
         #expect(row.httpStatus == 200)
         #expect(row.usageSource == .estimated)
@@ -613,7 +613,7 @@ struct GatewayTests {
         #expect(error?.code == .providerError)
         #expect(error?.message.contains("upstream overloaded, try later") == true)
         #expect(error?.ledgerSequence != nil)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .error)
         #expect(row.httpStatus == 200)
     }
@@ -633,7 +633,7 @@ struct GatewayTests {
             return undecodable
         }
         #expect(undecodable == 1)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .ok)
         #expect(row.usage == Usage(input: 9, output: 1))
         #expect(row.usageSource == .reported)
@@ -654,7 +654,7 @@ struct GatewayTests {
         #expect(sawError)
         #expect(error?.code == .providerError)
         #expect(error?.message.contains("Overloaded") == true)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .error)
         #expect(row.usage.input == 25)  // the provider's own input count, kept
         #expect(row.usageSource == .estimated)
@@ -676,7 +676,7 @@ struct GatewayTests {
             return texts
         }
         #expect(seen == 3)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .cancelled)
         #expect(row.usageSource == .estimated)
         // The text decoded so far (whole chunks, so perhaps past the third word), not the 200 words.
@@ -696,7 +696,7 @@ struct GatewayTests {
                 if case .text = event { break }
             }
         }
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .cancelled)
         #expect(row.usage == Usage(input: 40, output: 9))  // the provider's final count had arrived
         #expect(row.usageSource == .reported)
@@ -720,12 +720,12 @@ struct GatewayTests {
         let result = await task.result
         let error = try #require(result.failure as? GatewayError)
         #expect(error.code == .cancelled)
-        let row = try #require(try harness.rows().first)
+        let row = try #require(try await harness.rows().first)
         #expect(row.outcome == .cancelled)
         #expect(row.usageSource == .estimated)
         #expect(row.usage.output >= 1)
         #expect(await eventually { harness.transport.statistics.liveTransfers == 0 })
-        #expect(try harness.journalRows() == 0)
+        #expect(try await harness.journalRows() == 0)
     }
 
     // MARK: meter
@@ -742,7 +742,7 @@ struct GatewayTests {
                 throw Failure()
             }
         }
-        let rows = try harness.rows()
+        let rows = try await harness.rows()
         try #require(rows.count == 2)
         #expect(rows[0].outcome == .ok)
         #expect(rows[0].usage == Usage(input: 100, output: 50))
@@ -754,7 +754,7 @@ struct GatewayTests {
         #expect(rows[1].provider == "anthropic")
         #expect(rows[1].usage == Usage())
         #expect(rows[1].usageSource == .estimated)
-        #expect(try harness.journalRows() == 0)
+        #expect(try await harness.journalRows() == 0)
     }
 }
 

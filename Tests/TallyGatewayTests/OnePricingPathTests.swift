@@ -52,7 +52,7 @@ struct OnePricingPathTests {
             for try await _ in stream.chunks {}
         }
 
-        let rows = try harness.rows()
+        let rows = try await harness.rows()
         #expect(rows.count == 7)
         #expect(rows[0].cost != nil && rows[0].priceEntry?.model == "acme-large")
         #expect(rows[1].modelReturned == "acme-large-next" && rows[1].cost == nil)
@@ -66,6 +66,6 @@ struct OnePricingPathTests {
         #expect(summary.examined == 7)
         #expect(summary.changed == 0)
         #expect(summary.appended == 0)
-        #expect(try harness.rows().count == 7)
+        #expect(try await harness.rows().count == 7)
     }
 }

@@ -188,11 +188,11 @@ struct LedgerReaderTests {
         try await ledger.append(contentsOf: (0..<50).map {
             sampleEntry(at: utc("2025-06-01T00:00:00Z").addingTimeInterval(Double($0) * 1_000), attribution: Attribution(project: "p\($0 % 3)"))
         })
-        #expect(try ledger.reader.verify().isConsistent)
+        #expect(try await ledger.reader.verify().isConsistent)
         try await rawDatabase(directory.ledgerPath).write { db in
             try db.execute(sql: "UPDATE ledger_rollup SET cost_nano_low = cost_nano_low + 1 WHERE grain = 2")
         }
-        let verification = try ledger.reader.verify()
+        let verification = try await ledger.reader.verify()
         #expect(!verification.isConsistent)
         #expect(verification.integrity == ["ok"])
         #expect(verification.rollupMismatches.map(\.grain) == ["dayModel"])

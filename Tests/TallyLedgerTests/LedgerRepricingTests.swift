@@ -56,7 +56,7 @@ struct LedgerRepricingTests {
         let second = try await ledger.reprice(range: range, prices: new)
         #expect(second.changed == 0)
         #expect(second.appended == 0)
-        #expect(try ledger.reader.verify().isConsistent)
+        #expect(try await ledger.reader.verify().isConsistent)
 
         // Back to the old prices: one more adjustment per row, and the totals return.
         let back = try await ledger.reprice(range: range, prices: old)

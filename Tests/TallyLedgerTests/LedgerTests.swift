@@ -53,7 +53,7 @@ struct LedgerTests {
         let seqs = try await ledger.append(contentsOf: Array(entries[300...]))
         #expect(seqs.count == 300)
 
-        let stored = try allEntries(directory.ledgerPath)
+        let stored = try await allEntries(directory.ledgerPath)
         #expect(stored.map(\.entry) == entries)
 
         let summary = try await ledger.reader.summary(range: utc("2025-01-01T00:00:00Z")..<utc("2026-01-01T00:00:00Z"))
@@ -67,7 +67,7 @@ struct LedgerTests {
         #expect(summary.total.usage.reasoning == tokens.reasoning)
         #expect(summary.total.usage.cacheWrite1h == 600)
         #expect(summary.unpriced.map(\.rows).reduce(0, +) == unpriced)
-        #expect(try ledger.reader.verify().isConsistent)
+        #expect(try await ledger.reader.verify().isConsistent)
     }
 
     @Test func aLargeBatchWithSeveralTagsPerRowReadsBackWholeAndItsRollupsMatchItsRows() async throws {
@@ -86,10 +86,10 @@ struct LedgerTests {
         let seqs = try await ledger.append(contentsOf: entries)
         #expect(seqs == 2..<5_005)
 
-        let stored = try allEntries(directory.ledgerPath)
+        let stored = try await allEntries(directory.ledgerPath)
         #expect(stored.map(\.seq) == Array(1..<5_005))
         #expect(stored.dropFirst().map(\.entry) == entries)
-        #expect(try ledger.reader.verify().isConsistent)
+        #expect(try await ledger.reader.verify().isConsistent)
         let summary = try await ledger.reader.summary(range: utc("2025-01-01T00:00:00Z")..<utc("2026-01-01T00:00:00Z"))
         #expect(summary.total.requests == 5_004)
         let batchCost: Int64 = (0..<5_003).reduce(0) { $0 + Int64($1) * 1_001 }
@@ -111,7 +111,7 @@ struct LedgerTests {
         #expect(total.requests == 1)
         #expect(total.adjustments == 1)
         #expect(total.cost == Money(nanoUSD: 3_750))
-        #expect(try allEntries(directory.ledgerPath).last?.entry.adjusts == seq)
+        #expect(try await allEntries(directory.ledgerPath).last?.entry.adjusts == seq)
         var orphan = adjustment
         orphan.adjusts = nil
         await #expect(throws: LedgerError.self) { try await ledger.append(orphan) }
@@ -120,8 +120,8 @@ struct LedgerTests {
         await #expect(throws: LedgerError.self) {
             try await ledger.append(contentsOf: [sampleEntry(id: "with-dangling", at: at), dangling])
         }
-        #expect(try allEntries(directory.ledgerPath).count == 2)
-        #expect(try ledger.reader.verify().isConsistent)
+        #expect(try await allEntries(directory.ledgerPath).count == 2)
+        #expect(try await ledger.reader.verify().isConsistent)
     }
 
     @Test func writtenRowsCanNeitherBeUpdatedNorDeleted() async throws {
@@ -133,7 +133,7 @@ struct LedgerTests {
         for sql in ["UPDATE ledger_rows SET cost_nano = 0", "DELETE FROM ledger_rows", "DELETE FROM ledger_tags"] {
             #expect(throws: DatabaseError.self) { try database.write { try $0.execute(sql: sql) } }
         }
-        #expect(try allEntries(directory.ledgerPath).count == 1)
+        #expect(try await allEntries(directory.ledgerPath).count == 1)
     }
 
     @Test func aFinishedRequestLeavesTheJournalAndCannotBeFinishedTwice() async throws {
@@ -144,11 +144,11 @@ struct LedgerTests {
         let ticket = try await ledger.begin(InFlightRequest(
             id: "r1", timestamp: at, provider: "openai", model: "gpt-4.1", endpoint: "chat/completions", estimatedInputTokens: 40
         ))
-        #expect(try ledger.reader.info().journalRows == 1)
+        #expect(try await ledger.reader.info().journalRows == 1)
         try await ledger.finish(ticket, with: sampleEntry(id: "r1", at: at))
-        #expect(try ledger.reader.info().journalRows == 0)
+        #expect(try await ledger.reader.info().journalRows == 0)
         await #expect(throws: LedgerError.self) { try await ledger.finish(ticket, with: sampleEntry(id: "r1", at: at)) }
-        #expect(try allEntries(directory.ledgerPath).map(\.entry.id) == ["r1"])
+        #expect(try await allEntries(directory.ledgerPath).map(\.entry.id) == ["r1"])
     }
 
     @Test func aSmallWriteThatFindsTheFileLockedWaitsForTheLockAndIsWritten() async throws {
@@ -185,8 +185,8 @@ struct LedgerTests {
         for try await instant in released { releasedAt = instant }
         #expect(releasedAt.map { begunAt > $0 } == true, "the begin waited for the other connection's lock")
         try await ledger.finish(ticket, with: sampleEntry(id: "r1", at: at))
-        #expect(try allEntries(directory.ledgerPath).map(\.entry.id) == ["r1"])
-        #expect(try ledger.reader.info().journalRows == 0)
+        #expect(try await allEntries(directory.ledgerPath).map(\.entry.id) == ["r1"])
+        #expect(try await ledger.reader.info().journalRows == 0)
     }
 
     @Test func requestsInFlightOfALiveProcessAreNotRecoveredUntilItIsGone() async throws {
@@ -198,12 +198,12 @@ struct LedgerTests {
         let ledger = try Ledger(path: directory.ledgerPath)
         #expect(ledger.recoveredAtOpen.isEmpty)
         #expect(try await ledger.recover().isEmpty)
-        #expect(try ledger.reader.info().journalRows == 5)
+        #expect(try await ledger.reader.info().journalRows == 5)
         kill(child.process.processIdentifier, SIGKILL)
         child.process.waitUntilExit()
         let recovered = try await ledger.recover()
         #expect(Set(recovered.map(\.entry.id)) == Set((0..<5).map { "held-\($0)" }))
-        #expect(try ledger.reader.info().journalRows == 0)
+        #expect(try await ledger.reader.info().journalRows == 0)
     }
 
     @Test func aKilledProcessLosesNoBegunRequestAndLeavesNoPartialBatch() async throws {
@@ -221,7 +221,7 @@ struct LedgerTests {
         let table = #"{"provider": "openai", "kind": "official", "source": "a test table", "models": {"gpt-4.1": {"prices": [{"input": "2.00", "output": "8.00"}]}}}"#
         let prices = try PriceBook(includingBundled: false, userTables: [PriceBook.Source(origin: "openai.json", bytes: Array(table.utf8))])
         let ledger = try Ledger(path: directory.ledgerPath, prices: prices)
-        let entries = try allEntries(directory.ledgerPath)
+        let entries = try await allEntries(directory.ledgerPath)
         var counts: [String: Int] = [:]
         for stored in entries { counts[stored.entry.id, default: 0] += 1 }
         for index in 0..<begun {
@@ -238,8 +238,8 @@ struct LedgerTests {
         }
         let batchRows = entries.filter { $0.entry.id.hasPrefix("k-batch-") }.count
         #expect(batchRows % 500 == 0)
-        #expect(try ledger.reader.info().journalRows == 0)
-        #expect(try ledger.reader.verify().isConsistent)
+        #expect(try await ledger.reader.info().journalRows == 0)
+        #expect(try await ledger.reader.verify().isConsistent)
     }
 
     @Test func fourProcessesAppendingAtOnceLoseNoRow() async throws {
@@ -254,11 +254,11 @@ struct LedgerTests {
             child.process.waitUntilExit()
             #expect(child.process.terminationStatus == 0)
         }
-        let ids = try allEntries(directory.ledgerPath).map(\.entry.id)
+        let ids = try await allEntries(directory.ledgerPath).map(\.entry.id)
         #expect(ids.count == 4 * perProcess)
         #expect(Set(ids) == Set((0..<4).flatMap { process in (0..<perProcess).map { "p\(process)-row-\($0)" } }))
         let reader = try LedgerReader(path: directory.ledgerPath)
-        #expect(try reader.verify().isConsistent)
+        #expect(try await reader.verify().isConsistent)
         let total = try await reader.summary(range: Date(timeIntervalSince1970: 0)..<Date(timeIntervalSince1970: 4e9)).total
         #expect(total.requests == Int64(4 * perProcess))
     }
@@ -281,8 +281,8 @@ struct LedgerTests {
             return error.code == .io && error.message.contains("disk full") && error.path == directory.ledgerPath
         }
         try await ledger.append(sampleEntry(id: "after", at: at))
-        #expect(try allEntries(directory.ledgerPath).map(\.entry.id) == ["before", "after"])
-        #expect(try ledger.reader.verify().isConsistent)
+        #expect(try await allEntries(directory.ledgerPath).map(\.entry.id) == ["before", "after"])
+        #expect(try await ledger.reader.verify().isConsistent)
     }
 
     @Test func aDirectoryIsRefusedAsAnIOErrorNamingThePath() throws {
@@ -358,7 +358,7 @@ struct LedgerTests {
         try handle.close()
         do {
             let reader = try LedgerReader(path: directory.ledgerPath)
-            let verification = try reader.verify()
+            let verification = try await reader.verify()
             #expect(!verification.isConsistent)
         } catch let error as LedgerError {
             #expect(error.isDataError)
@@ -372,6 +372,6 @@ struct LedgerTests {
         let ledger = try Ledger(path: directory.ledgerPath)
         let entry = sampleEntry(at: utc("2025-06-01T12:00:00Z"), attribution: Attribution(tags: ["a\u{1F}b"]))
         await #expect(throws: LedgerError.self) { try await ledger.append(entry) }
-        #expect(try allEntries(directory.ledgerPath).isEmpty)
+        #expect(try await allEntries(directory.ledgerPath).isEmpty)
     }
 }

@@ -60,11 +60,11 @@ struct MigrationTests {
         #expect(versions == Array(1...next.version))
         #expect(notes)
         var ids: [String] = []
-        try upgraded.reader.forEachEntry { ids.append($0.entry.id) }
+        ids = try await upgraded.reader.entries().map(\.entry.id)
         #expect(ids == ["kept"])
     }
 
-    @Test func aLedgerFromANewerTallyIsRefusedAndLeftUnchanged() throws {
+    @Test func aLedgerFromANewerTallyIsRefusedAndLeftUnchanged() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         _ = try Ledger(path: directory.ledgerPath, migrations: current + [next], prices: nil)
@@ -77,11 +77,11 @@ struct MigrationTests {
             return error.code == .newerSchema && error.description.hasPrefix(directory.ledgerPath)
                 && error.message.contains("newer")
         }
-        #expect(throws: LedgerError.self) { _ = try LedgerReader.info(path: directory.ledgerPath) }
+        await #expect(throws: LedgerError.self) { _ = try await LedgerReader.info(path: directory.ledgerPath) }
         try checkpoint(directory.ledgerPath)
         let after = try Data(contentsOf: URL(fileURLWithPath: directory.ledgerPath))
         #expect(before == after)
-        let versions = try rawDatabase(directory.ledgerPath).read { db in
+        let versions = try await rawDatabase(directory.ledgerPath).read { db in
             try Int.fetchAll(db, sql: "SELECT version FROM tally_migrations ORDER BY version")
         }
         #expect(versions == Array(1...next.version))
@@ -130,10 +130,10 @@ struct MigrationTests {
         #expect(journalMode == "delete")
     }
 
-    @Test func readingALedgerWhoseSchemaIsOlderAsksForAMigration() throws {
+    @Test func readingALedgerWhoseSchemaIsOlderAsksForAMigration() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try rawDatabase(directory.ledgerPath).write { db in
+        try await rawDatabase(directory.ledgerPath).write { db in
             try db.execute(sql: Migrator.createTable)
         }
         #expect {
@@ -141,7 +141,7 @@ struct MigrationTests {
         } throws: { error in
             (error as? LedgerError)?.code == .needsMigration
         }
-        #expect(try LedgerReader.info(path: directory.ledgerPath).schemaVersion == 0)
+        #expect(try await LedgerReader.info(path: directory.ledgerPath).schemaVersion == 0)
     }
 
     /// Moves everything in the write-ahead log into the file, so its bytes show every committed change.

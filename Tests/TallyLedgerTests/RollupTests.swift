@@ -31,10 +31,10 @@ struct RollupTests {
             #expect(summary.total.usage.output == 50)
             #expect(summary.rows.map(\.totals) == [summary.total])
         }
-        let verification = try ledger.reader.verify()
+        let verification = try await ledger.reader.verify()
         #expect(verification.rollupMismatches.isEmpty)
         #expect(verification.isConsistent)
-        let flags = try allEntries(directory.ledgerPath).map { $0.entry.usage.flags.contains(.implausible) }
+        let flags = try await allEntries(directory.ledgerPath).map { $0.entry.usage.flags.contains(.implausible) }
         #expect(flags == [true, true, true, false])
     }
 
@@ -52,7 +52,7 @@ struct RollupTests {
                 .map { Int128($0[0] as Int64) << 32 + Int128($0[1] as Int64) }
         }
         #expect(stored == Array(repeating: Int128(big) * 8, count: 3))
-        #expect(try ledger.reader.verify().rollupMismatches.isEmpty)
+        #expect(try await ledger.reader.verify().rollupMismatches.isEmpty)
         for tz in ["UTC", "Asia/Kolkata"] {
             await #expect {
                 try await ledger.reader.summary(range: month, timeZone: TimeZone(identifier: tz)!)
@@ -78,7 +78,7 @@ struct RollupTests {
         #expect(summary.total.implausibleRows == 1)
         #expect(summary.total.cost == Money(nanoUSD: 1_000))
         #expect(summary.total.usage.input == 100)
-        #expect(try migrated.reader.verify().rollupMismatches.isEmpty)
+        #expect(try await migrated.reader.verify().rollupMismatches.isEmpty)
     }
 
     @Test func theSQLPlausibilityRuleIsTheSwiftOne() async throws {

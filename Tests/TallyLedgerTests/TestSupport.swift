@@ -117,8 +117,8 @@ func utc(_ text: String) -> Date {
 }
 
 /// Every row of the ledger, in append order.
-func allEntries(_ path: String) throws -> [StoredLedgerEntry] {
+func allEntries(_ path: String) async throws -> [StoredLedgerEntry] {
     var entries: [StoredLedgerEntry] = []
-    try LedgerReader(path: path).forEachEntry { entries.append($0) }
+    entries = try await LedgerReader(path: path).entries()
     return entries
 }

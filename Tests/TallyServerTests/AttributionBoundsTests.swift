@@ -50,7 +50,7 @@ struct AttributionBoundsTests {
             #expect(bodyUser.status == .ok)
         }
         #expect(fixture.upstream.requests.count == 2)
-        let rows = try fixture.rows()
+        let rows = try await fixture.rows()
         #expect(rows.count == 2)
         #expect(rows.first?.attribution.project == String(repeating: "p", count: 128))
         #expect(rows.first?.id == String(repeating: "r", count: 128))

@@ -76,6 +76,6 @@ struct ClientDisconnectHandlerTests {
                 #expect(response.status == .ok)
             }
         }
-        #expect(try fixture.rows().map(\.outcome) == [.ok, .ok, .ok])
+        #expect(try await fixture.rows().map(\.outcome) == [.ok, .ok, .ok])
     }
 }

@@ -38,9 +38,9 @@ struct ProxyFixture {
         server = try ProxyServer(configuration: configuration, ledger: ledger, prices: book, transport: transport, logger: Logger(label: "test"))
     }
 
-    func rows() throws -> [LedgerEntry] {
+    func rows() async throws -> [LedgerEntry] {
         var rows: [LedgerEntry] = []
-        try ledger.reader.forEachEntry { rows.append($0.entry) }
+        rows = try await ledger.reader.entries().map(\.entry)
         return rows
     }
 
@@ -59,7 +59,7 @@ struct ProxyFixture {
     func rows(count: Int, within limit: Duration) async throws -> [LedgerEntry] {
         let deadline = ContinuousClock.now + limit
         while true {
-            let rows = try rows()
+            let rows = try await rows()
             if rows.count >= count || ContinuousClock.now > deadline { return rows }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -83,7 +83,7 @@ struct ProxyServerTests {
             #expect(response.headers[HTTPField.Name("x-request-id")!] == "req-123")
             #expect(String(buffer: response.body).contains("\"chat.completion\""))
         }
-        let rows = try fixture.rows()
+        let rows = try await fixture.rows()
         #expect(rows.count == 1)
         let row = try #require(rows.first)
         #expect(row.id == "req-123")
@@ -111,7 +111,7 @@ struct ProxyServerTests {
             #expect(!text.contains("\"usage\""))
         }
         #expect(fixture.upstream.requests.first?.bodyText.contains("\"include_usage\":true") == true)
-        let row = try #require(try fixture.rows().first)
+        let row = try #require(try await fixture.rows().first)
         #expect(row.streamed)
         #expect(row.usage.input == 20)
         #expect(row.usageSource == .reported)
@@ -126,7 +126,7 @@ struct ProxyServerTests {
             for round in 1...20 {
                 let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: streamBody))
                 #expect(String(buffer: response.body).hasSuffix("data: [DONE]\n\n"))
-                let rows = try fixture.rows()
+                let rows = try await fixture.rows()
                 #expect(rows.count == round)
                 #expect(rows.last?.outcome == .ok)
             }
@@ -144,7 +144,7 @@ struct ProxyServerTests {
             #expect(response.status == .ok)
             #expect(String(buffer: response.body).contains("message_stop"))
         }
-        let row = try #require(try fixture.rows().first)
+        let row = try #require(try await fixture.rows().first)
         #expect(row.provider == "anthropic")
         #expect(row.usage.output == 7)
         #expect(row.attribution.user == "u-7")
@@ -167,7 +167,7 @@ struct ProxyServerTests {
             #expect(unknown.status == .notFound)
         }
         #expect(fixture.upstream.requests.isEmpty)
-        #expect(try fixture.rows().isEmpty)
+        #expect(try await fixture.rows().isEmpty)
     }
 
     @Test func requiresAGatewayKeyWhenKeysAreConfigured() async throws {
@@ -185,7 +185,7 @@ struct ProxyServerTests {
             let right = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.authorization: "Bearer tk-team-alpha-0123456789"], body: ByteBuffer(string: chatBody))
             #expect(right.status == .ok)
         }
-        let rows = try fixture.rows()
+        let rows = try await fixture.rows()
         #expect(rows.count == 1)
         #expect(rows.first?.attribution.project == "team-alpha")
     }
@@ -225,7 +225,7 @@ struct ProxyServerTests {
         // The client's key went with its own request only; the gateway key's request used the server's.
         let keys = fixture.upstream.requests.map { $0.header("authorization") }
         #expect(keys == ["Bearer sk-client-own-key", "Bearer sk-upstream-secret-1"])
-        let projects = try fixture.rows().map(\.attribution.project)
+        let projects = try await fixture.rows().map(\.attribution.project)
         #expect(projects == [nil, "team-alpha"])
     }
 
@@ -262,7 +262,7 @@ struct ProxyServerTests {
             #expect(response.status == .unauthorized)
             #expect(String(buffer: response.body).contains("Incorrect API key provided"))
         }
-        #expect(try fixture.rows().first?.outcome == .error)
+        #expect(try await fixture.rows().first?.outcome == .error)
     }
 
     @Test func answersCORSForListedOriginsOnly() async throws {
@@ -316,7 +316,7 @@ struct ProxyServerTests {
             #expect(anthropic.status == .badGateway)
             #expect(isAnthropicError(anthropic.body))
         }
-        let rows = try fixture.rows()
+        let rows = try await fixture.rows()
         #expect(rows.map(\.outcome) == [.error, .error])
         #expect(rows.map(\.httpStatus) == [200, 200])
     }
@@ -337,7 +337,7 @@ struct ProxyServerTests {
             #expect(isOpenAIError(response.body))
             #expect(String(buffer: response.body).contains("not an event stream"))
         }
-        let row = try #require(try fixture.rows().first)
+        let row = try #require(try await fixture.rows().first)
         #expect(row.outcome == .error)
         #expect(row.streamed)
     }
@@ -355,7 +355,7 @@ struct ProxyServerTests {
             #expect(text.hasPrefix(": OPENROUTER PROCESSING"))
             #expect(text.hasSuffix("data: [DONE]\n\n"))
         }
-        #expect(try fixture.rows().first?.outcome == .ok)
+        #expect(try await fixture.rows().first?.outcome == .ok)
     }
 
     @Test func errorBodiesNeverNameTheUpstreamsURL() async throws {
@@ -411,7 +411,7 @@ struct ProxyServerTests {
                 #expect(text.contains("tally_cost_nano_usd_total"))
                 #expect(!text.contains("sk-"))
             }
-            #expect(try fixture.rows().count == 1)
+            #expect(try await fixture.rows().count == 1)
         }
         defer { try? FileManager.default.removeItem(at: folder) }
         // The fixture is gone, so the ledger is closed: search every file it left (the main file

@@ -17,8 +17,9 @@ struct DemoReport {
         let byModel = try await ledger.reader.summary(range: range, groupBy: [.provider, .model])
         let byProject = try await ledger.reader.summary(range: range, groupBy: [.project])
 
-        var outcomes: [LedgerEntry.Outcome: Int] = [:]
-        try ledger.reader.forEachEntry(since: range.lowerBound) { outcomes[$0.entry.outcome, default: 0] += 1 }
+        let outcomes = try await ledger.reader.reduceEntries(since: range.lowerBound, into: [LedgerEntry.Outcome: Int]()) {
+            $0[$1.entry.outcome, default: 0] += 1
+        }
 
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

@@ -34,11 +34,12 @@ struct LedgerExportCommand: AsyncParsableCommand {
             let start = try since.map { try PeriodOptions.instant($0, flag: "--since", calendar: utc, endOfDay: false) }
             let end = try until.map { try PeriodOptions.instant($0, flag: "--until", calendar: utc, endOfDay: true) }
             let reader = try LedgerReader(path: options.path)
-            var output = OutputBuffer()
+            var header = OutputBuffer()
             if format == .csv {
-                output.append(LedgerText.csvHeader.joined(separator: ",") + "\n")
+                header.append(LedgerText.csvHeader.joined(separator: ",") + "\n")
             }
-            try reader.forEachEntry(since: start, until: end) { stored in
+            let format = self.format
+            var output = try await reader.reduceEntries(since: start, until: end, into: header) { output, stored in
                 let fields = LedgerText.fields(seq: stored.seq, entry: stored.entry)
                 switch format {
                 case .csv:

@@ -17,7 +17,7 @@ struct LedgerMigrateCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingLedgerFailures {
             let path = options.path
-            let before = try? LedgerReader.info(path: path).schemaVersion
+            let before = try? await LedgerReader.info(path: path).schemaVersion
             // Requests left in flight by processes that are gone are priced with these tables.
             let book = try pricing.loadBook()
             let ledger = try Ledger(path: path, prices: book)

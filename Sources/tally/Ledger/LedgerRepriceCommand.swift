@@ -49,7 +49,7 @@ struct LedgerRepriceCommand: AsyncParsableCommand {
             }
             // A dry run opens the ledger read-only: it must work without write access.
             let summary = dryRun
-                ? try LedgerReader(path: ledger.path).repriceDryRun(range: range, prices: book)
+                ? try await LedgerReader(path: ledger.path).repriceDryRun(range: range, prices: book)
                 : try await Ledger(path: ledger.path, prices: book).reprice(range: range, prices: book)
             let json = SummaryJSON(
                 examined: summary.examined, changed: summary.changed, appended: summary.appended, unpriced: summary.unpriced,

@@ -14,7 +14,7 @@ struct LedgerVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingLedgerFailures {
             let reader = try LedgerReader(path: options.path)
-            let result = try reader.verify()
+            let result = try await reader.verify()
             var problems: [String] = []
             if result.integrity == ["ok"] {
                 print("integrity: ok")

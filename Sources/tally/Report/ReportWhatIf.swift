@@ -49,32 +49,31 @@ struct ReportWhatIf: AsyncParsableCommand {
                 throw Failure("--provider \(provider): no such provider (known: \(book.tables.map(\.provider).joined(separator: ", ")))", status: ExitStatus.usage)
             }
             let period = try self.period.resolve()
-            var lines: [String: Line] = [:]
-            var order: [String] = []
             guard FileManager.default.fileExists(atPath: ledger.path) else {
                 throw Failure("\(ledger.path): no ledger here yet (pass --ledger PATH or set TALLY_LEDGER)", status: ExitStatus.io)
             }
-            do {
-                let reader = try LedgerReader(path: ledger.path)
-                try reader.forEachEntry(since: period.range.lowerBound, until: period.range.upperBound) { stored in
-                    let entry = stored.entry
-                    guard entry.kind == .request else { return }
-                    if let project, entry.attribution.project != project { return }
-                    if let user, entry.attribution.user != user { return }
-                    let key = entry.provider + "\u{0}" + entry.modelRequested
-                    if lines[key] == nil {
-                        lines[key] = Line(provider: entry.provider, model: entry.modelRequested, target: Self.counterpart(of: entry, in: target, book: book))
-                        order.append(key)
-                    }
-                    lines[key]?.requests += 1
-                    // An implausible row is unpriced in every report, whatever amount it was written with.
-                    if let cost = entry.cost, entry.usage.isPlausible { lines[key]?.actual.add(cost) } else { lines[key]?.actualUnpriced += 1 }
-                    if let model = lines[key]?.target,
-                       let charge = book.charge(provider: target.provider, requestedModel: model, at: entry.timestamp, usage: entry.usage).charge {
-                        lines[key]?.whatIf.add(charge.cost)
-                    } else {
-                        lines[key]?.whatIfUnpriced += 1
-                    }
+            let (project, user) = (self.project, self.user)
+            let reader = try LedgerReader(path: ledger.path)
+            let (lines, order) = try await reader.reduceEntries(
+                since: period.range.lowerBound, until: period.range.upperBound, into: ([String: Line](), [String]())
+            ) { state, stored in
+                let entry = stored.entry
+                guard entry.kind == .request else { return }
+                if let project, entry.attribution.project != project { return }
+                if let user, entry.attribution.user != user { return }
+                let key = entry.provider + "\u{0}" + entry.modelRequested
+                if state.0[key] == nil {
+                    state.0[key] = Line(provider: entry.provider, model: entry.modelRequested, target: Self.counterpart(of: entry, in: target, book: book))
+                    state.1.append(key)
+                }
+                state.0[key]?.requests += 1
+                // An implausible row is unpriced in every report, whatever amount it was written with.
+                if let cost = entry.cost, entry.usage.isPlausible { state.0[key]?.actual.add(cost) } else { state.0[key]?.actualUnpriced += 1 }
+                if let model = state.0[key]?.target,
+                   let charge = book.charge(provider: target.provider, requestedModel: model, at: entry.timestamp, usage: entry.usage).charge {
+                    state.0[key]?.whatIf.add(charge.cost)
+                } else {
+                    state.0[key]?.whatIfUnpriced += 1
                 }
             }
             let sorted = order.compactMap { lines[$0] }.sorted { ($0.actual.nanoUSD, $0.model) > ($1.actual.nanoUSD, $1.model) }
