@@ -163,6 +163,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test helper: a worker process the ledger's multi-process tests start and kill.
+        .executableTarget(
+            name: "tally-ledger-child",
+            dependencies: ["TallyLedger", "TallyPricing", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tests/LedgerChild",
+            swiftSettings: swiftSettings
+        ),
         // Build-time embedding of pricing/ and migrations/ (see Plugins/EmbedFiles).
         .executableTarget(name: "embed-files", swiftSettings: swiftSettings),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),

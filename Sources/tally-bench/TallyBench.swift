@@ -13,7 +13,6 @@ struct TallyBench: AsyncParsableCommand {
             GatewayBench.self,
             ServeBench.self,
             LedgerBench.self,
-            LedgerChildCommand.self,
         ]
     )
 }

@@ -55,7 +55,7 @@ struct LedgerCommandTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = directory + "/ledger.sqlite"
         #expect(try Self.run(["ledger", "migrate", "--ledger", ledger]).status == 0)
-        #expect(try Self.run(["ledger-child", "--ledger", ledger, "--prefix", "c", "--append", "5"], program: "tally-bench").status == 0)
+        #expect(try Self.run(["--ledger", ledger, "--prefix", "c", "--append", "5"], program: "tally-ledger-child").status == 0)
         let sound = try Self.run(["ledger", "verify"], environment: ["TALLY_LEDGER": ledger])
         #expect(sound.status == 0)
         #expect(sound.output.contains("rollups: match a recount of 5 rows"))
@@ -71,7 +71,7 @@ struct LedgerCommandTests {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = directory + "/ledger.sqlite"
-        #expect(try Self.run(["ledger-child", "--ledger", ledger, "--prefix", "e", "--append", "3"], program: "tally-bench").status == 0)
+        #expect(try Self.run(["--ledger", ledger, "--prefix", "e", "--append", "3"], program: "tally-ledger-child").status == 0)
         let csv = try Self.run(["ledger", "export", "--ledger", ledger])
         let lines = csv.output.split(separator: "\n")
         #expect(lines.count == 4)

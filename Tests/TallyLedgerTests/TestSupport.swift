@@ -42,19 +42,19 @@ func writeOldLedger(
     }
 }
 
-/// The built `tally-bench` executable, whose hidden `ledger-child` command the process tests run.
-func tallyBenchExecutable() throws -> URL {
+/// The built `tally-ledger-child` test helper, which the process tests run.
+func ledgerChildExecutable() throws -> URL {
     var candidates: [URL] = []
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var directory = executable.deletingLastPathComponent()
     for _ in 0..<4 {
-        candidates.append(directory.appendingPathComponent("tally-bench"))
+        candidates.append(directory.appendingPathComponent("tally-ledger-child"))
         directory = directory.deletingLastPathComponent()
     }
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    candidates.append(root.appendingPathComponent(".build/debug/tally-bench"))
+    candidates.append(root.appendingPathComponent(".build/debug/tally-ledger-child"))
     guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw LedgerTestFailure("tally-bench not built (looked in \(candidates.map(\.path)))")
+        throw LedgerTestFailure("tally-ledger-child not built (looked in \(candidates.map(\.path)))")
     }
     return found
 }
@@ -64,11 +64,11 @@ struct LedgerTestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Starts `tally-bench ledger-child` with the arguments; stdout is piped.
+/// Starts `tally-ledger-child` with the arguments; stdout is piped.
 func startChild(_ arguments: [String]) throws -> (process: Process, output: Pipe) {
     let process = Process()
-    process.executableURL = try tallyBenchExecutable()
-    process.arguments = ["ledger-child"] + arguments
+    process.executableURL = try ledgerChildExecutable()
+    process.arguments = arguments
     let output = Pipe()
     process.standardOutput = output
     try process.run()

@@ -3,18 +3,19 @@ import Foundation
 import TallyLedger
 import TallyPricing
 
-/// `tally-bench ledger-child`: a worker process for TallyLedgerTests (hidden).
+/// `tally-ledger-child`: a worker process for the ledger's multi-process tests (TallyLedgerTests,
+/// TallyCLITests). A test helper, never installed.
 ///
 /// Begins `--begin` journaled requests (ids PREFIX-0…), prints "begun" once they are durable,
 /// then appends `--append` rows one awaited append at a time (ids PREFIX-row-0…), finishing the
 /// begun requests along the way. With `--forever` it keeps appending batches of 500 rows (printing
 /// "appending" after the first) and finishing one begun request per batch, leaving half of them
 /// in flight, until it is killed. With `--hold` it waits, requests in flight, until killed.
-struct LedgerChildCommand: AsyncParsableCommand {
+@main
+struct LedgerChild: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ledger-child",
-        abstract: "A ledger worker process for the tests.",
-        shouldDisplay: false
+        commandName: "tally-ledger-child",
+        abstract: "A ledger worker process for Tally's tests."
     )
 
     @Option var ledger: String
