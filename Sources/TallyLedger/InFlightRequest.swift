@@ -44,7 +44,7 @@ package struct InFlightRequest: Sendable, Hashable {
     package var timestamp: Date { Date(timeIntervalSince1970: TimeInterval(timestampMs) / 1000) }
 }
 
-/// A request recorded in the journal; hand it to `Ledger.finish` to append its row.
+/// A request recorded in the journal; hand it to `Ledger.append(completing:with:)` to append its row.
 package struct InFlightTicket: Sendable, Hashable {
     /// The journal row.
     let journalSeq: Int64

@@ -53,9 +53,9 @@ public final class Ledger: Sendable {
     /// Appends the row of a journaled request and removes it from the journal, in one transaction;
     /// returns the row's sequence number once it is durable.
     @discardableResult
-    package func finish(_ ticket: InFlightTicket, with entry: LedgerEntry) async throws -> Int64 {
+    package func append(completing ticket: InFlightTicket, with entry: LedgerEntry) async throws -> Int64 {
         try validate(entry)
-        return try await firstSeq(writer.submit(.finish(journalSeq: ticket.journalSeq, entry: entry)))
+        return try await firstSeq(writer.submit(.complete(journalSeq: ticket.journalSeq, entry: entry)))
     }
 
     /// Appends one row that was not journaled; returns its sequence number once it is durable.

@@ -304,7 +304,7 @@ final class SQLiteLedgerStorage: Sendable {
             switch operation {
             case .begin(let request):
                 results.append(.success(.begun(journalSeq: try statements.insertJournal(request, owner: .current))))
-            case .finish(let journalSeq, let entry):
+            case .complete(let journalSeq, let entry):
                 if let missing = try statements.missingAdjustedRow([entry]) {
                     results.append(.failure(missingRowError(missing)))
                     continue
@@ -397,11 +397,11 @@ final class SQLiteLedgerStorage: Sendable {
                 )
                 var entry = LedgerEntry(interrupted: request)
                 entry.apply(prices?.charge(provider: request.provider, requestedModel: request.model, at: request.timestamp, usage: entry.usage))
-                operations.append(.finish(journalSeq: row["seq"], entry: entry))
+                operations.append(.complete(journalSeq: row["seq"], entry: entry))
             }
             let results = try apply(operations, in: db)
             for (operation, result) in zip(operations, results) {
-                if case .finish(_, let entry) = operation, case .success(.appended(let seqs)) = result, let seq = seqs.first {
+                if case .complete(_, let entry) = operation, case .success(.appended(let seqs)) = result, let seq = seqs.first {
                     recovered.append(StoredLedgerEntry(seq: seq, entry: entry))
                 }
             }

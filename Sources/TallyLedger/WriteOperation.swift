@@ -3,7 +3,7 @@ enum WriteOperation: Sendable {
     /// Record a request in the journal before it goes upstream.
     case begin(InFlightRequest)
     /// Append the row of a journaled request and remove its journal row.
-    case finish(journalSeq: Int64, entry: LedgerEntry)
+    case complete(journalSeq: Int64, entry: LedgerEntry)
     /// Append rows that were never journaled.
     case append([LedgerEntry])
 
@@ -15,7 +15,7 @@ enum WriteOperation: Sendable {
     /// A write of at most one row, quick enough to commit on a caller's thread.
     var isSmall: Bool {
         switch self {
-        case .begin, .finish: true
+        case .begin, .complete: true
         case .append(let entries): entries.count <= 1
         }
     }

@@ -129,7 +129,7 @@ struct GatewayBench: AsyncParsableCommand {
                     timestamp: Date(), provider: "holysheep", model: "gpt-4.1", endpoint: "chat/completions",
                     streamed: true, estimatedInputTokens: tokens))
                 begins.append(ContinuousClock.now - start)
-                try await ledger.finish(ticket, with: LedgerEntry(
+                try await ledger.append(completing: ticket, with: LedgerEntry(
                     id: ticket.request.id, timestamp: ticket.request.timestamp, provider: "holysheep", modelRequested: "gpt-4.1",
                     endpoint: "chat/completions", usage: Usage(input: tokens), pricing: nil))
             }

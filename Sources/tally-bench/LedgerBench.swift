@@ -79,7 +79,7 @@ struct LedgerBench: AsyncParsableCommand {
             beginTimes.append(seconds(since: begun))
             entry.id = request.id
             let finished = ContinuousClock.now
-            try await ledger.finish(ticket, with: entry)
+            try await ledger.append(completing: ticket, with: entry)
             finishTimes.append(seconds(since: finished))
         }
         var finish = latency("ledger.finish.awaited", finishTimes)

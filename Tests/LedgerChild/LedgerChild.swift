@@ -50,7 +50,7 @@ struct LedgerChild: AsyncParsableCommand {
             if let ticket = tickets.popLast() {
                 var entry = row(ticket.request.id)
                 entry.attribution = ticket.request.attribution
-                try await ledger.finish(ticket, with: entry)
+                try await ledger.append(completing: ticket, with: entry)
             }
         }
         var batch = 0
@@ -60,7 +60,7 @@ struct LedgerChild: AsyncParsableCommand {
             if tickets.count > begin / 2, let ticket = tickets.popLast() {
                 var entry = row(ticket.request.id)
                 entry.attribution = ticket.request.attribution
-                try await ledger.finish(ticket, with: entry)
+                try await ledger.append(completing: ticket, with: entry)
             }
             batch += 1
         }

@@ -145,9 +145,9 @@ struct LedgerTests {
             id: "r1", timestamp: at, provider: "openai", model: "gpt-4.1", endpoint: "chat/completions", estimatedInputTokens: 40
         ))
         #expect(try await ledger.reader.info().journalRows == 1)
-        try await ledger.finish(ticket, with: sampleEntry(id: "r1", at: at))
+        try await ledger.append(completing: ticket, with: sampleEntry(id: "r1", at: at))
         #expect(try await ledger.reader.info().journalRows == 0)
-        await #expect(throws: LedgerError.self) { try await ledger.finish(ticket, with: sampleEntry(id: "r1", at: at)) }
+        await #expect(throws: LedgerError.self) { try await ledger.append(completing: ticket, with: sampleEntry(id: "r1", at: at)) }
         #expect(try await allEntries(directory.ledgerPath).map(\.entry.id) == ["r1"])
     }
 
@@ -184,7 +184,7 @@ struct LedgerTests {
         var releasedAt: ContinuousClock.Instant?
         for try await instant in released { releasedAt = instant }
         #expect(releasedAt.map { begunAt > $0 } == true, "the begin waited for the other connection's lock")
-        try await ledger.finish(ticket, with: sampleEntry(id: "r1", at: at))
+        try await ledger.append(completing: ticket, with: sampleEntry(id: "r1", at: at))
         #expect(try await allEntries(directory.ledgerPath).map(\.entry.id) == ["r1"])
         #expect(try await ledger.reader.info().journalRows == 0)
     }

@@ -3,7 +3,7 @@ import TallyLedger
 import TallyPricing
 
 /// One request between its journal row and its ledger row.
-struct Meter: Sendable {
+struct MeteredRequest: Sendable {
     let ticket: InFlightTicket
     let url: String
     let startedAt: Date
@@ -38,9 +38,9 @@ extension Gateway {
     /// once the row is durable. An upstream cannot act on a request whose body never came, so a
     /// crash, or a journal that fails (the attempt is then cancelled), leaves nothing billed
     /// unrecorded.
-    func journalAndSend(_ prepared: PreparedRequest, attribution: Attribution) async throws(GatewayError) -> (Meter, Transport.RetriedResponse) {
+    func journalAndSend(_ prepared: PreparedRequest, attribution: Attribution) async throws(GatewayError) -> (MeteredRequest, Transport.RetriedResponse) {
         let first = transport.start(prepared.transportRequest, holdingBody: true)
-        let meter: Meter
+        let meter: MeteredRequest
         do {
             meter = try await begin(prepared, attribution: attribution)
         } catch {
@@ -56,7 +56,7 @@ extension Gateway {
     }
 
     /// Writes the journal row of a prepared request, before its body is sent upstream.
-    func begin(_ prepared: PreparedRequest, attribution: Attribution) async throws(GatewayError) -> Meter {
+    func begin(_ prepared: PreparedRequest, attribution: Attribution) async throws(GatewayError) -> MeteredRequest {
         let estimated = estimator.inputTokens(ofRequest: prepared.originalBody, endpoint: prepared.endpoint, model: prepared.model)
         return try await begin(
             id: prepared.id, provider: upstream.provider, model: prepared.model, endpoint: prepared.endpoint,
@@ -66,14 +66,14 @@ extension Gateway {
     func begin(
         id: String, provider: String, model: String, endpoint: Endpoint, streamed: Bool,
         estimatedInputTokens: Int64, attribution: Attribution, url: String
-    ) async throws(GatewayError) -> Meter {
+    ) async throws(GatewayError) -> MeteredRequest {
         let startedAt = Date()
         let request = InFlightRequest(
             id: id, timestamp: startedAt, provider: provider, model: model, endpoint: endpoint.path,
             streamed: streamed, estimatedInputTokens: estimatedInputTokens, attribution: attribution)
         do {
             let ticket = try await ledger.begin(request)
-            return Meter(
+            return MeteredRequest(
                 ticket: ticket, url: url, startedAt: startedAt, startInstant: .now,
                 estimatedInputTokens: estimatedInputTokens)
         } catch {
@@ -87,7 +87,7 @@ extension Gateway {
     /// Prices `row` (``PriceBook/charge(provider:requestedModel:returnedModel:at:usage:)`` at the
     /// time the request started) and appends it, removing the journal row; returns its sequence
     /// and charge.
-    func finish(_ meter: Meter, _ row: LedgerEntry) async throws(GatewayError) -> (Int64, Charge?) {
+    func priceAndAppend(_ row: LedgerEntry, for meter: MeteredRequest) async throws(GatewayError) -> (Int64, Charge?) {
         var row = row
         let pricing = prices.charge(
             provider: row.provider, requestedModel: row.modelRequested, returnedModel: row.modelReturned,
@@ -95,7 +95,7 @@ extension Gateway {
         )
         row.apply(pricing)
         do {
-            let sequence = try await ledger.finish(meter.ticket, with: row)
+            let sequence = try await ledger.append(completing: meter.ticket, with: row)
             observer?(row)
             return (sequence, pricing.charge)
         } catch {
@@ -108,9 +108,9 @@ extension Gateway {
     }
 
     /// Writes the row of a failed request and returns the error to throw, naming the row.
-    func write(_ row: LedgerEntry, failure: GatewayError, meter: Meter) async -> GatewayError {
+    func write(_ row: LedgerEntry, failure: GatewayError, meter: MeteredRequest) async -> GatewayError {
         do {
-            let (sequence, _) = try await finish(meter, row)
+            let (sequence, _) = try await priceAndAppend(row, for: meter)
             var failure = failure
             failure.ledgerSequence = sequence
             return failure
@@ -120,7 +120,7 @@ extension Gateway {
     }
 
     /// Records a request that failed before its response could be read (after any retries).
-    func record(_ failure: RetryFailure, of prepared: PreparedRequest, meter: Meter) async -> GatewayError {
+    func record(_ failure: RetryFailure, of prepared: PreparedRequest, meter: MeteredRequest) async -> GatewayError {
         let error: GatewayError
         var row: LedgerEntry
         switch failure.cause {
@@ -153,7 +153,7 @@ extension Gateway {
     /// Records a response whose body is not the endpoint's JSON object (an HTML page, plain
     /// text, an array) as an `error` row, and returns the ``GatewayError/Code/invalidResponse``
     /// to throw: a success status does not make it an answer.
-    func recordUnreadableBody(_ error: any Error, prepared: PreparedRequest, meter: Meter, retried: Transport.RetriedResponse) async -> GatewayError {
+    func recordUnreadableBody(_ error: any Error, prepared: PreparedRequest, meter: MeteredRequest, retried: Transport.RetriedResponse) async -> GatewayError {
         let status = retried.response.status
         var row = meter.row(outcome: .error, status: status, attempts: retried.attempts)
         row.usage = Usage(input: meter.estimatedInputTokens)

@@ -137,7 +137,7 @@ public final class Gateway: Sendable {
                 requestID: prepared.id)
             throw await write(row, failure: failure, meter: meter)
         }
-        let (sequence, charge) = try await finish(meter, row)
+        let (sequence, charge) = try await priceAndAppend(row, for: meter)
         return GatewayResponse(
             status: retried.response.status, headers: retried.response.headers, body: body,
             usage: row.usage, usageSource: row.usageSource, charge: charge, modelReturned: row.modelReturned,
@@ -168,7 +168,7 @@ public final class Gateway: Sendable {
         } catch {
             result = .failure(error)
         }
-        try await open.finish(callerTaskCancelled: Task.isCancelled)
+        try await open.close(callerTaskCancelled: Task.isCancelled)
         return try result.get()
     }
 
@@ -183,7 +183,7 @@ public final class Gateway: Sendable {
     }
 
     /// Writes the ledger row of a stream that has been closed.
-    func finishStream(_ session: StreamSession, prepared: PreparedRequest, meter: Meter, retried: Transport.RetriedResponse, callerTaskCancelled: Bool) async throws(GatewayError) {
+    func endStream(_ session: StreamSession, prepared: PreparedRequest, meter: MeteredRequest, retried: Transport.RetriedResponse, callerTaskCancelled: Bool) async throws(GatewayError) {
         let summary = session.close(callerTaskCancelled: callerTaskCancelled)
         var row = meter.row(outcome: .ok, status: retried.response.status, attempts: retried.attempts)
         switch summary.outcome {
@@ -210,7 +210,7 @@ public final class Gateway: Sendable {
             row.usage = usage
             row.usageSource = .estimated
         }
-        _ = try await finish(meter, row)
+        _ = try await priceAndAppend(row, for: meter)
     }
 
     // MARK: - Metering a call made elsewhere
@@ -249,7 +249,7 @@ public final class Gateway: Sendable {
             row.outcome = error is CancellationError || Task.isCancelled ? .cancelled : .error
             row.usageSource = .estimated
         }
-        _ = try await finish(meter, row)
+        _ = try await priceAndAppend(row, for: meter)
         return try result.get().0
     }
 }

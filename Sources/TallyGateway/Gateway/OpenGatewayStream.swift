@@ -11,12 +11,12 @@ package final class OpenGatewayStream: Sendable {
     package let stream: GatewayStream
     private let gateway: Gateway
     private let prepared: PreparedRequest
-    private let meter: Meter
+    private let meter: MeteredRequest
     private let retried: Transport.RetriedResponse
     private let session: StreamSession
     private let closed = Atomic<Bool>(false)
 
-    init(gateway: Gateway, prepared: PreparedRequest, meter: Meter, retried: Transport.RetriedResponse) {
+    init(gateway: Gateway, prepared: PreparedRequest, meter: MeteredRequest, retried: Transport.RetriedResponse) {
         let session = StreamSession(response: retried.response, prepared: prepared)
         self.session = session
         self.stream = GatewayStream(session: session)
@@ -29,14 +29,14 @@ package final class OpenGatewayStream: Sendable {
     /// Ends the transfer if it is still running and writes the ledger row; the first call only.
     /// - Throws: ``GatewayError`` with code `ledger` when the row could not be written (its
     ///   journal row then becomes an interrupted row when the ledger is next opened).
-    package func finish(callerTaskCancelled: Bool) async throws(GatewayError) {
+    package func close(callerTaskCancelled: Bool) async throws(GatewayError) {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        try await gateway.finishStream(session, prepared: prepared, meter: meter, retried: retried, callerTaskCancelled: callerTaskCancelled)
+        try await gateway.endStream(session, prepared: prepared, meter: meter, retried: retried, callerTaskCancelled: callerTaskCancelled)
     }
 
-    /// `finish`, for a caller that has nothing to do about a ledger failure but log it.
+    /// ``close(callerTaskCancelled:)``, for a caller that has nothing to do about a ledger failure but log it.
     package func close() async {
-        try? await finish(callerTaskCancelled: Task.isCancelled)
+        try? await close(callerTaskCancelled: Task.isCancelled)
     }
 
     deinit {
@@ -45,7 +45,7 @@ package final class OpenGatewayStream: Sendable {
         // still be written, and a deinit cannot wait for it.
         let gateway = gateway, session = session, prepared = prepared, meter = meter, retried = retried
         Task {
-            try? await gateway.finishStream(session, prepared: prepared, meter: meter, retried: retried, callerTaskCancelled: true)
+            try? await gateway.endStream(session, prepared: prepared, meter: meter, retried: retried, callerTaskCancelled: true)
         }
     }
 }
