@@ -1,5 +1,6 @@
 public import Foundation
 public import TallyPricing
+import TallyUsage
 
 extension Ledger {
     /// What a re-pricing found and did.

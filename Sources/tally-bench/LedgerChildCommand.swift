@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TallyLedger
 import TallyPricing
+import TallyUsage
 
 /// `tally-bench ledger-child`: a worker process for TallyLedgerTests (hidden).
 ///

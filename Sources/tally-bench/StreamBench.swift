@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TallyPricing
 import TallyStream
+import TallyUsage
 
 /// `tally-bench stream`: SSE parser and OpenAI decoder throughput on a synthetic stream of
 /// OpenAI-style chunks fed in fixed-size reads, with resident memory before and after.

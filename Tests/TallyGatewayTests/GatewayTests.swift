@@ -5,6 +5,7 @@ import TallyLedger
 import TallyPricing
 import TallyStream
 import TallyTestSupport
+import TallyUsage
 
 struct GatewayTests {
     // MARK: Non-streamed

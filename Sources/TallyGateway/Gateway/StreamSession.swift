@@ -1,6 +1,7 @@
 import Synchronization
 import TallyPricing
 import TallyStream
+import TallyUsage
 
 /// The state of one streamed response while its scope is open: pulls the transport's body,
 /// parses and decodes it, hides the usage chunk the caller did not ask for, and remembers what
