@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tally", targets: ["tally"]),
+        .library(name: "TallyUsage", targets: ["TallyUsage"]),
         .library(name: "TallyPricing", targets: ["TallyPricing"]),
         .library(name: "TallyLedger", targets: ["TallyLedger"]),
         .library(name: "TallyStream", targets: ["TallyStream"]),
@@ -32,9 +33,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.70.0"),
     ],
     targets: [
+        // The tokens of one request (`Usage`): the value type pricing, decoding and the ledger share. Pure, no dependencies.
+        .target(name: "TallyUsage", swiftSettings: swiftSettings),
         // Price tables, exact money, model resolution and the cost of a usage. Pure.
         .target(
             name: "TallyPricing",
+            dependencies: ["TallyUsage"],
             swiftSettings: swiftSettings,
             plugins: ["EmbedFiles"]
         ),
@@ -43,6 +47,7 @@ let package = Package(
             name: "TallyLedger",
             dependencies: [
                 "TallyPricing",
+                "TallyUsage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API GRDB links, for binding rows on the append path.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -53,7 +58,7 @@ let package = Package(
         // Incremental SSE parsing and wire decoders. Pure: no I/O.
         .target(
             name: "TallyStream",
-            dependencies: ["TallyPricing"],
+            dependencies: ["TallyUsage"],
             swiftSettings: swiftSettings
         ),
         // tiktoken-compatible BPE. Pure.
@@ -78,7 +83,7 @@ let package = Package(
         // Transport (libcurl multi), retry policy, provider adapters and the metering Gateway.
         .target(
             name: "TallyGateway",
-            dependencies: ["CCurl", "TallyPricing", "TallyStream", "TallyTokenizer", "TallyLedger"],
+            dependencies: ["CCurl", "TallyPricing", "TallyStream", "TallyTokenizer", "TallyLedger", "TallyUsage"],
             swiftSettings: swiftSettings
         ),
         // `tally demo`: a simulated provider on loopback (Hummingbird) and the demo's traffic.
@@ -113,6 +118,7 @@ let package = Package(
                 "TallyLedger",
                 "TallyPricing",
                 "TallyStream",
+                "TallyUsage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 // HTTP1Channel's configuration: a handler on each connection notices a client leave.
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -135,6 +141,7 @@ let package = Package(
                 "TallyTokenizer",
                 "TallyGateway",
                 "TallyDemo",
+                "TallyUsage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -157,6 +164,7 @@ let package = Package(
                 "TallyLedger",
                 "TallyStream",
                 "TallyTokenizer",
+                "TallyUsage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -173,11 +181,12 @@ let package = Package(
         // Build-time embedding of pricing/ and migrations/ (see Plugins/EmbedFiles).
         .executableTarget(name: "embed-files", swiftSettings: swiftSettings),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
-        .testTarget(name: "TallyPricingTests", dependencies: ["TallyPricing"], swiftSettings: swiftSettings),
-        .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger"], swiftSettings: swiftSettings),
+        .testTarget(name: "TallyUsageTests", dependencies: ["TallyUsage"], swiftSettings: swiftSettings),
+        .testTarget(name: "TallyPricingTests", dependencies: ["TallyPricing", "TallyUsage"], swiftSettings: swiftSettings),
+        .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger", "TallyUsage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TallyStreamTests",
-            dependencies: ["TallyStream", "TallyTestSupport", "TallyDemo"],
+            dependencies: ["TallyStream", "TallyTestSupport", "TallyDemo", "TallyUsage"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -190,7 +199,7 @@ let package = Package(
         .testTarget(
             name: "TallyServerTests",
             dependencies: [
-                "TallyServer", "TallyGateway", "TallyLedger", "TallyPricing", "TallyTestSupport",
+                "TallyServer", "TallyGateway", "TallyLedger", "TallyPricing", "TallyTestSupport", "TallyUsage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -201,7 +210,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyGatewayTests",
-            dependencies: ["TallyGateway", "TallyTestSupport", "TallyDemo", "TallyLedger", "TallyPricing", "TallyStream"],
+            dependencies: ["TallyGateway", "TallyTestSupport", "TallyDemo", "TallyLedger", "TallyPricing", "TallyStream", "TallyUsage"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TallyDemoTests", dependencies: ["TallyDemo", "TallyGateway", "TallyLedger", "TallyPricing"], swiftSettings: swiftSettings),
@@ -210,7 +219,7 @@ let package = Package(
             // TallyServer and Hummingbird's test client: the budget tests run `tally serve`'s proxy
             // beside `tally budget check`, to show that both judge a budget file alike.
             dependencies: [
-                "tally", "TallyPricing", "TallyLedger", "TallyServer", "TallyGateway", "TallyTestSupport",
+                "tally", "TallyPricing", "TallyLedger", "TallyServer", "TallyGateway", "TallyTestSupport", "TallyUsage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),

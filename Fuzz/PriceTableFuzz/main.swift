@@ -6,6 +6,7 @@
 // to the same table. A difference is a finding, reported by trapping.
 import Foundation
 @testable import TallyPricing
+import TallyUsage
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func priceTableFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

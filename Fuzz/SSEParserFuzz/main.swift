@@ -3,7 +3,9 @@
 //
 // Each input is parsed whole and again cut into chunks whose sizes come from the input's
 // first bytes; the two parses must give the same events and the same error, and every event
-// goes through all three decoders. A difference is a finding, reported by trapping.
+// goes through all three decoders. Read block by block (as the gateway forwards), the blocks
+// must carry the same events and reassemble to the input. A difference is a finding, reported
+// by trapping.
 import TallyStream
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -20,6 +22,7 @@ public func sseParserFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) ->
         Int(input[offset % input.count] % 17) + 1
     }
     precondition(whole == split, "chunked parse differs from the whole parse")
+    readBlocks(stream, limit: limit, expected: whole) { offset in Int(input[offset % input.count] % 13) + 1 }
 
     var decoders = WireFormat.allCases.map { StreamDecoder(format: $0) }
     for event in whole.events {
@@ -54,4 +57,31 @@ private func parse(_ stream: UnsafeRawBufferPointer, limit: Int, chunkSize: (Int
         preconditionFailure("unexpected error \(error)")
     }
     return outcome
+}
+
+/// Reads `stream` block by block in input-chosen chunks: the blocks must carry the parser's
+/// events, and (when no limit was hit) their bytes and the unfinished rest must be the input.
+private func readBlocks(_ stream: UnsafeRawBufferPointer, limit: Int, expected: Outcome, chunkSize: (Int) -> Int) {
+    var reader = SSEBlockReader(maxEventBytes: limit)
+    var events: [SSEEvent] = []
+    var forwarded: [UInt8] = []
+    var offset = 0
+    do {
+        while offset < stream.count {
+            let end = min(stream.count, offset &+ chunkSize(offset))
+            try reader.parse(UnsafeRawBufferPointer(rebasing: stream[offset..<end])) { block in
+                if let event = block.event { events.append(event) }
+                forwarded += block.bytes
+            }
+            offset = end
+        }
+        forwarded += reader.finish()
+        precondition(expected.error == nil, "the block reader passed an event the parser refused")
+        precondition(forwarded == Array(stream), "the blocks do not reassemble to the input")
+    } catch let error as SSEParserError {
+        precondition(error == expected.error, "the block reader failed differently from the parser")
+    } catch {
+        preconditionFailure("unexpected error \(error)")
+    }
+    precondition(events == expected.events, "the blocks carry other events than the parser's")
 }

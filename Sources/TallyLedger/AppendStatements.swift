@@ -1,5 +1,6 @@
 import GRDB
 import TallyPricing
+import TallyUsage
 
 /// The prepared statements of the append path, bound through the C API.
 ///

@@ -1,5 +1,6 @@
 public import Foundation
 public import TallyPricing
+public import TallyUsage
 
 /// One ledger row: a metered request, or an adjustment of an earlier row. Never holds a key or a prompt.
 public struct LedgerEntry: Sendable, Hashable {

@@ -1,6 +1,7 @@
 public import Foundation
 import GRDB
 public import TallyPricing
+import TallyUsage
 
 extension Ledger {
     /// What a re-pricing found and did.

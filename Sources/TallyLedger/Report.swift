@@ -1,5 +1,6 @@
 public import Foundation
 public import TallyPricing
+public import TallyUsage
 
 /// Totals and breakdowns read from the ledger.
 public enum Report {

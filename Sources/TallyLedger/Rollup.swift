@@ -1,6 +1,7 @@
 import Dispatch
 import Synchronization
 import TallyPricing
+import TallyUsage
 
 /// The rollup grains kept in `ledger_rollup` (see migrations/0002_exact_rollups.sql).
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import TallyPricing
+import TallyUsage
 
 extension SQLiteLedgerStorage {
     /// Whether a row's usage is plausible (``Usage/isPlausible``), as SQL over the alias `l`.

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import TallyPricing
+import TallyUsage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

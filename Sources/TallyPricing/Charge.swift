@@ -1,3 +1,5 @@
+import TallyUsage
+
 /// Names the price entry a cost was computed from, as the ledger records it.
 public struct PriceEntryRef: Sendable, Hashable, Codable {
     /// The provider whose table holds the entry ("openai", "holysheep").

@@ -1,4 +1,5 @@
 public import Foundation
+public import TallyUsage
 
 extension PriceBook {
     /// Prices one request: the one rule every row, re-pricing, what-if and estimate goes through.

@@ -1,4 +1,5 @@
 public import Foundation
+public import TallyUsage
 
 /// Every price table Tally knows: the bundled ones, overridden and extended by the user's.
 ///

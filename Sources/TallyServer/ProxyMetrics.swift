@@ -3,6 +3,7 @@ import Prometheus
 import Synchronization
 import TallyLedger
 import TallyPricing
+import TallyUsage
 
 /// The proxy's Prometheus metrics: requests, tokens and cost by provider and model, upstream
 /// latency and time to first token, streams in flight. Never a key, a prompt or a user.

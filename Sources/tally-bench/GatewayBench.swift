@@ -5,6 +5,7 @@ import TallyGateway
 import TallyLedger
 import TallyPricing
 import TallyTestSupport
+import TallyUsage
 
 /// `tally-bench gateway`: time to first byte through `Gateway.stream` (adapter, tokenizer
 /// estimate, journal row, usage hiding) against a bare `Transport` transfer of the same stream,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TallyLedger
 import TallyPricing
+import TallyUsage
 
 /// `tally-bench ledger`: builds a synthetic ledger and measures batched appends, one awaited
 /// append (journal finish included), group commit under concurrent callers, and report queries.

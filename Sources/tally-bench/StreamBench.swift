@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import TallyPricing
 import TallyStream
+import TallyUsage
 
-/// `tally-bench stream`: SSE parser and OpenAI decoder throughput on a synthetic stream of
-/// OpenAI-style chunks fed in fixed-size reads, with resident memory before and after.
+/// `tally-bench stream`: SSE parser, block reader and OpenAI decoder throughput on a synthetic
+/// stream of OpenAI-style chunks fed in fixed-size reads, with resident memory before and after.
 struct StreamBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stream",
@@ -46,6 +47,24 @@ struct StreamBench: ParsableCommand {
             blackHole(dataBytes)
         }
         let memoryAfterParser = ProcessMemory.read()
+
+        // The block reader, as the gateway forwards a stream it hides the usage chunk of: every
+        // block's bytes are kept beside its event, and their lengths summed.
+        var blocks = 0
+        let blockSeconds = try best(of: runs) {
+            var reader = SSEBlockReader()
+            var count = 0
+            var blockBytes = 0
+            try feed(stream, readSize: readSize) { chunk in
+                try reader.parse(chunk) { block in
+                    count += 1
+                    blockBytes &+= block.bytes.count
+                }
+            }
+            blockBytes &+= reader.finish().count
+            blocks = count
+            blackHole(blockBytes)
+        }
 
         // Parser and OpenAI decoder: the typed events are counted, the usage read at the end.
         var decodedEvents = 0
@@ -94,6 +113,11 @@ struct StreamBench: ParsableCommand {
             "suite": "stream", "case": "parser", "read_size": readSize, "bytes": stream.count,
             "events": parserEvents, "seconds": parserSeconds,
             "mb_per_s": (megabytesFed / parserSeconds).rounded(toPlaces: 1),
+        ])
+        printLine([
+            "suite": "stream", "case": "block-reader", "read_size": readSize, "bytes": stream.count,
+            "blocks": blocks, "seconds": blockSeconds,
+            "mb_per_s": (megabytesFed / blockSeconds).rounded(toPlaces: 1),
         ])
         printLine([
             "suite": "stream", "case": "parser+openai-decoder", "read_size": readSize, "bytes": stream.count,

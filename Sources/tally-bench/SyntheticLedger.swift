@@ -3,6 +3,7 @@ import Foundation
 import TallyLedger
 import TallyPricing
 import TallyTestSupport
+import TallyUsage
 
 /// Deterministic synthetic ledger rows of a realistic shape: a dozen providers (officials and
 /// relays), 40 models, 30 projects, 200 users belonging to projects, a few tags, skewed so a

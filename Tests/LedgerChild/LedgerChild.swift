@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TallyLedger
 import TallyPricing
+import TallyUsage
 
 /// `tally-ledger-child`: a worker process for the ledger's multi-process tests (TallyLedgerTests,
 /// TallyCLITests). A test helper, never installed.

@@ -10,6 +10,7 @@ import TallyLedger
 import TallyPricing
 import TallyServer
 import TallyTestSupport
+import TallyUsage
 
 /// `tally budget check` and `tally serve` read one budget file and judge it by one rule: a
 /// budget is spent at its limit, in its own zone's calendar month.

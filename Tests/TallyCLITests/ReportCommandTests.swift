@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TallyLedger
 import TallyPricing
+import TallyUsage
 
 struct ReportCommandTests {
     @Test func rowsWithAbsurdCountsNeitherTrapNorCountInAnyReportBudgetOrWhatIf() async throws {

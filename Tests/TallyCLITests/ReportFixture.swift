@@ -1,6 +1,7 @@
 import Foundation
 import TallyLedger
 import TallyPricing
+import TallyUsage
 
 /// A ledger with a fixed month of requests, priced by the bundled tables, for report tests.
 struct ReportFixture {

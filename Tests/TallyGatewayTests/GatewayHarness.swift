@@ -3,6 +3,7 @@ import TallyGateway
 import TallyLedger
 import TallyPricing
 import TallyTestSupport
+import TallyUsage
 
 /// A fake upstream on loopback, a real ledger file in a fresh temporary directory, and
 /// gateways to the fake upstream in both dialects.

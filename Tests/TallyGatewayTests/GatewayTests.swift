@@ -5,6 +5,7 @@ import TallyLedger
 import TallyPricing
 import TallyStream
 import TallyTestSupport
+import TallyUsage
 
 struct GatewayTests {
     // MARK: Non-streamed
@@ -311,6 +312,21 @@ struct GatewayTests {
             return forwarded
         }
         #expect(String(decoding: forwarded, as: UTF8.self) == events.filter { $0 != usageEvent }.joined())
+        #expect(try await harness.rows().first?.usage == Usage(input: 7, output: 2))
+    }
+
+    @Test func aByteOrderMarkAndBlankLineBeforeAHiddenUsageChunkAreStillForwarded() async throws {
+        let harness = try GatewayHarness()
+        let usageEvent = "data: " + #"{"id":"c","object":"chat.completion.chunk","model":"gpt-4.1","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9}}"# + "\n\n"
+        // The parser strips the mark and sees a blank line: a block of its own, not part of the usage chunk's.
+        let events = ["\u{FEFF}\n", usageEvent, "data: [DONE]\n\n"]
+        harness.upstream.respond(to: "/v1/chat/completions", with: FakeUpstream.Reply.sse(events))
+        let forwarded = try await harness.openAI.stream(GatewayRequest(endpoint: .chatCompletions, json: chatBody(stream: true))) { stream in
+            var forwarded: [UInt8] = []
+            for try await chunk in stream.chunks { forwarded += chunk.bytes }
+            return forwarded
+        }
+        #expect(forwarded == Array("\u{FEFF}\ndata: [DONE]\n\n".utf8))
         #expect(try await harness.rows().first?.usage == Usage(input: 7, output: 2))
     }
 

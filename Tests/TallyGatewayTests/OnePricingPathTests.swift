@@ -4,6 +4,7 @@ import TallyGateway
 import TallyLedger
 import TallyPricing
 import TallyTestSupport
+import TallyUsage
 
 /// The Gateway prices its rows with the same rule `ledger reprice` uses: re-pricing what it wrote
 /// with the same tables finds nothing to change, whatever kind of row it was.

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import TallyLedger
 import TallyPricing
+import TallyUsage
 
 struct LedgerReaderTests {
     let bangkok = TimeZone(secondsFromGMT: 7 * 3_600)!

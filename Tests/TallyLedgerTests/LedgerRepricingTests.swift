@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TallyPricing
 @testable import TallyLedger
+import TallyUsage
 
 struct LedgerRepricingTests {
     func table(_ input: String, _ output: String) throws -> PriceBook {

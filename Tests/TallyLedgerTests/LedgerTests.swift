@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import TallyLedger
 import TallyPricing
+import TallyUsage
 #if canImport(Glibc)
 import Glibc
 #endif

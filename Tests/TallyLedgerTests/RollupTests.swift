@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import TallyLedger
 import TallyPricing
+import TallyUsage
 
 /// The rollups' sums: exact in 128 bits, never wrapped, and blind to rows whose usage is implausible.
 struct RollupTests {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 @testable import TallyLedger
 import TallyPricing
+import TallyUsage
 
 /// A fresh directory under the system's temporary directory, removed by `remove()`.
 struct TemporaryDirectory {

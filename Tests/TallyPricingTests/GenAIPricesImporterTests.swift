@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TallyPricing
+import TallyUsage
 
 struct GenAIPricesImporterTests {
     static let imported: Result<GenAIPricesImporter.Result, any Error> = Result {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TallyPricing
+import TallyUsage
 
 func instant(_ text: String) -> Date {
     ISO8601DateFormatter().date(from: text) ?? Date(timeIntervalSince1970: 0)

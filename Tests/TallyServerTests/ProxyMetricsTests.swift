@@ -3,6 +3,7 @@ import Testing
 import TallyLedger
 import TallyPricing
 @testable import TallyServer
+import TallyUsage
 
 struct ProxyMetricsTests {
     func row(_ usage: Usage, cost: Int64?) -> LedgerEntry {

@@ -10,6 +10,7 @@ import TallyLedger
 import TallyPricing
 import TallyServer
 import TallyTestSupport
+import TallyUsage
 
 /// A proxy in front of a fake upstream, with a fresh ledger in a temporary folder.
 struct ProxyFixture {

@@ -1,6 +1,6 @@
 import Testing
-import TallyPricing
 import TallyStream
+import TallyUsage
 
 struct AnthropicMessagesDecodingTests {
     @Test func aStreamWithThinkingTextAndAToolCallDecodesInOrder() throws {

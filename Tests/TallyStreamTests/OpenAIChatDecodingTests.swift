@@ -1,6 +1,6 @@
 import Testing
-import TallyPricing
 import TallyStream
+import TallyUsage
 
 /// Concatenated argument fragments per tool call index.
 func toolArguments(_ events: [StreamEvent]) -> [Int: String] {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-import TallyPricing
 import TallyStream
+import TallyUsage
 
 struct ResponseSummaryTests {
     @Test func aChatCompletionBodyGivesUsageModelAndFinishReason() throws {

@@ -1,6 +1,6 @@
 import Testing
-import TallyPricing
 import TallyStream
+import TallyUsage
 
 struct ResponsesDecodingTests {
     @Test func textAndReasoningDeltasAndTheCompletedUsageAreDecoded() throws {

@@ -1,8 +1,8 @@
 import TallyDemo
 import TallyTestSupport
 import Testing
-import TallyPricing
 import TallyStream
+import TallyUsage
 
 struct StreamDecoderTests {
     static let streams: [(String, WireFormat)] = [

@@ -1,6 +1,6 @@
 import Testing
-import TallyPricing
 import TallyStream
+import TallyUsage
 
 /// The usage mapping of DESIGN.md "Usage, exactly", checked through the public decoders.
 struct UsageCountsTests {

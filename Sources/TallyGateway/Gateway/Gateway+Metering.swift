@@ -1,6 +1,7 @@
 import Foundation
 import TallyLedger
 import TallyPricing
+import TallyUsage
 
 /// One request between its journal row and its ledger row.
 struct MeteredRequest: Sendable {

@@ -2,6 +2,7 @@ import Foundation
 public import TallyLedger
 public import TallyPricing
 import TallyStream
+public import TallyUsage
 
 /// Sends LLM API requests to one upstream and meters each of them: whatever happens to a call,
 /// it leaves exactly one priced row in the ledger.

@@ -1,5 +1,6 @@
 public import TallyLedger
 public import TallyPricing
+public import TallyUsage
 
 /// The answer to a non-streamed request, with what it was metered as.
 public struct GatewayResponse: Sendable {

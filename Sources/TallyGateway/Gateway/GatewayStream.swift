@@ -1,5 +1,5 @@
-public import TallyPricing
 public import TallyStream
+public import TallyUsage
 
 /// A streamed response while its ``Gateway/stream(_:attribution:_:)`` scope is open: the
 /// response head and two views of the body, of which you iterate one, once.

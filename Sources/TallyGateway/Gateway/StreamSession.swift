@@ -1,6 +1,7 @@
 import Synchronization
 import TallyPricing
 import TallyStream
+import TallyUsage
 
 /// The state of one streamed response while its scope is open: pulls the transport's body,
 /// parses and decodes it, hides the usage chunk the caller did not ask for, and remembers what
@@ -40,11 +41,12 @@ final class StreamSession: Sendable {
     private struct State: Sendable {
         var phase = Phase.reading
         var readerActive = false
+        /// Parses the body when the caller asked for usage: every byte goes on, nothing is held.
         var parser = SSEParser()
+        /// Parses the body block by block when the usage chunk may need hiding; it holds an
+        /// unfinished block's bytes until the block ends.
+        var reader = SSEBlockReader()
         var decoder: StreamDecoder
-        var splitter = SSEBlockSplitter()
-        /// Bytes of an unfinished block, held while the usage chunk may need hiding.
-        var heldBytes: [UInt8] = []
         /// The first ``StreamSession/outputTextLimit`` bytes of output text, for an estimate.
         var outputText: [UInt8] = []
         /// Output text bytes past the limit: counted, not kept.
@@ -140,11 +142,12 @@ final class StreamSession: Sendable {
                     return .failure(error)
                 case .success(nil):
                     state.parser.finish()
+                    let unfinished = state.reader.finish()
                     state.phase = .bodyEnded
-                    if !state.heldBytes.isEmpty {
-                        // An unfinished last block: pass its bytes on as they came.
-                        defer { state.heldBytes = [] }
-                        return .success(GatewayStream.Chunk(bytes: state.heldBytes, events: []))
+                    if !unfinished.isEmpty {
+                        // An unfinished last block, held while it might be the usage chunk: pass
+                        // its bytes on as they came.
+                        return .success(GatewayStream.Chunk(bytes: unfinished, events: []))
                     }
                     return .success(nil)
                 case .success(let bytes?):
@@ -220,61 +223,48 @@ final class StreamSession: Sendable {
             requestID: prepared.id, transport: error)
     }
 
-    /// Parses and decodes one chunk of the body.
+    /// Parses and decodes one chunk of the body. When the gateway asked for the usage chunk on
+    /// the caller's behalf, the body is read block by block and a block holding only that usage
+    /// report is dropped; every other byte goes on as it came.
     private func process(_ bytes: [UInt8], _ state: inout State) throws(GatewayError) -> GatewayStream.Chunk {
-        var events: [StreamEvent] = []
-        if prepared.callerAskedForUsage {
-            // Nothing to hide: the bytes go on unchanged.
-            try parse(bytes[...], &state) { events.append($0) }
-            return GatewayStream.Chunk(bytes: bytes, events: events)
-        }
-        var forward: [UInt8] = []
-        var start = 0
-        for end in state.splitter.blockEnds(in: bytes) {
-            state.heldBytes.append(contentsOf: bytes[start..<end])
-            var blockEvents: [StreamEvent] = []
-            try parse(bytes[start..<end], &state) { blockEvents.append($0) }
-            if Self.isUsageOnly(blockEvents) {
-                state.hiddenEvents += 1
-            } else {
-                forward.append(contentsOf: state.heldBytes)
-                events.append(contentsOf: blockEvents)
-            }
-            state.heldBytes.removeAll(keepingCapacity: true)
-            start = end
-        }
-        if start < bytes.count {
-            state.heldBytes.append(contentsOf: bytes[start...])
-            var stray: [StreamEvent] = []
-            try parse(bytes[start...], &state) { stray.append($0) }
-            if !stray.isEmpty {
-                // Never expected (events end at blank lines); pass them on rather than lose them.
-                forward.append(contentsOf: state.heldBytes)
-                state.heldBytes.removeAll(keepingCapacity: true)
-                events.append(contentsOf: stray)
-            }
-        }
-        return GatewayStream.Chunk(bytes: forward, events: events)
-    }
-
-    private func parse(_ bytes: ArraySlice<UInt8>, _ state: inout State, _ emit: (StreamEvent) -> Void) throws(GatewayError) {
-        // Parser and decoder are moved out of `state` while they run, so the callbacks may
+        // Parsers and decoder are moved out of `state` while they run, so the callbacks may
         // update the rest of it without overlapping accesses.
         var parser = SSEParser()
+        var reader = SSEBlockReader()
         var decoder = StreamDecoder(format: prepared.endpoint.wireFormat, usageDialect: prepared.usageDialect)
         swap(&parser, &state.parser)
+        swap(&reader, &state.reader)
         swap(&decoder, &state.decoder)
         defer {
             swap(&parser, &state.parser)
+            swap(&reader, &state.reader)
             swap(&decoder, &state.decoder)
         }
+        func decode(_ event: SSEEvent, _ emit: (StreamEvent) -> Void) {
+            decoder.decode(event) { decoded in
+                Self.note(decoded, in: &state)
+                emit(decoded)
+            }
+        }
+        var events: [StreamEvent] = []
         do {
-            try parser.parse(bytes) { event in
-                decoder.decode(event) { decoded in
-                    Self.note(decoded, in: &state)
-                    emit(decoded)
+            if prepared.callerAskedForUsage {
+                // Nothing to hide: the bytes go on unchanged.
+                try parser.parse(bytes) { event in decode(event) { events.append($0) } }
+                return GatewayStream.Chunk(bytes: bytes, events: events)
+            }
+            var forward: [UInt8] = []
+            try reader.parse(bytes) { block in
+                var blockEvents: [StreamEvent] = []
+                if let event = block.event { decode(event) { blockEvents.append($0) } }
+                if Self.isUsageOnly(blockEvents) {
+                    state.hiddenEvents += 1
+                } else {
+                    forward.append(contentsOf: block.bytes)
+                    events.append(contentsOf: blockEvents)
                 }
             }
+            return GatewayStream.Chunk(bytes: forward, events: events)
         } catch {
             throw GatewayError(
                 code: .invalidResponse,

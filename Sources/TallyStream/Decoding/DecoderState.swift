@@ -1,4 +1,4 @@
-import TallyPricing
+import TallyUsage
 
 /// What a stream decoder has learned so far; a decoder works on a copy and keeps it only when
 /// the whole event decoded, so an undecodable event changes nothing.

@@ -1,4 +1,4 @@
-public import TallyPricing
+public import TallyUsage
 
 /// The usage, model and error of a non-streamed response body, in any ``WireFormat``.
 public struct ResponseSummary: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import TallyPricing
+import TallyUsage
 
 /// Decodes OpenAI Responses API stream events.
 ///

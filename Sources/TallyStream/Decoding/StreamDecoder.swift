@@ -1,4 +1,4 @@
-public import TallyPricing
+public import TallyUsage
 
 /// Turns the events of one provider stream into typed ``StreamEvent``s and keeps the usage,
 /// the model and the finish reason the stream reported.

@@ -1,4 +1,4 @@
-public import TallyPricing
+public import TallyUsage
 
 /// One typed event decoded from a provider's stream.
 ///

@@ -1,4 +1,4 @@
-import TallyPricing
+import TallyUsage
 
 /// Token counts as a provider reported them, before they are mapped into `Usage` classes.
 /// Nil means the field was absent.

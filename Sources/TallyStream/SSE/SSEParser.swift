@@ -65,10 +65,25 @@ public struct SSEParser: Sendable {
         _ chunk: UnsafeRawBufferPointer,
         onEvent: (SSEEvent) throws -> Void
     ) throws {
+        try parse(chunk, onEvent: onEvent, onBlockEnd: { _ in })
+    }
+
+    /// Parses the next chunk like ``parse(_:onEvent:)``, and calls `onBlockEnd` with the offset in
+    /// `chunk` just past each blank line: where a block of the stream ends, and the one place an
+    /// event is dispatched. For a blank line that dispatches an event, `onEvent` is called first.
+    ///
+    /// A blank line ended by `\r\n` ends its block after the `\r`, so the `\n` opens the next
+    /// block whether or not a chunk boundary falls between the two; block ends therefore do not
+    /// depend on how the stream is cut. ``SSEBlockReader`` turns these offsets into blocks.
+    package mutating func parse(
+        _ chunk: UnsafeRawBufferPointer,
+        onEvent: (SSEEvent) throws -> Void,
+        onBlockEnd: (Int) throws -> Void
+    ) throws {
         if let failure { throw failure }
         guard let base = chunk.baseAddress, chunk.count > 0 else { return }
         defer { streamOffset &+= chunk.count }
-        try parseBytes(base, count: chunk.count, onEvent: onEvent)
+        try parseBytes(base, count: chunk.count, onEvent: onEvent, onBlockEnd: onBlockEnd)
     }
 
     /// Parses the next chunk of the stream, calling `onEvent` for every event it completes.
@@ -120,7 +135,8 @@ public struct SSEParser: Sendable {
     private mutating func parseBytes(
         _ base: UnsafeRawPointer,
         count: Int,
-        onEvent: (SSEEvent) throws -> Void
+        onEvent: (SSEEvent) throws -> Void,
+        onBlockEnd: (Int) throws -> Void
     ) throws {
         var index = 0
         if let matched = bomMatched {
@@ -173,6 +189,8 @@ public struct SSEParser: Sendable {
                     lineStart: streamOffset + index,
                     onEvent: onEvent
                 )
+                // A blank line (nothing carried over, nothing before its end) ends a block.
+                if lineEnd == index { try onBlockEnd(lineEnd + 1) }
             } else {
                 let lineStart = streamOffset + index - partialLine.count
                 partialLine.append(contentsOf: UnsafeRawBufferPointer(start: base + index, count: lineEnd - index))

@@ -2,6 +2,7 @@ import Foundation
 import TallyLedger
 import TallyPricing
 import TallyDemo
+import TallyUsage
 
 /// The demo's closing report: the month's spend, list cost and savings, by model and by project,
 /// read back from the ledger the demo wrote.

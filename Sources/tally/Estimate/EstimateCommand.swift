@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TallyPricing
 import TallyTokenizer
+import TallyUsage
 
 /// `tally estimate`: what a prompt will cost before it is sent, under every provider of the model.
 struct EstimateCommand: AsyncParsableCommand {

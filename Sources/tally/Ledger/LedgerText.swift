@@ -1,6 +1,7 @@
 import Foundation
 import TallyLedger
 import TallyPricing
+import TallyUsage
 
 /// How ledger rows are written out: field names, CSV and JSON text.
 enum LedgerText {

@@ -1,6 +1,7 @@
 import Foundation
 import TallyLedger
 import TallyPricing
+import TallyUsage
 
 /// A report summary laid out for people (table, chart) and programs (JSON, CSV).
 struct ReportView {

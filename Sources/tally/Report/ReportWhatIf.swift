@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TallyLedger
 import TallyPricing
+import TallyUsage
 
 /// `tally report whatif --provider P`: the period's real usage re-priced under another provider.
 struct ReportWhatIf: AsyncParsableCommand {
