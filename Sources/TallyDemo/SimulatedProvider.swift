@@ -62,8 +62,11 @@ package final class SimulatedProvider: Sendable {
 
     private func answer(_ path: String) -> Response {
         let reply = replies.withLock { queue -> CannedReply? in
-            guard let first = queue[path]?.first else { return nil }
-            if queue[path]!.count > 1 { queue[path]!.removeFirst() }
+            guard var replies = queue[path], let first = replies.first else { return nil }
+            if replies.count > 1 {
+                replies.removeFirst()
+                queue[path] = replies
+            }
             return first
         } ?? .error(status: 404, message: "the simulated provider has no route \(path)", type: "not_found_error")
         var headers = HTTPFields()

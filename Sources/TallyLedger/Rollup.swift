@@ -152,11 +152,11 @@ struct RollupTotals: Sendable, Hashable {
         return values
     }
 
-    /// Sums read back in `ledger_rollup`'s column order after the key.
-    init(values: [Int64]) {
-        precondition(values.count == Self.columnCount)
-        self.init(counts: Array(values.prefix(12)))
-        func amount(_ high: Int) -> SplitSum { SplitSum(high: Int128(values[high]), low: Int128(values[high + 1])) }
+    /// Sums read back in `ledger_rollup`'s column order after the key: `column(i)` is the value
+    /// of column `i`, for `i` in `0..<columnCount`.
+    init(column: (Int) -> Int64) {
+        self.init(counts: (0..<12).map(column))
+        func amount(_ high: Int) -> SplitSum { SplitSum(high: Int128(column(high)), low: Int128(column(high + 1))) }
         cost = amount(12)
         listCost = amount(14)
         listedCost = amount(16)

@@ -222,8 +222,8 @@ extension SQLiteLedgerStorage {
             for (offset, dimension) in dimensions.enumerated() {
                 values[dimension] = row[1 + offset]
             }
-            let metrics = (0..<RollupTotals.columnCount).map { row[1 + dimensions.count + $0] as Int64 }
-            let sums = RollupTotals(values: metrics)
+            let first = 1 + dimensions.count
+            let sums = RollupTotals { row[first + $0] as Int64 }
             if groups.isEmpty, sums.requests == 0, sums.adjustments == 0 { continue }
             result.append((
                 Report.Row(
@@ -256,24 +256,22 @@ extension SQLiteLedgerStorage {
     /// read the caller holds.
     func forEachEntry(_ db: Database, fromMs: Int64?, untilMs: Int64?, _ body: (StoredLedgerEntry) throws -> Void) throws {
         do {
-            do {
-                var conditions: [String] = []
-                var arguments: [any DatabaseValueConvertible] = []
-                if let fromMs {
-                    conditions.append("l.ts_ms >= ?")
-                    arguments.append(fromMs)
-                }
-                if let untilMs {
-                    conditions.append("l.ts_ms < ?")
-                    arguments.append(untilMs)
-                }
-                let sql = "SELECT l.*, (SELECT group_concat(tag, char(31)) FROM ledger_tags WHERE seq = l.seq) AS tags FROM ledger_rows AS l"
-                    + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-                    + " ORDER BY l.seq"
-                let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
-                while let row = try rows.next() {
-                    try body(StoredLedgerEntry(seq: row["seq"], entry: try LedgerEntry(row: row, path: path)))
-                }
+            var conditions: [String] = []
+            var arguments: [any DatabaseValueConvertible] = []
+            if let fromMs {
+                conditions.append("l.ts_ms >= ?")
+                arguments.append(fromMs)
+            }
+            if let untilMs {
+                conditions.append("l.ts_ms < ?")
+                arguments.append(untilMs)
+            }
+            let sql = "SELECT l.*, (SELECT group_concat(tag, char(31)) FROM ledger_tags WHERE seq = l.seq) AS tags FROM ledger_rows AS l"
+                + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+                + " ORDER BY l.seq"
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+            while let row = try rows.next() {
+                try body(StoredLedgerEntry(seq: row["seq"], entry: try LedgerEntry(row: row, path: path)))
             }
         } catch {
             throw ledgerError(error)
