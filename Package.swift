@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "tally", targets: ["tally"]),
         .library(name: "TallyUsage", targets: ["TallyUsage"]),
+        .library(name: "TallyJSON", targets: ["TallyJSON"]),
         .library(name: "TallyPricing", targets: ["TallyPricing"]),
         .library(name: "TallyLedger", targets: ["TallyLedger"]),
         .library(name: "TallyStream", targets: ["TallyStream"]),
@@ -35,10 +36,14 @@ let package = Package(
     targets: [
         // The tokens of one request (`Usage`): the value type pricing, decoding and the ledger share. Pure, no dependencies.
         .target(name: "TallyUsage", swiftSettings: swiftSettings),
+        // The one strict JSON reader (a pull reader; whole documents as `JSONValue`) and writer.
+        // Pure, no dependencies: the price tables, stream decoders, tokenizer, gateway, proxy and
+        // CLI all read JSON through it.
+        .target(name: "TallyJSON", swiftSettings: swiftSettings),
         // Price tables, exact money, model resolution and the cost of a usage. Pure.
         .target(
             name: "TallyPricing",
-            dependencies: ["TallyUsage"],
+            dependencies: ["TallyJSON", "TallyUsage"],
             swiftSettings: swiftSettings,
             plugins: ["EmbedFiles"]
         ),
@@ -46,6 +51,7 @@ let package = Package(
         .target(
             name: "TallyLedger",
             dependencies: [
+                "TallyJSON",
                 "TallyPricing",
                 "TallyUsage",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -58,13 +64,13 @@ let package = Package(
         // Incremental SSE parsing and wire decoders. Pure: no I/O.
         .target(
             name: "TallyStream",
-            dependencies: ["TallyUsage"],
+            dependencies: ["TallyJSON", "TallyUsage"],
             swiftSettings: swiftSettings
         ),
         // tiktoken-compatible BPE. Pure.
         .target(
             name: "TallyTokenizer",
-            dependencies: ["CTallyVocab"],
+            dependencies: ["CTallyVocab", "TallyJSON"],
             swiftSettings: swiftSettings
         ),
         // The tokenizer's vocabularies embedded with `.incbin` (written by Scripts/convert-vocab),
@@ -83,7 +89,7 @@ let package = Package(
         // Transport (libcurl multi), retry policy, provider adapters and the metering Gateway.
         .target(
             name: "TallyGateway",
-            dependencies: ["CCurl", "TallyPricing", "TallyStream", "TallyTokenizer", "TallyLedger", "TallyUsage"],
+            dependencies: ["CCurl", "TallyJSON", "TallyPricing", "TallyStream", "TallyTokenizer", "TallyLedger", "TallyUsage"],
             swiftSettings: swiftSettings
         ),
         // `tally demo`: a simulated provider on loopback (Hummingbird) and the demo's traffic.
@@ -91,6 +97,7 @@ let package = Package(
             name: "TallyDemo",
             dependencies: [
                 "TallyGateway",
+                "TallyJSON",
                 "TallyLedger",
                 "TallyPricing",
                 "TallyStream",
@@ -106,8 +113,8 @@ let package = Package(
         // with fault injection. Never linked into `tally`.
         .target(
             name: "TallyTestSupport",
-            // TallyPricing for its JSON string escaping.
-            dependencies: ["TallyPricing"],
+            // TallyJSON for its JSON string escaping.
+            dependencies: ["TallyJSON"],
             swiftSettings: swiftSettings
         ),
         // The metering proxy: OpenAI- and Anthropic-compatible routes over Gateway (Hummingbird 2).
@@ -115,6 +122,7 @@ let package = Package(
             name: "TallyServer",
             dependencies: [
                 "TallyGateway",
+                "TallyJSON",
                 "TallyLedger",
                 "TallyPricing",
                 "TallyStream",
@@ -135,6 +143,7 @@ let package = Package(
             name: "tally",
             dependencies: [
                 "TallyServer",
+                "TallyJSON",
                 "TallyPricing",
                 "TallyLedger",
                 "TallyStream",
@@ -182,7 +191,8 @@ let package = Package(
         .executableTarget(name: "embed-files", swiftSettings: swiftSettings),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         .testTarget(name: "TallyUsageTests", dependencies: ["TallyUsage"], swiftSettings: swiftSettings),
-        .testTarget(name: "TallyPricingTests", dependencies: ["TallyPricing", "TallyUsage"], swiftSettings: swiftSettings),
+        .testTarget(name: "TallyJSONTests", dependencies: ["TallyJSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "TallyPricingTests", dependencies: ["TallyJSON", "TallyPricing", "TallyUsage"], swiftSettings: swiftSettings),
         .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger", "TallyUsage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TallyStreamTests",
@@ -210,7 +220,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyGatewayTests",
-            dependencies: ["TallyGateway", "TallyTestSupport", "TallyDemo", "TallyLedger", "TallyPricing", "TallyStream", "TallyUsage"],
+            dependencies: ["TallyGateway", "TallyJSON", "TallyTestSupport", "TallyDemo", "TallyLedger", "TallyPricing", "TallyStream", "TallyUsage"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TallyDemoTests", dependencies: ["TallyDemo", "TallyGateway", "TallyLedger", "TallyPricing"], swiftSettings: swiftSettings),

@@ -1,4 +1,5 @@
 import TallyPricing
+import TallyJSON
 
 /// One answer of the simulated provider: a status, header fields, and a body that is either one
 /// JSON document or Server-Sent Events written one at a time, `delay` apart.

@@ -1,3 +1,4 @@
+import TallyJSON
 /// Converts the genai-prices data (pydantic/genai-prices, as JSON) into Tally price tables,
 /// keeping its dated price changes as price history and its tiers as long-context tiers.
 ///
@@ -296,7 +297,7 @@ package enum GenAIPricesImporter {
                     matchAliases(option, model: model, at: "\(path).or_[\(index)]", summary: &summary)
                 }
             case .string(let kind)?:
-                let detail = clause.objectMembers.filter { $0.key != "_type" }.map { "\($0.key) \($0.value.compactText)" }.joined(separator: ", ")
+                let detail = (clause.objectMembers ?? []).filter { $0.key != "_type" }.map { "\($0.key) \($0.value.compactText)" }.joined(separator: ", ")
                 summary.unrepresentableMatches.append("\(model): \(kind.replacingPrefix("Clause", with: "")) \(detail)")
                 return []
             default:
@@ -308,12 +309,6 @@ package enum GenAIPricesImporter {
 }
 
 extension JSONValue {
-    /// The members of an object, or none.
-    var objectMembers: [(key: String, value: JSONValue)] {
-        if case .object(let members) = self { return members }
-        return []
-    }
-
     /// A short rendering for summaries: strings quoted, containers abbreviated.
     var compactText: String {
         switch self {

@@ -1,3 +1,4 @@
+import TallyJSON
 /// Converts LiteLLM's public price list (`model_prices_and_context_window.json`) into Tally
 /// price tables, one per provider.
 ///

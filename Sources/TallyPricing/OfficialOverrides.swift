@@ -1,3 +1,4 @@
+import TallyJSON
 /// Hand-kept corrections to the official tables, from `pricing/overrides.json`: what neither
 /// source states right, applied by `tally prices import official` after the merge so that a
 /// regeneration keeps them. Each override says why.
@@ -55,13 +56,13 @@ package struct OfficialOverrides: Sendable, Hashable {
         guard case .array(let items)? = root["overrides"] else {
             throw PriceTableError(problems: [PriceTableProblem(file: origin, path: "$", message: "must be an object with an \"overrides\" array")])
         }
-        for member in root.objectMembers where !["overrides", "note"].contains(member.key) {
+        for member in root.objectMembers ?? [] where !["overrides", "note"].contains(member.key) {
             problem(PriceTableDecoder.memberPath("$", member.key), "unknown field \"\(member.key)\"")
         }
         var overrides: [Override] = []
         for (index, item) in items.enumerated() {
             let path = "$.overrides[\(index)]"
-            for member in item.objectMembers where !["provider", "model", "why", "ship", "prices", "litellm_tier_above"].contains(member.key) {
+            for member in item.objectMembers ?? [] where !["provider", "model", "why", "ship", "prices", "litellm_tier_above"].contains(member.key) {
                 problem(PriceTableDecoder.memberPath(path, member.key), "unknown field \"\(member.key)\"")
             }
             guard case .string(let provider)? = item["provider"] else {

@@ -1,3 +1,4 @@
+import TallyJSON
 /// Reads a price table from JSON, collecting every problem instead of stopping at the first.
 struct PriceTableDecoder {
     private let origin: String

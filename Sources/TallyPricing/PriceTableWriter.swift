@@ -1,3 +1,4 @@
+import TallyJSON
 /// Writes a price table as the JSON that `pricing/` holds: stable key order, one price entry
 /// per line, so a regenerated table diffs cleanly against the committed one.
 package enum PriceTableWriter {

@@ -1,4 +1,5 @@
 import TallyPricing
+import TallyJSON
 
 /// A proxied request's body, read once and parsed once, for routing, attribution and the gateway.
 struct ProxyRequestBody: Sendable {

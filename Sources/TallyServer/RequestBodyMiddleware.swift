@@ -2,6 +2,7 @@ import Hummingbird
 import HTTPTypes
 import NIOCore
 import TallyPricing
+import TallyJSON
 
 /// Reads the body up to the limit and never past it (a declared length over it is refused
 /// unread, 413), and parses it once: a JSON object with a `model`, else 400.

@@ -2,6 +2,7 @@ public import Foundation
 import TallyGateway
 import TallyLedger
 import TallyPricing
+import TallyJSON
 
 /// A configuration file that could not be read: every problem, each naming the file and JSON path.
 public struct ServerConfigurationError: Error, Sendable, CustomStringConvertible {

@@ -1,5 +1,5 @@
-import TallyPricing
 import Foundation
+import TallyJSON
 
 extension FakeUpstream {
     /// What the fake upstream does with one request: a head, body parts, their pacing, and how
@@ -254,5 +254,6 @@ private func reasonPhrase(_ status: Int) -> String {
 
 /// `text` as the inside of a JSON string literal.
 package func jsonEscaped(_ text: String) -> String {
-    String(JSONValue.quoted(text).dropFirst().dropLast())
+    let quoted: Substring = JSONValue.quoted(text)[...]
+    return String(quoted.dropFirst().dropLast())
 }

@@ -1,4 +1,4 @@
-internal import Foundation
+package import TallyJSON
 
 /// Counts the prompt tokens of a chat request before it is sent, or when a provider did not
 /// report usage.
@@ -124,31 +124,36 @@ public struct ChatTokenCounter: Sendable {
     /// The prompt tokens of an OpenAI chat-completions request body (`messages`, `tools` or the
     /// legacy `functions`). The model is the body's `model` unless `model` is given.
     public static func countOpenAIChatRequest(_ body: some Collection<UInt8>, model: String? = nil) throws(TokenizerError) -> TokenCount {
-        let object = try parseObject(body)
+        try countOpenAIChatRequest(parsing: body, model: model)
+    }
+
+    /// ``countOpenAIChatRequest(_:model:)`` of a body already parsed (the gateway's one parse).
+    package static func countOpenAIChatRequest(_ body: JSONValue, model: String? = nil) throws(TokenizerError) -> TokenCount {
+        let object = try requestObject(body)
         let counter = try ChatTokenCounter(model: try modelName(object, model))
-        guard let rawMessages = object["messages"] as? [Any] else {
+        guard let rawMessages = object["messages"]?.arrayValue else {
             throw TokenizerError(.malformedRequest, "request body: \"messages\" is missing or not an array")
         }
         var messages: [ChatMessage] = []
-        for (index, raw) in rawMessages.enumerated() {
-            guard let message = raw as? [String: Any], let role = message["role"] as? String else {
+        for (index, message) in rawMessages.enumerated() {
+            guard case .object = message, let role = message["role"]?.stringValue else {
                 throw TokenizerError(.malformedRequest, "request body: messages[\(index)] has no \"role\" string")
             }
             var calls: [ChatMessage.ToolCall] = []
-            for call in message["tool_calls"] as? [[String: Any]] ?? [] {
-                let function = call["function"] as? [String: Any] ?? [:]
-                calls.append(.init(name: function["name"] as? String ?? "", arguments: function["arguments"] as? String ?? ""))
+            for call in message["tool_calls"]?.arrayValue ?? [] where call.objectMembers != nil {
+                let function = call["function"]
+                calls.append(.init(name: function?["name"]?.stringValue ?? "", arguments: function?["arguments"]?.stringValue ?? ""))
             }
-            if let function = message["function_call"] as? [String: Any] {
-                calls.append(.init(name: function["name"] as? String ?? "", arguments: function["arguments"] as? String ?? ""))
+            if let function = message["function_call"], case .object = function {
+                calls.append(.init(name: function["name"]?.stringValue ?? "", arguments: function["arguments"]?.stringValue ?? ""))
             }
-            messages.append(ChatMessage(role: role, content: parts(message["content"]), name: message["name"] as? String, toolCalls: calls))
+            messages.append(ChatMessage(role: role, content: parts(message["content"]), name: message["name"]?.stringValue, toolCalls: calls))
         }
         var tools: [ToolDefinition] = []
-        for tool in object["tools"] as? [[String: Any]] ?? [] {
-            if let function = tool["function"] as? [String: Any] { tools.append(definition(function, schemaKey: "parameters")) }
+        for tool in object["tools"]?.arrayValue ?? [] {
+            if let function = tool["function"], case .object = function { tools.append(definition(function, schemaKey: "parameters")) }
         }
-        for function in object["functions"] as? [[String: Any]] ?? [] {
+        for function in object["functions"]?.arrayValue ?? [] where function.objectMembers != nil {
             tools.append(definition(function, schemaKey: "parameters"))
         }
         return counter.countOpenAIChat(messages: messages, tools: tools)
@@ -160,25 +165,30 @@ public struct ChatTokenCounter: Sendable {
     /// and tool messages. OpenAI does not document the Responses framing, so the count is always
     /// an estimate.
     public static func countOpenAIResponsesRequest(_ body: some Collection<UInt8>, model: String? = nil) throws(TokenizerError) -> TokenCount {
-        let object = try parseObject(body)
+        try countOpenAIResponsesRequest(parsing: body, model: model)
+    }
+
+    /// ``countOpenAIResponsesRequest(_:model:)`` of a body already parsed.
+    package static func countOpenAIResponsesRequest(_ body: JSONValue, model: String? = nil) throws(TokenizerError) -> TokenCount {
+        let object = try requestObject(body)
         let counter = try ChatTokenCounter(model: try modelName(object, model))
         var messages: [ChatMessage] = []
-        if let instructions = object["instructions"] as? String {
+        if let instructions = object["instructions"]?.stringValue {
             messages.append(ChatMessage(role: "system", text: instructions))
         }
-        if let input = object["input"] as? String {
+        if let input = object["input"]?.stringValue {
             messages.append(ChatMessage(role: "user", text: input))
-        } else if let items = object["input"] as? [Any] {
-            for (index, raw) in items.enumerated() {
-                guard let item = raw as? [String: Any] else {
+        } else if let items = object["input"]?.arrayValue {
+            for (index, item) in items.enumerated() {
+                guard case .object = item else {
                     throw TokenizerError(.malformedRequest, "request body: input[\(index)] is not an object")
                 }
-                switch item["type"] as? String ?? "message" {
+                switch item["type"]?.stringValue ?? "message" {
                 case "message":
-                    messages.append(ChatMessage(role: item["role"] as? String ?? "user", content: parts(item["content"])))
+                    messages.append(ChatMessage(role: item["role"]?.stringValue ?? "user", content: parts(item["content"])))
                 case "function_call":
                     messages.append(ChatMessage(role: "assistant", content: [], toolCalls: [
-                        .init(name: item["name"] as? String ?? "", arguments: item["arguments"] as? String ?? ""),
+                        .init(name: item["name"]?.stringValue ?? "", arguments: item["arguments"]?.stringValue ?? ""),
                     ]))
                 case "function_call_output":
                     messages.append(ChatMessage(role: "tool", content: parts(item["output"])))
@@ -188,7 +198,7 @@ public struct ChatTokenCounter: Sendable {
             }
         }
         var tools: [ToolDefinition] = []
-        for tool in object["tools"] as? [[String: Any]] ?? [] where tool["type"] as? String == "function" {
+        for tool in object["tools"]?.arrayValue ?? [] where tool["type"]?.stringValue == "function" {
             tools.append(definition(tool, schemaKey: "parameters"))
         }
         return counter.countOpenAIChat(messages: messages, tools: tools)
@@ -198,35 +208,40 @@ public struct ChatTokenCounter: Sendable {
     /// The input tokens of an Anthropic messages request body (`system`, `messages`, `tools`);
     /// always an estimate. The model is the body's `model` unless `model` is given.
     public static func countAnthropicMessagesRequest(_ body: some Collection<UInt8>, model: String? = nil) throws(TokenizerError) -> TokenCount {
-        let object = try parseObject(body)
+        try countAnthropicMessagesRequest(parsing: body, model: model)
+    }
+
+    /// ``countAnthropicMessagesRequest(_:model:)`` of a body already parsed.
+    package static func countAnthropicMessagesRequest(_ body: JSONValue, model: String? = nil) throws(TokenizerError) -> TokenCount {
+        let object = try requestObject(body)
         let counter = try ChatTokenCounter(model: try modelName(object, model))
         var system: [String] = []
-        if let text = object["system"] as? String {
+        if let text = object["system"]?.stringValue {
             system = [text]
-        } else if let blocks = object["system"] as? [[String: Any]] {
-            system = blocks.compactMap { $0["text"] as? String }
+        } else if let blocks = object["system"]?.arrayValue {
+            system = blocks.compactMap { $0["text"]?.stringValue }
         }
-        guard let rawMessages = object["messages"] as? [Any] else {
+        guard let rawMessages = object["messages"]?.arrayValue else {
             throw TokenizerError(.malformedRequest, "request body: \"messages\" is missing or not an array")
         }
         var messages: [ChatMessage] = []
-        for (index, raw) in rawMessages.enumerated() {
-            guard let message = raw as? [String: Any], let role = message["role"] as? String else {
+        for (index, message) in rawMessages.enumerated() {
+            guard case .object = message, let role = message["role"]?.stringValue else {
                 throw TokenizerError(.malformedRequest, "request body: messages[\(index)] has no \"role\" string")
             }
             var content: [ChatMessage.Part] = []
             var calls: [ChatMessage.ToolCall] = []
-            if let text = message["content"] as? String {
+            if let text = message["content"]?.stringValue {
                 content = [.text(text)]
             } else {
-                for block in message["content"] as? [[String: Any]] ?? [] {
-                    switch block["type"] as? String ?? "" {
+                for block in message["content"]?.arrayValue ?? [] where block.objectMembers != nil {
+                    switch block["type"]?.stringValue ?? "" {
                     case "text":
-                        content.append(.text(block["text"] as? String ?? ""))
+                        content.append(.text(block["text"]?.stringValue ?? ""))
                     case "thinking":
-                        content.append(.text(block["thinking"] as? String ?? ""))
+                        content.append(.text(block["thinking"]?.stringValue ?? ""))
                     case "tool_use":
-                        calls.append(.init(name: block["name"] as? String ?? "", arguments: jsonText(block["input"] ?? [String: Any]())))
+                        calls.append(.init(name: block["name"]?.stringValue ?? "", arguments: jsonText(block["input"] ?? .object([]))))
                     case "tool_result":
                         content += parts(block["content"])
                     case let type:
@@ -236,61 +251,70 @@ public struct ChatTokenCounter: Sendable {
             }
             messages.append(ChatMessage(role: role, content: content, toolCalls: calls))
         }
-        let tools = (object["tools"] as? [[String: Any]] ?? []).map { definition($0, schemaKey: "input_schema") }
+        let tools = (object["tools"]?.arrayValue ?? []).filter { $0.objectMembers != nil }.map { definition($0, schemaKey: "input_schema") }
         return counter.countAnthropicMessages(system: system, messages: messages, tools: tools)
     }
 
-    private static func parseObject(_ body: some Collection<UInt8>) throws(TokenizerError) -> [String: Any] {
-        let parsed: Any
-        do {
-            parsed = try JSONSerialization.jsonObject(with: Data(body))
-        } catch {
-            throw TokenizerError(.malformedRequest, "request body is not JSON: \(error.localizedDescription)")
-        }
-        guard let object = parsed as? [String: Any] else {
-            throw TokenizerError(.malformedRequest, "request body is not a JSON object")
-        }
-        return object
+    private static func countOpenAIChatRequest(parsing body: some Collection<UInt8>, model: String?) throws(TokenizerError) -> TokenCount {
+        try countOpenAIChatRequest(try parse(body), model: model)
     }
 
-    private static func modelName(_ object: [String: Any], _ override: String?) throws(TokenizerError) -> String {
+    private static func countOpenAIResponsesRequest(parsing body: some Collection<UInt8>, model: String?) throws(TokenizerError) -> TokenCount {
+        try countOpenAIResponsesRequest(try parse(body), model: model)
+    }
+
+    private static func countAnthropicMessagesRequest(parsing body: some Collection<UInt8>, model: String?) throws(TokenizerError) -> TokenCount {
+        try countAnthropicMessagesRequest(try parse(body), model: model)
+    }
+
+    private static func parse(_ body: some Collection<UInt8>) throws(TokenizerError) -> JSONValue {
+        do {
+            return try JSONReader.parse(body)
+        } catch {
+            throw TokenizerError(.malformedRequest, "request body is not JSON: \(error)")
+        }
+    }
+
+    private static func requestObject(_ body: JSONValue) throws(TokenizerError) -> JSONValue {
+        guard case .object = body else {
+            throw TokenizerError(.malformedRequest, "request body is not a JSON object")
+        }
+        return body
+    }
+
+    private static func modelName(_ object: JSONValue, _ override: String?) throws(TokenizerError) -> String {
         if let override { return override }
-        guard let model = object["model"] as? String else {
+        guard let model = object["model"]?.stringValue else {
             throw TokenizerError(.malformedRequest, "request body: \"model\" is missing and no model was given")
         }
         return model
     }
 
     /// A message's or tool result's content: a string, an array of parts, or null.
-    private static func parts(_ content: Any?) -> [ChatMessage.Part] {
-        if let text = content as? String { return [.text(text)] }
-        guard let array = content as? [Any] else { return [] }
+    private static func parts(_ content: JSONValue?) -> [ChatMessage.Part] {
+        if let text = content?.stringValue { return [.text(text)] }
+        guard let array = content?.arrayValue else { return [] }
         return array.map { item in
-            if let text = item as? String { return .text(text) }
-            let part = item as? [String: Any] ?? [:]
-            let type = part["type"] as? String ?? "unknown"
-            if type == "text" || type == "input_text" || type == "output_text", let text = part["text"] as? String {
+            if let text = item.stringValue { return .text(text) }
+            let type = item["type"]?.stringValue ?? "unknown"
+            if type == "text" || type == "input_text" || type == "output_text", let text = item["text"]?.stringValue {
                 return .text(text)
             }
             return .other(type: type)
         }
     }
 
-    private static func definition(_ function: [String: Any], schemaKey: String) -> ToolDefinition {
+    private static func definition(_ function: JSONValue, schemaKey: String) -> ToolDefinition {
         ToolDefinition(
-            name: function["name"] as? String ?? "",
-            description: function["description"] as? String,
+            name: function["name"]?.stringValue ?? "",
+            description: function["description"]?.stringValue,
             parameters: function[schemaKey].map { jsonText($0) }
         )
     }
 
-    private static func jsonText(_ value: Any) -> String {
-        guard JSONSerialization.isValidJSONObject(value),
-              let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            if let text = value as? String { return "\"\(text)\"" }
-            return "\(value)"
-        }
-        return String(decoding: data, as: UTF8.self)
+    /// A value as compact JSON with sorted member names, as the model is shown tool inputs.
+    private static func jsonText(_ value: JSONValue) -> String {
+        String(decoding: value.serialized(sortingKeys: true), as: UTF8.self)
     }
 
     // MARK: Tool rendering
@@ -300,13 +324,12 @@ public struct ChatTokenCounter: Sendable {
         var lines = ["namespace functions {", ""]
         for tool in tools {
             if let description = tool.description, !description.isEmpty { lines.append("// \(description)") }
-            let schema = tool.parameters.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
-            let properties = schema?["properties"] as? [String: Any] ?? [:]
-            if properties.isEmpty {
+            let schema = tool.parameters.flatMap { try? JSONReader.parse(Array($0.utf8)) } ?? .object([])
+            if (schema["properties"]?.objectMembers ?? []).isEmpty {
                 lines.append("type \(tool.name) = () => any;")
             } else {
                 lines.append("type \(tool.name) = (_: {")
-                lines.append(renderProperties(schema ?? [:]))
+                lines.append(renderProperties(schema))
                 lines.append("}) => any;")
             }
             lines.append("")
@@ -315,28 +338,35 @@ public struct ChatTokenCounter: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    private static func renderProperties(_ schema: [String: Any]) -> String {
-        let properties = schema["properties"] as? [String: Any] ?? [:]
-        let required = Set(schema["required"] as? [String] ?? [])
+    private static func renderProperties(_ schema: JSONValue) -> String {
+        let properties = schema["properties"]?.objectMembers ?? []
+        let required = Set((schema["required"]?.arrayValue ?? []).compactMap(\.stringValue))
         var lines: [String] = []
-        for (name, raw) in properties.sorted(by: { $0.key < $1.key }) {
-            let property = raw as? [String: Any] ?? [:]
-            if let description = property["description"] as? String, !description.isEmpty { lines.append("// \(description)") }
+        for (name, property) in properties.sorted(by: { $0.key < $1.key }) {
+            if let description = property["description"]?.stringValue, !description.isEmpty { lines.append("// \(description)") }
             lines.append("\(name)\(required.contains(name) ? "" : "?"): \(renderType(property)),")
         }
         return lines.joined(separator: "\n")
     }
 
-    private static func renderType(_ schema: [String: Any]) -> String {
-        if let values = schema["enum"] as? [Any] {
-            return values.map { value in (value as? String).map { "\"\($0)\"" } ?? "\(value)" }.joined(separator: " | ")
+    private static func renderType(_ schema: JSONValue) -> String {
+        if let values = schema["enum"]?.arrayValue {
+            return values.map { value in
+                switch value {
+                case .string(let text): "\"\(text)\""
+                case .number(let text): text
+                case .bool(let flag): String(flag)
+                case .null: "null"
+                default: String(decoding: value.serialized(sortingKeys: true), as: UTF8.self)
+                }
+            }.joined(separator: " | ")
         }
-        switch schema["type"] as? String ?? "" {
+        switch schema["type"]?.stringValue ?? "" {
         case "string": return "string"
         case "number", "integer": return "number"
         case "boolean": return "boolean"
         case "null": return "null"
-        case "array": return renderType(schema["items"] as? [String: Any] ?? [:]) + "[]"
+        case "array": return renderType(schema["items"] ?? .object([])) + "[]"
         case "object": return "{\n" + renderProperties(schema) + "\n}"
         default: return "any"
         }

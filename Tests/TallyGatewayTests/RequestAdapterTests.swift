@@ -1,6 +1,7 @@
 import Testing
 import TallyPricing
 @testable import TallyGateway
+import TallyJSON
 
 struct RequestAdapterTests {
     let openAI = Upstream(provider: "openai", baseURL: "https://api.example/v1/", dialect: .openAI, apiKey: "sk-up", headers: ["OpenAI-Organization": "org-1"])

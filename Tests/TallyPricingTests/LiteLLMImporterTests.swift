@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TallyPricing
+import TallyJSON
 
 /// The repository's root, found from this file's path.
 let repositoryRoot = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -58,7 +58,9 @@ extension Gateway {
 
     /// Writes the journal row of a prepared request, before its body is sent upstream.
     func begin(_ prepared: PreparedRequest, attribution: Attribution) async throws(GatewayError) -> MeteredRequest {
-        let estimated = estimator.inputTokens(ofRequest: prepared.originalBody, endpoint: prepared.endpoint, model: prepared.model)
+        let estimated = parsedBodyEstimator?.inputTokens(
+            ofRequest: prepared.parsedBody, bytes: prepared.originalBody, endpoint: prepared.endpoint, model: prepared.model)
+            ?? estimator.inputTokens(ofRequest: prepared.originalBody, endpoint: prepared.endpoint, model: prepared.model)
         return try await begin(
             id: prepared.id, provider: upstream.provider, model: prepared.model, endpoint: prepared.endpoint,
             streamed: prepared.streamed, estimatedInputTokens: estimated, attribution: attribution, url: prepared.url)

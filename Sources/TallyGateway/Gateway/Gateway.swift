@@ -38,6 +38,8 @@ public final class Gateway: Sendable {
     public let retry: RetryPolicy
     /// Estimates usage the provider did not report.
     public let estimator: any UsageEstimator
+    /// ``estimator`` when it counts the parse the adapter made, so a body is parsed once.
+    let parsedBodyEstimator: (any ParsedBodyEstimator)?
     /// Called with every ledger row the gateway writes, priced (the proxy's metrics).
     package let observer: (@Sendable (LedgerEntry) -> Void)?
 
@@ -88,6 +90,7 @@ public final class Gateway: Sendable {
         }
         self.retry = retry
         self.estimator = estimator
+        self.parsedBodyEstimator = estimator as? any ParsedBodyEstimator
     }
 
     // MARK: - Non-streamed

@@ -1,5 +1,6 @@
 public import Foundation
 package import TallyPricing
+package import TallyJSON
 
 /// One request for a ``Gateway``: the endpoint and the JSON body a caller would send to the
 /// provider's official API.

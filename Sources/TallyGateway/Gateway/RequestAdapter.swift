@@ -2,6 +2,7 @@ import Foundation
 import TallyLedger
 import TallyPricing
 import TallyStream
+import TallyJSON
 
 /// A request checked and adapted for its upstream: URL, auth headers, and the body with
 /// `stream_options.include_usage` added where the caller streams without it.
@@ -16,6 +17,8 @@ struct PreparedRequest: Sendable {
     var transportRequest: Transport.Request
     /// The body the caller sent (the estimator counts this one).
     var originalBody: [UInt8]
+    /// `originalBody` parsed: the one parse of the request, which the estimator counts too.
+    var parsedBody: JSONValue
     /// How the provider counts the usage it reports (set by the gateway from its price book).
     var usageDialect = UsageDialect.standard
 
@@ -115,7 +118,7 @@ enum RequestAdapter {
             id: id, endpoint: request.endpoint, model: model, streamed: streamed,
             callerAskedForUsage: callerAskedForUsage,
             transportRequest: Transport.Request(method: "POST", url: url, headers: headers, body: body),
-            originalBody: request.body)
+            originalBody: request.body, parsedBody: value)
     }
 
     /// The body with `stream_options.include_usage` set to true, everything else kept.

@@ -1,4 +1,5 @@
 import Foundation
+import TallyJSON
 
 /// The upstream answered, but with an HTTP error status that was not (or no longer) retried.
 ///
@@ -48,20 +49,20 @@ public struct UpstreamError: Error, Sendable, CustomStringConvertible {
     /// The message and type in a JSON error body, in the shapes providers and relays use:
     /// `{"error":{"message","type"|"code"}}`, `{"error":"…"}`, `{"message":…}`, `{"detail":…}`.
     static func explanation(in body: [UInt8]) -> (message: String?, type: String?) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+        guard let object = try? JSONReader.parse(body), case .object = object else {
             return (nil, nil)
         }
-        if let error = object["error"] as? [String: Any] {
-            let type = (error["type"] as? String) ?? (error["code"] as? String)
-            return (error["message"] as? String, type)
+        if let error = object["error"], case .object = error {
+            let type = error["type"]?.stringValue ?? error["code"]?.stringValue
+            return (error["message"]?.stringValue, type)
         }
-        if let error = object["error"] as? String {
-            return (error, object["type"] as? String)
+        if let error = object["error"]?.stringValue {
+            return (error, object["type"]?.stringValue)
         }
-        if let message = object["message"] as? String {
-            return (message, (object["type"] as? String) ?? (object["code"] as? String))
+        if let message = object["message"]?.stringValue {
+            return (message, object["type"]?.stringValue ?? object["code"]?.stringValue)
         }
-        if let detail = object["detail"] as? String {
+        if let detail = object["detail"]?.stringValue {
             return (detail, nil)
         }
         return (nil, nil)

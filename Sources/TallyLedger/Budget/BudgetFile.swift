@@ -1,5 +1,6 @@
 public import Foundation
 package import TallyPricing
+package import TallyJSON
 
 /// The one budget format, read by `tally budget check --config` and embedded in the `budgets`
 /// array of `tally serve`'s configuration file:

@@ -1,3 +1,4 @@
+import TallyJSON
 /// Decodes Anthropic messages stream events.
 ///
 /// The event kind comes from the JSON `type` field (relays do not always send the SSE `event`
@@ -9,7 +10,7 @@ enum AnthropicMessagesDecoding {
         sseType: String,
         state: inout DecoderState,
         staging: inout EventStaging
-    ) throws(JSONReader.Failure) {
+    ) throws(JSONSyntaxError) {
         var kind: EventKind?
         var index = 0
         var messageModel: String?
@@ -141,7 +142,7 @@ enum AnthropicMessagesDecoding {
         var stopReason: String?
     }
 
-    private static func readDelta(_ reader: inout JSONReader) throws(JSONReader.Failure) -> Delta {
+    private static func readDelta(_ reader: inout JSONReader) throws(JSONSyntaxError) -> Delta {
         var delta = Delta()
         guard reader.peekKind() == .object else {
             try reader.skipValue()
@@ -166,7 +167,7 @@ enum AnthropicMessagesDecoding {
         return delta
     }
 
-    private static func readBlock(_ reader: inout JSONReader) throws(JSONReader.Failure) -> ContentBlock? {
+    private static func readBlock(_ reader: inout JSONReader) throws(JSONSyntaxError) -> ContentBlock? {
         guard reader.peekKind() == .object else {
             try reader.skipValue()
             return nil

@@ -1,4 +1,5 @@
 import TallyUsage
+import TallyJSON
 
 /// What a stream decoder has learned so far; a decoder works on a copy and keeps it only when
 /// the whole event decoded, so an undecodable event changes nothing.
@@ -29,7 +30,7 @@ struct EventStaging {
 
 extension JSONReader {
     /// Reads an error object (`{"type", "code", "message"}`); nil for `null` or another kind.
-    mutating func readProviderError() throws(Failure) -> ProviderError? {
+    mutating func readProviderError() throws(JSONSyntaxError) -> ProviderError? {
         guard peekKind() == .object else {
             try skipValue()
             return nil
@@ -51,7 +52,7 @@ extension JSONReader {
     }
 
     /// Reads an integer that is an index; 0 when absent, `null`, or out of range.
-    mutating func readIndex() throws(Failure) -> Int {
+    mutating func readIndex() throws(JSONSyntaxError) -> Int {
         guard let value = try readInteger(), let index = Int(exactly: value) else { return 0 }
         return index
     }

@@ -1,3 +1,4 @@
+import TallyJSON
 /// Decodes OpenAI chat completion chunks, and the DeepSeek, OpenRouter and relay dialects.
 ///
 /// Reads role, content, `reasoning_content` (DeepSeek) and `reasoning` (OpenRouter) deltas,
@@ -8,7 +9,7 @@ enum OpenAIChatDecoding {
         _ reader: inout JSONReader,
         state: inout DecoderState,
         staging: inout EventStaging
-    ) throws(JSONReader.Failure) {
+    ) throws(JSONSyntaxError) {
         var object = try reader.beginObject()
         while let key = try reader.nextKey(&object) {
             if key == "choices" {
@@ -49,7 +50,7 @@ enum OpenAIChatDecoding {
         _ reader: inout JSONReader,
         state: inout DecoderState,
         staging: inout EventStaging
-    ) throws(JSONReader.Failure) {
+    ) throws(JSONSyntaxError) {
         guard reader.peekKind() == .object else {
             try reader.skipValue()
             return
@@ -105,7 +106,7 @@ enum OpenAIChatDecoding {
     private static func decodeToolCalls(
         _ reader: inout JSONReader,
         staging: inout EventStaging
-    ) throws(JSONReader.Failure) {
+    ) throws(JSONSyntaxError) {
         guard reader.peekKind() == .array else {
             try reader.skipValue()
             return

@@ -1,10 +1,11 @@
+import TallyJSON
 /// Reads the generated text of a non-streamed reply, the same text a stream's deltas carry:
 /// answer, reasoning or thinking, and tool calls (name and arguments). What a reply does not
 /// report as usage is estimated from it.
 enum OutputText {
     /// A chat completion's `message`: reasoning (`reasoning_content`, `reasoning`), then the
     /// content (a string, or parts with `text`) and the refusal, then each tool call.
-    static func readChatMessage(_ reader: inout JSONReader, into text: inout [UInt8]) throws(JSONReader.Failure) {
+    static func readChatMessage(_ reader: inout JSONReader, into text: inout [UInt8]) throws(JSONSyntaxError) {
         guard reader.peekKind() == .object else {
             try reader.skipValue()
             return
@@ -33,8 +34,8 @@ enum OutputText {
 
     /// An Anthropic message's `content` blocks, in order: text, thinking, and tool uses (name
     /// and input as JSON).
-    static func readAnthropicContent(_ reader: inout JSONReader, into text: inout [UInt8]) throws(JSONReader.Failure) {
-        try forEachObject(&reader) { reader throws(JSONReader.Failure) in
+    static func readAnthropicContent(_ reader: inout JSONReader, into text: inout [UInt8]) throws(JSONSyntaxError) {
+        try forEachObject(&reader) { reader throws(JSONSyntaxError) in
             var block = try reader.beginObject()
             while let key = try reader.nextKey(&block) {
                 if key == "text" || key == "thinking" || key == "name" {
@@ -50,12 +51,12 @@ enum OutputText {
 
     /// A Responses body's `output` items, in order: message content (`output_text`, refusals),
     /// reasoning summaries and text, function calls (name and arguments).
-    static func readResponsesOutput(_ reader: inout JSONReader, into text: inout [UInt8]) throws(JSONReader.Failure) {
-        try forEachObject(&reader) { reader throws(JSONReader.Failure) in
+    static func readResponsesOutput(_ reader: inout JSONReader, into text: inout [UInt8]) throws(JSONSyntaxError) {
+        try forEachObject(&reader) { reader throws(JSONSyntaxError) in
             var item = try reader.beginObject()
             while let key = try reader.nextKey(&item) {
                 if key == "content" || key == "summary" {
-                    try forEachObject(&reader) { reader throws(JSONReader.Failure) in
+                    try forEachObject(&reader) { reader throws(JSONSyntaxError) in
                         var part = try reader.beginObject()
                         while let field = try reader.nextKey(&part) {
                             if field == "text" || field == "refusal" { try readText(&reader, into: &text) } else { try reader.skipValue() }
@@ -71,12 +72,12 @@ enum OutputText {
     }
 
     /// A string's bytes, or the `text` of each part of an array of parts; anything else is skipped.
-    static func readText(_ reader: inout JSONReader, into text: inout [UInt8]) throws(JSONReader.Failure) {
+    static func readText(_ reader: inout JSONReader, into text: inout [UInt8]) throws(JSONSyntaxError) {
         switch reader.peekKind() {
         case .string:
             if let string = try reader.readString() { text += string.utf8 }
         case .array:
-            try forEachObject(&reader) { reader throws(JSONReader.Failure) in
+            try forEachObject(&reader) { reader throws(JSONSyntaxError) in
                 var part = try reader.beginObject()
                 while let key = try reader.nextKey(&part) {
                     if key == "text" { try readText(&reader, into: &text) } else { try reader.skipValue() }
@@ -87,8 +88,8 @@ enum OutputText {
         }
     }
 
-    private static func readChatToolCalls(_ reader: inout JSONReader, into text: inout [UInt8]) throws(JSONReader.Failure) {
-        try forEachObject(&reader) { reader throws(JSONReader.Failure) in
+    private static func readChatToolCalls(_ reader: inout JSONReader, into text: inout [UInt8]) throws(JSONSyntaxError) {
+        try forEachObject(&reader) { reader throws(JSONSyntaxError) in
             var call = try reader.beginObject()
             while let key = try reader.nextKey(&call) {
                 if key == "function" { try readFunction(&reader, into: &text) } else { try reader.skipValue() }
@@ -97,7 +98,7 @@ enum OutputText {
     }
 
     /// A `function` object: its name, then its arguments.
-    private static func readFunction(_ reader: inout JSONReader, into text: inout [UInt8]) throws(JSONReader.Failure) {
+    private static func readFunction(_ reader: inout JSONReader, into text: inout [UInt8]) throws(JSONSyntaxError) {
         guard reader.peekKind() == .object else {
             try reader.skipValue()
             return
@@ -120,8 +121,8 @@ enum OutputText {
 
     /// Calls `body` positioned at each object element of an array; other values are skipped.
     private static func forEachObject(
-        _ reader: inout JSONReader, _ body: (inout JSONReader) throws(JSONReader.Failure) -> Void
-    ) throws(JSONReader.Failure) {
+        _ reader: inout JSONReader, _ body: (inout JSONReader) throws(JSONSyntaxError) -> Void
+    ) throws(JSONSyntaxError) {
         guard reader.peekKind() == .array else {
             try reader.skipValue()
             return

@@ -1,4 +1,5 @@
 public import TallyUsage
+import TallyJSON
 
 /// The usage, model and error of a non-streamed response body, in any ``WireFormat``.
 public struct ResponseSummary: Sendable, Hashable {
@@ -44,7 +45,7 @@ public struct ResponseSummary: Sendable, Hashable {
         _ body: UnsafeRawBufferPointer, format: WireFormat, usageDialect: UsageDialect
     ) -> Result<ResponseSummary, DecodeError> {
         var reader = JSONReader(body)
-        do throws(JSONReader.Failure) {
+        do throws(JSONSyntaxError) {
             var summary = ResponseSummary()
             var object = try reader.beginObject()
             while let key = try reader.nextKey(&object) {
@@ -87,7 +88,7 @@ public struct ResponseSummary: Sendable, Hashable {
     }
 
     /// Reads one chat or completions choice: its text goes to `text`; returns its finish reason.
-    private static func readChoice(_ reader: inout JSONReader, text: inout [UInt8]) throws(JSONReader.Failure) -> String? {
+    private static func readChoice(_ reader: inout JSONReader, text: inout [UInt8]) throws(JSONSyntaxError) -> String? {
         guard reader.peekKind() == .object else {
             try reader.skipValue()
             return nil

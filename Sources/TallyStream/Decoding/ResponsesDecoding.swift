@@ -1,4 +1,5 @@
 import TallyUsage
+import TallyJSON
 
 /// Decodes OpenAI Responses API stream events.
 ///
@@ -10,7 +11,7 @@ enum ResponsesDecoding {
         sseType: String,
         state: inout DecoderState,
         staging: inout EventStaging
-    ) throws(JSONReader.Failure) {
+    ) throws(JSONSyntaxError) {
         var kind: EventKind?
         var delta: String?
         var outputIndex = 0
@@ -123,7 +124,7 @@ enum ResponsesDecoding {
         var error: ProviderError?
     }
 
-    static func readResponse(_ reader: inout JSONReader) throws(JSONReader.Failure) -> ResponseFields {
+    static func readResponse(_ reader: inout JSONReader) throws(JSONSyntaxError) -> ResponseFields {
         var fields = ResponseFields()
         guard reader.peekKind() == .object else {
             try reader.skipValue()
@@ -165,7 +166,7 @@ enum ResponsesDecoding {
         var arguments: String?
     }
 
-    private static func readItem(_ reader: inout JSONReader) throws(JSONReader.Failure) -> Item? {
+    private static func readItem(_ reader: inout JSONReader) throws(JSONSyntaxError) -> Item? {
         guard reader.peekKind() == .object else {
             try reader.skipValue()
             return nil

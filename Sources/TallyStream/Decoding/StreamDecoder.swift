@@ -1,4 +1,5 @@
 public import TallyUsage
+import TallyJSON
 
 /// Turns the events of one provider stream into typed ``StreamEvent``s and keeps the usage,
 /// the model and the finish reason the stream reported.
@@ -62,7 +63,7 @@ public struct StreamDecoder: Sendable {
         var reader = JSONReader(data)
         var next = state
         staging.reset()
-        do throws(JSONReader.Failure) {
+        do throws(JSONSyntaxError) {
             switch format {
             case .openAIChat:
                 try OpenAIChatDecoding.decode(&reader, state: &next, staging: &staging)

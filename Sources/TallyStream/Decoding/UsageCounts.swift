@@ -1,4 +1,5 @@
 import TallyUsage
+import TallyJSON
 
 /// Token counts as a provider reported them, before they are mapped into `Usage` classes.
 /// Nil means the field was absent.
@@ -21,7 +22,7 @@ struct UsageCounts: Sendable, Hashable {
     var cacheCreation1h: Int64?
 
     /// Reads an OpenAI-dialect usage object: chat completions or Responses names, DeepSeek extras.
-    static func readInclusive(_ reader: inout JSONReader) throws(JSONReader.Failure) -> UsageCounts? {
+    static func readInclusive(_ reader: inout JSONReader) throws(JSONSyntaxError) -> UsageCounts? {
         guard reader.peekKind() == .object else {
             try reader.skipValue()
             return nil
@@ -34,7 +35,7 @@ struct UsageCounts: Sendable, Hashable {
             } else if key == "completion_tokens" || key == "output_tokens" {
                 counts.completion = try reader.readInteger()
             } else if key == "prompt_tokens_details" || key == "input_tokens_details" {
-                try readDetails(&reader) { key, reader throws(JSONReader.Failure) in
+                try readDetails(&reader) { key, reader throws(JSONSyntaxError) in
                     if key == "cached_tokens" {
                         counts.cached = try reader.readInteger()
                     } else if key == "cache_write_tokens" {
@@ -44,7 +45,7 @@ struct UsageCounts: Sendable, Hashable {
                     }
                 }
             } else if key == "completion_tokens_details" || key == "output_tokens_details" {
-                try readDetails(&reader) { key, reader throws(JSONReader.Failure) in
+                try readDetails(&reader) { key, reader throws(JSONSyntaxError) in
                     if key == "reasoning_tokens" {
                         counts.reasoning = try reader.readInteger()
                     } else {
@@ -63,7 +64,7 @@ struct UsageCounts: Sendable, Hashable {
     }
 
     /// Reads an Anthropic usage object.
-    static func readAnthropic(_ reader: inout JSONReader) throws(JSONReader.Failure) -> UsageCounts? {
+    static func readAnthropic(_ reader: inout JSONReader) throws(JSONSyntaxError) -> UsageCounts? {
         guard reader.peekKind() == .object else {
             try reader.skipValue()
             return nil
@@ -80,7 +81,7 @@ struct UsageCounts: Sendable, Hashable {
             } else if key == "cache_creation_input_tokens" {
                 counts.cacheCreation = try reader.readInteger()
             } else if key == "cache_creation" {
-                try readDetails(&reader) { key, reader throws(JSONReader.Failure) in
+                try readDetails(&reader) { key, reader throws(JSONSyntaxError) in
                     if key == "ephemeral_5m_input_tokens" {
                         counts.cacheCreation5m = try reader.readInteger()
                     } else if key == "ephemeral_1h_input_tokens" {
@@ -99,8 +100,8 @@ struct UsageCounts: Sendable, Hashable {
     /// Reads a nested object key by key; any other kind of value (`null`) is skipped.
     private static func readDetails(
         _ reader: inout JSONReader,
-        _ field: (JSONKey, inout JSONReader) throws(JSONReader.Failure) -> Void
-    ) throws(JSONReader.Failure) {
+        _ field: (JSONKey, inout JSONReader) throws(JSONSyntaxError) -> Void
+    ) throws(JSONSyntaxError) {
         guard reader.peekKind() == .object else {
             try reader.skipValue()
             return

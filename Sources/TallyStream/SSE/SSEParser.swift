@@ -1,3 +1,4 @@
+import TallyJSON
 /// An incremental Server-Sent Events parser: feed it byte chunks of any size and it calls you
 /// back with each event, exactly as the WHATWG EventSource rules define them.
 ///

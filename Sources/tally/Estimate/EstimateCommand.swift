@@ -3,6 +3,7 @@ import Foundation
 import TallyPricing
 import TallyTokenizer
 import TallyUsage
+import TallyJSON
 
 /// `tally estimate`: what a prompt will cost before it is sent, under every provider of the model.
 struct EstimateCommand: AsyncParsableCommand {
@@ -93,9 +94,9 @@ struct EstimateCommand: AsyncParsableCommand {
 
     func countTokens(_ bytes: Data) throws -> TokenCount {
         var kind = request
+        let parsed = Result { () throws(JSONSyntaxError) in try JSONReader.parse(bytes) }
         if kind == .auto {
-            let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any]
-            if let object {
+            if case .success(let object) = parsed, case .object = object {
                 if object["messages"] != nil {
                     let claude = model.lowercased().contains("claude")
                     kind = claude || object["system"] != nil ? .anthropic : .openaiChat
@@ -109,19 +110,19 @@ struct EstimateCommand: AsyncParsableCommand {
             }
         }
         let source = file.flatMap { $0 == "-" ? nil : $0 } ?? "standard input"
+        var body = JSONValue.null
         if kind != .text, kind != .auto {
-            // Foundation's JSON errors read "The operation could not be completed": say what is wrong.
-            do {
-                _ = try JSONReader.parse(bytes)
-            } catch {
+            switch parsed {
+            case .success(let value): body = value
+            case .failure(let error):
                 throw Failure("\(source): not a JSON request body, which --request \(kind.rawValue) reads (\(error)); pass --request text to count plain text", status: ExitStatus.data)
             }
         }
         do {
             switch kind {
-            case .openaiChat: return try ChatTokenCounter.countOpenAIChatRequest(bytes, model: model)
-            case .responses: return try ChatTokenCounter.countOpenAIResponsesRequest(bytes, model: model)
-            case .anthropic: return try ChatTokenCounter.countAnthropicMessagesRequest(bytes, model: model)
+            case .openaiChat: return try ChatTokenCounter.countOpenAIChatRequest(body, model: model)
+            case .responses: return try ChatTokenCounter.countOpenAIResponsesRequest(body, model: model)
+            case .anthropic: return try ChatTokenCounter.countAnthropicMessagesRequest(body, model: model)
             case .text, .auto:
                 // Invalid UTF-8 becomes U+FFFD, as tiktoken's callers decode it.
                 return try Encoding.forModel(model).count(String(decoding: bytes, as: UTF8.self))

@@ -1,8 +1,10 @@
-/// A small pull reader over JSON bytes, for exactly the fields the decoders need.
+/// Tally's one JSON reader: a strict RFC 8259 pull reader over bytes.
 ///
-/// It validates what it passes over (RFC 8259 grammar, nesting at most ``maxDepth`` deep), skips
-/// the rest without building values, and decodes strings with every escape, `\u` surrogate
-/// pairs included (a lone surrogate becomes U+FFFD). It allocates only for strings it returns.
+/// It validates the grammar of everything it passes over (nesting at most ``maxDepth`` deep),
+/// skips what the caller does not ask for without building values, and decodes strings with
+/// every escape, `\u` surrogate pairs included (a lone surrogate, which the grammar allows,
+/// becomes U+FFFD). It allocates only for strings it returns. The stream decoders pull exactly
+/// the fields they need; ``parse(_:)`` builds a whole ``JSONValue`` document on the same scanner.
 /// Usage:
 ///
 /// ```swift
@@ -13,34 +15,36 @@
 /// }
 /// try reader.end()
 /// ```
-struct JSONReader {
-    /// Why the bytes are not valid JSON, and where.
-    struct Failure: Error, Sendable, Hashable {
-        var message: String
-        var offset: Int
-    }
-
+@frozen
+package struct JSONReader {
     /// Progress through one object or array.
-    struct Container {
-        fileprivate var first = true
+    @frozen
+    package struct Container {
+        @usableFromInline var first = true
+
+        @inlinable init() {}
     }
 
     /// The deepest nesting accepted; deeper input is refused rather than risking the stack.
-    static let maxDepth = 256
+    package static let maxDepth = 256
 
-    private let bytes: UnsafeRawBufferPointer
-    private(set) var position = 0
-    private var depth = 0
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+    /// The offset of the next byte to read.
+    @usableFromInline var position: Int
+    @usableFromInline var depth = 0
 
     /// A reader over `bytes`, which must stay valid while the reader is used.
-    init(_ bytes: UnsafeRawBufferPointer) {
+    @inlinable
+    package init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
+        self.position = 0
     }
 
     // MARK: - Structure
 
     /// Consumes `{` and returns the state for ``nextKey(_:)``.
-    mutating func beginObject() throws(Failure) -> Container {
+    @inlinable
+    package mutating func beginObject() throws(JSONSyntaxError) -> Container {
         skipWhitespace()
         try expect(UInt8(ascii: "{"), "expected an object")
         try enter()
@@ -48,7 +52,8 @@ struct JSONReader {
     }
 
     /// The next key of the object, its `:` consumed; nil once the closing `}` is consumed.
-    mutating func nextKey(_ object: inout Container) throws(Failure) -> JSONKey? {
+    @inlinable
+    package mutating func nextKey(_ object: inout Container) throws(JSONSyntaxError) -> JSONKey? {
         skipWhitespace()
         guard position < bytes.count else { throw failure("unterminated object") }
         let byte = bytes[position]
@@ -71,7 +76,8 @@ struct JSONReader {
     }
 
     /// Consumes `[` and returns the state for ``nextElement(_:)``.
-    mutating func beginArray() throws(Failure) -> Container {
+    @inlinable
+    package mutating func beginArray() throws(JSONSyntaxError) -> Container {
         skipWhitespace()
         try expect(UInt8(ascii: "["), "expected an array")
         try enter()
@@ -79,7 +85,8 @@ struct JSONReader {
     }
 
     /// Whether another element follows (positioned at it); false once the closing `]` is consumed.
-    mutating func nextElement(_ array: inout Container) throws(Failure) -> Bool {
+    @inlinable
+    package mutating func nextElement(_ array: inout Container) throws(JSONSyntaxError) -> Bool {
         skipWhitespace()
         guard position < bytes.count else { throw failure("unterminated array") }
         let byte = bytes[position]
@@ -98,13 +105,15 @@ struct JSONReader {
     }
 
     /// Checks that only whitespace follows the top-level value.
-    mutating func end() throws(Failure) {
+    @inlinable
+    package mutating func end() throws(JSONSyntaxError) {
         skipWhitespace()
         guard position == bytes.count else { throw failure("unexpected bytes after the JSON value") }
     }
 
     /// The kind of the next value, without consuming it; nil at the end of input.
-    mutating func peekKind() -> Kind? {
+    @inlinable
+    package mutating func peekKind() -> Kind? {
         skipWhitespace()
         guard position < bytes.count else { return nil }
         switch bytes[position] {
@@ -118,12 +127,13 @@ struct JSONReader {
     }
 
     /// The kinds of JSON value, as ``peekKind()`` sees them.
-    enum Kind { case object, array, string, number, bool, null }
+    package enum Kind { case object, array, string, number, bool, null }
 
     // MARK: - Values
 
     /// Skips one value of any kind, validating it.
-    mutating func skipValue() throws(Failure) {
+    @inlinable
+    package mutating func skipValue() throws(JSONSyntaxError) {
         skipWhitespace()
         guard position < bytes.count else { throw failure("expected a value") }
         switch bytes[position] {
@@ -147,7 +157,8 @@ struct JSONReader {
     }
 
     /// The bytes of one value of any kind, as written (validated, not decoded).
-    mutating func readRawValue() throws(Failure) -> [UInt8] {
+    @inlinable
+    package mutating func readRawValue() throws(JSONSyntaxError) -> [UInt8] {
         skipWhitespace()
         let start = position
         try skipValue()
@@ -155,7 +166,8 @@ struct JSONReader {
     }
 
     /// A string value; nil for `null` or a value of another kind (which is skipped).
-    mutating func readString() throws(Failure) -> String? {
+    @inlinable
+    package mutating func readString() throws(JSONSyntaxError) -> String? {
         skipWhitespace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
             try skipValue()
@@ -167,7 +179,8 @@ struct JSONReader {
 
     /// A string value as a name to compare with literals, without allocating; nil for `null` or
     /// a value of another kind (which is skipped). Valid while the reader's bytes are.
-    mutating func readName() throws(Failure) -> JSONKey? {
+    @inlinable
+    package mutating func readName() throws(JSONSyntaxError) -> JSONKey? {
         skipWhitespace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
             try skipValue()
@@ -177,7 +190,8 @@ struct JSONReader {
     }
 
     /// A string or number value as text (error codes come as either); nil for anything else.
-    mutating func readText() throws(Failure) -> String? {
+    @inlinable
+    package mutating func readText() throws(JSONSyntaxError) -> String? {
         switch peekKind() {
         case .string:
             return try readString()
@@ -191,8 +205,42 @@ struct JSONReader {
         }
     }
 
+    /// A number value exactly as written ("2e-06", "0.50"); nil for a value of another kind
+    /// (which is skipped).
+    @inlinable
+    package mutating func readNumberText() throws(JSONSyntaxError) -> String? {
+        guard peekKind() == .number else {
+            try skipValue()
+            return nil
+        }
+        let start = position
+        _ = try scanNumber()
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+    }
+
+    /// A string value whose bytes must be valid UTF-8, as a document's are: for ``parse(_:)``,
+    /// where a price table or configuration with broken text is refused, not repaired.
+    /// Nil for a value of another kind (which is skipped).
+    mutating func readValidatedString() throws(JSONSyntaxError) -> String? {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+            try skipValue()
+            return nil
+        }
+        let quote = position
+        let span = try scanString()
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[span.start..<span.end])
+        let text = span.escaped ? String(validating: Self.unescape(raw), as: UTF8.self) : String(validating: raw, as: UTF8.self)
+        guard let text else {
+            position = quote
+            throw failure("invalid UTF-8 in a string")
+        }
+        return text
+    }
+
     /// An integer value; nil for `null`, another kind, a fraction, or a number outside Int64.
-    mutating func readInteger() throws(Failure) -> Int64? {
+    @inlinable
+    package mutating func readInteger() throws(JSONSyntaxError) -> Int64? {
         switch peekKind() {
         case .number: return try scanNumber()
         default:
@@ -203,8 +251,8 @@ struct JSONReader {
 
     // MARK: - Scanning
 
-    @inline(__always)
-    private mutating func skipWhitespace() {
+    @inlinable @inline(__always)
+    mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x0A, 0x0D, 0x09: position += 1
@@ -213,22 +261,25 @@ struct JSONReader {
         }
     }
 
-    @inline(__always)
-    private mutating func expect(_ byte: UInt8, _ message: String) throws(Failure) {
+    @inlinable @inline(__always)
+    mutating func expect(_ byte: UInt8, _ message: String) throws(JSONSyntaxError) {
         guard position < bytes.count, bytes[position] == byte else { throw failure(message) }
         position += 1
     }
 
-    private mutating func enter() throws(Failure) {
+    @inlinable
+    mutating func enter() throws(JSONSyntaxError) {
         depth += 1
         if depth > Self.maxDepth { throw failure("nesting deeper than \(Self.maxDepth)") }
     }
 
-    private func failure(_ message: String) -> Failure {
-        Failure(message: message, offset: position)
+    @usableFromInline
+    func failure(_ message: String) -> JSONSyntaxError {
+        JSONSyntaxError(message, at: position, in: bytes)
     }
 
-    private mutating func literal(_ word: StaticString) throws(Failure) {
+    @inlinable
+    mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
         let count = word.utf8CodeUnitCount
         guard bytes.count - position >= count, let base = bytes.baseAddress,
               ByteSearch.equal(base + position, word.utf8Start, count: count)
@@ -237,14 +288,22 @@ struct JSONReader {
     }
 
     /// A scanned string: where its content lies and whether it holds escapes.
+    @frozen @usableFromInline
     struct StringSpan {
-        var start: Int
-        var end: Int
-        var escaped: Bool
+        @usableFromInline var start: Int
+        @usableFromInline var end: Int
+        @usableFromInline var escaped: Bool
+
+        @inlinable init(start: Int, end: Int, escaped: Bool) {
+            self.start = start
+            self.end = end
+            self.escaped = escaped
+        }
     }
 
     /// Scans a string starting at its opening quote, validating escapes and control characters.
-    private mutating func scanString() throws(Failure) -> StringSpan {
+    @inlinable
+    mutating func scanString() throws(JSONSyntaxError) -> StringSpan {
         position += 1
         let start = position
         var escaped = false
@@ -285,8 +344,8 @@ struct JSONReader {
 
     /// Advances over string content that holds no quote, backslash or control character,
     /// eight bytes at a time, stopping at the first byte that needs a look.
-    @inline(__always)
-    private mutating func skipPlainStringBytes() {
+    @inlinable @inline(__always)
+    mutating func skipPlainStringBytes() {
         #if _endian(little)
         guard let base = bytes.baseAddress else { return }
         let ones: UInt64 = 0x0101_0101_0101_0101
@@ -307,13 +366,15 @@ struct JSONReader {
     }
 
     /// Decodes a scanned string; the scan has validated its escapes already.
-    private func string(of span: StringSpan) -> String {
+    @inlinable
+    func string(of span: StringSpan) -> String {
         let raw = UnsafeRawBufferPointer(rebasing: bytes[span.start..<span.end])
         guard span.escaped else { return String(decoding: raw, as: UTF8.self) }
         return String(decoding: Self.unescape(raw), as: UTF8.self)
     }
 
     /// The UTF-8 bytes of validated string content with its escapes resolved.
+    @usableFromInline
     static func unescape(_ raw: UnsafeRawBufferPointer) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
@@ -387,8 +448,8 @@ struct JSONReader {
         }
     }
 
-    @inline(__always)
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
+    @inlinable @inline(__always)
+    static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
@@ -399,13 +460,17 @@ struct JSONReader {
 
     /// Scans a number by the JSON grammar; returns its value when it is an integer within Int64
     /// (a zero fraction such as `12.0` counts as an integer), else nil.
-    private mutating func scanNumber() throws(Failure) -> Int64? {
+    @inlinable
+    mutating func scanNumber() throws(JSONSyntaxError) -> Int64? {
         var negative = false
         if position < bytes.count, bytes[position] == UInt8(ascii: "-") {
             negative = true
             position += 1
         }
-        guard position < bytes.count, Self.isDigit(bytes[position]) else { throw failure("invalid number") }
+        guard position < bytes.count, Self.isDigit(bytes[position]) else {
+            guard !negative, position < bytes.count else { throw failure("invalid number") }
+            throw failure("unexpected character \(Self.describe(bytes[position]))")
+        }
         var value: Int64? = 0
         if bytes[position] == UInt8(ascii: "0") {
             position += 1
@@ -442,13 +507,20 @@ struct JSONReader {
         return value
     }
 
-    @inline(__always)
-    private static func isDigit(_ byte: UInt8) -> Bool {
+    /// A byte for an error message: `'x'` when printable, else its hex value.
+    @usableFromInline
+    static func describe(_ byte: UInt8) -> String {
+        (0x21...0x7E).contains(byte) ? "'\(String(UnicodeScalar(byte)))'" : "byte 0x" + String(byte, radix: 16, uppercase: true)
+    }
+
+    @inlinable @inline(__always)
+    static func isDigit(_ byte: UInt8) -> Bool {
         byte &- UInt8(ascii: "0") < 10
     }
 
     /// Reads an object key at its opening quote.
-    private mutating func readKey() throws(Failure) -> JSONKey {
+    @inlinable
+    mutating func readKey() throws(JSONSyntaxError) -> JSONKey {
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
             throw failure("expected a string key")
         }
@@ -459,22 +531,25 @@ struct JSONReader {
 }
 
 /// An object key as read from the input, compared against literal names without allocating.
-struct JSONKey {
-    private let raw: UnsafeRawBufferPointer
-    private let decoded: [UInt8]?
+@frozen
+package struct JSONKey {
+    @usableFromInline let raw: UnsafeRawBufferPointer
+    @usableFromInline let decoded: [UInt8]?
 
+    @inlinable
     init(raw: UnsafeRawBufferPointer) {
         self.raw = raw
         self.decoded = nil
     }
 
+    @inlinable
     init(decoded: [UInt8]) {
         self.raw = UnsafeRawBufferPointer(start: nil, count: 0)
         self.decoded = decoded
     }
 
-    @inline(__always)
-    static func == (key: JSONKey, name: StaticString) -> Bool {
+    @inlinable @inline(__always)
+    package static func == (key: JSONKey, name: StaticString) -> Bool {
         let count = name.utf8CodeUnitCount
         if let decoded = key.decoded {
             return decoded.count == count && decoded.withUnsafeBytes { bytes in

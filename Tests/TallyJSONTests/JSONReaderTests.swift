@@ -1,11 +1,11 @@
 import Foundation
 import Testing
-@testable import TallyStream
+@testable import TallyJSON
 
 /// Reads `{"v": <value>}` and returns the string value, or the failure.
 private func readString(_ valueJSON: String) throws -> String? {
     let bytes = Array(#"{"v":\#(valueJSON)}"#.utf8)
-    return try bytes.withUnsafeBytes { buffer throws(JSONReader.Failure) -> String? in
+    return try bytes.withUnsafeBytes { buffer throws(JSONSyntaxError) -> String? in
         var reader = JSONReader(buffer)
         var object = try reader.beginObject()
         var value: String?
@@ -19,7 +19,7 @@ private func readString(_ valueJSON: String) throws -> String? {
 
 private func readInteger(_ valueJSON: String) throws -> Int64? {
     let bytes = Array(valueJSON.utf8)
-    return try bytes.withUnsafeBytes { buffer throws(JSONReader.Failure) -> Int64? in
+    return try bytes.withUnsafeBytes { buffer throws(JSONSyntaxError) -> Int64? in
         var reader = JSONReader(buffer)
         let value = try reader.readInteger()
         try reader.end()
@@ -61,8 +61,8 @@ struct JSONReaderTests {
             #expect(try readString("\"\(head)\\n\(head)é\"") == head + "\n" + head + "é")
             #expect(try readString("\"\(head)\\\"\"") == head + "\"")
             #expect(try readString("\"\(head)\"") == head)
-            #expect(throws: JSONReader.Failure.self) { try readString("\"\(head)\u{1F}x\"") }
-            #expect(throws: JSONReader.Failure.self) { try readString("\"\(head)") }
+            #expect(throws: JSONSyntaxError.self) { try readString("\"\(head)\u{1F}x\"") }
+            #expect(throws: JSONSyntaxError.self) { try readString("\"\(head)") }
         }
     }
 
@@ -86,7 +86,7 @@ struct JSONReaderTests {
 
     @Test func escapedKeysMatchTheirDecodedName() throws {
         let bytes = Array(#"{"\u0076":"x"}"#.utf8)
-        let value = try bytes.withUnsafeBytes { buffer throws(JSONReader.Failure) -> String? in
+        let value = try bytes.withUnsafeBytes { buffer throws(JSONSyntaxError) -> String? in
             var reader = JSONReader(buffer)
             var object = try reader.beginObject()
             var value: String?

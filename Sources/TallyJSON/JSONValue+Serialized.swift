@@ -1,13 +1,14 @@
 extension JSONValue {
     /// The value as compact JSON text. Numbers are written as their source text, never through
-    /// a binary floating point; member order is kept; strings are escaped as RFC 8259 requires.
-    package func serialized() -> [UInt8] {
+    /// a binary floating point; strings are escaped as RFC 8259 requires; members keep their
+    /// order, or are sorted by name with `sortingKeys` (a canonical form, as the tokenizer counts).
+    package func serialized(sortingKeys: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
-        write(to: &out)
+        write(to: &out, sortingKeys: sortingKeys)
         return out
     }
 
-    private func write(to out: inout [UInt8]) {
+    private func write(to out: inout [UInt8], sortingKeys: Bool) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
@@ -17,16 +18,17 @@ extension JSONValue {
             out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                item.write(to: &out)
+                item.write(to: &out, sortingKeys: sortingKeys)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            for (index, member) in members.enumerated() {
+            let ordered = sortingKeys ? members.sorted { $0.key < $1.key } : members
+            for (index, member) in ordered.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 Self.writeString(member.key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                member.value.write(to: &out)
+                member.value.write(to: &out, sortingKeys: sortingKeys)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -49,6 +51,8 @@ extension JSONValue {
             case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
             case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
             case 0..<0x20:
                 out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
                 out.append(hex[Int(byte >> 4)])
