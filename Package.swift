@@ -89,7 +89,11 @@ let package = Package(
         // Transport (libcurl multi), retry policy, provider adapters and the metering Gateway.
         .target(
             name: "TallyGateway",
-            dependencies: ["CCurl", "TallyJSON", "TallyPricing", "TallyStream", "TallyTokenizer", "TallyLedger", "TallyUsage"],
+            dependencies: [
+                "CCurl", "TallyJSON", "TallyPricing", "TallyStream", "TallyTokenizer", "TallyLedger", "TallyUsage",
+                // Header fields as HTTPFields, the type Hummingbird and the server already speak.
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings
         ),
         // `tally demo`: a simulated provider on loopback (Hummingbird) and the demo's traffic.
@@ -113,8 +117,8 @@ let package = Package(
         // with fault injection. Never linked into `tally`.
         .target(
             name: "TallyTestSupport",
-            // TallyJSON for its JSON string escaping.
-            dependencies: ["TallyJSON"],
+            // TallyJSON for its JSON string escaping; HTTPTypes for header fields written in tests.
+            dependencies: ["TallyJSON", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
         // The metering proxy: OpenAI- and Anthropic-compatible routes over Gateway (Hummingbird 2).
@@ -175,6 +179,7 @@ let package = Package(
                 "TallyTokenizer",
                 "TallyUsage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -220,10 +225,17 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyGatewayTests",
-            dependencies: ["TallyGateway", "TallyJSON", "TallyTestSupport", "TallyDemo", "TallyLedger", "TallyPricing", "TallyStream", "TallyUsage"],
+            dependencies: [
+                "TallyGateway", "TallyJSON", "TallyTestSupport", "TallyDemo", "TallyLedger", "TallyPricing", "TallyStream", "TallyUsage",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TallyDemoTests", dependencies: ["TallyDemo", "TallyGateway", "TallyLedger", "TallyPricing"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TallyDemoTests",
+            dependencies: ["TallyDemo", "TallyGateway", "TallyLedger", "TallyPricing", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TallyCLITests",
             // TallyServer and Hummingbird's test client: the budget tests run `tally serve`'s proxy

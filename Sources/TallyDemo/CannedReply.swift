@@ -1,3 +1,4 @@
+package import HTTPTypes
 import TallyPricing
 import TallyJSON
 
@@ -11,12 +12,12 @@ package struct CannedReply: Sendable {
     }
 
     package var status: Int
-    package var headers: [(name: String, value: String)]
+    package var headers: HTTPFields
     package var body: Body
     /// The pause before each event of a streamed body.
     package var delay: Duration
 
-    package init(status: Int = 200, headers: [(name: String, value: String)] = [], body: Body, delay: Duration = .zero) {
+    package init(status: Int = 200, headers: HTTPFields = [:], body: Body, delay: Duration = .zero) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -26,13 +27,13 @@ package struct CannedReply: Sendable {
     private static func quoted(_ text: String) -> String { JSONValue.quoted(text) }
 
     /// An error in the OpenAI and Anthropic shape, `{"error":{"message":…,"type":…}}`.
-    package static func error(status: Int, message: String, type: String, headers: [(name: String, value: String)] = []) -> CannedReply {
+    package static func error(status: Int, message: String, type: String, headers: HTTPFields = [:]) -> CannedReply {
         CannedReply(status: status, headers: headers, body: .json(#"{"error":{"message":\#(quoted(message)),"type":\#(quoted(type))}}"#))
     }
 
     /// 429 with `Retry-After`, as a provider's rate limit answers.
     package static func rateLimited(retryAfter: String) -> CannedReply {
-        error(status: 429, message: "Rate limit reached", type: "rate_limit_error", headers: [("Retry-After", retryAfter)])
+        error(status: 429, message: "Rate limit reached", type: "rate_limit_error", headers: [.retryAfter: retryAfter])
     }
 
     /// A non-streamed OpenAI chat completion with its usage.

@@ -69,10 +69,7 @@ package final class SimulatedProvider: Sendable {
             }
             return first
         } ?? .error(status: 404, message: "the simulated provider has no route \(path)", type: "not_found_error")
-        var headers = HTTPFields()
-        for (name, value) in reply.headers {
-            if let name = HTTPField.Name(name) { headers[name] = value }
-        }
+        var headers = reply.headers
         switch reply.body {
         case .json(let text):
             headers[.contentType] = "application/json"

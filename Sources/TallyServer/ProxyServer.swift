@@ -148,15 +148,10 @@ public struct ProxyServer: Sendable {
     }
 
     /// The client's headers passed upstream: the provider's own options, never a key or a hop-by-hop field.
-    static func passedHeaders(_ headers: HTTPFields) -> HTTPHeaders {
-        var passed: HTTPHeaders = [:]
-        for field in headers {
-            let name = field.name.canonicalName
-            if name == "anthropic-version" || name == "anthropic-beta" || name.hasPrefix("openai-") {
-                passed.add(name: name, value: field.value)
-            }
+    static func passedHeaders(_ headers: HTTPFields) -> HTTPFields {
+        headers.filter { field in
+            field.name == .anthropicVersion || field.name == .anthropicBeta || field.name.canonicalName.hasPrefix("openai-")
         }
-        return passed
     }
 
     /// Runs `work`, cancelled when the client leaves meanwhile (so its row says `cancelled` then,
@@ -226,19 +221,15 @@ public struct ProxyServer: Sendable {
     }
 
     /// The upstream headers a client needs: content type, request id, rate limits, retry hints.
-    func relayed(_ upstream: HTTPHeaders, requestID: String, streamed: Bool) -> HTTPFields {
-        var headers = HTTPFields()
-        for field in upstream {
-            let name = field.name.lowercased()
-            if name == "content-type" || name.hasPrefix("x-ratelimit-") || name.hasPrefix("anthropic-ratelimit-")
-                || name == "retry-after" || name == "openai-processing-ms" || name == "request-id",
-               let fieldName = HTTPField.Name(name) {
-                headers.append(HTTPField(name: fieldName, value: field.value))
-            }
+    func relayed(_ upstream: HTTPFields, requestID: String, streamed: Bool) -> HTTPFields {
+        var headers = upstream.filter { field in
+            let name = field.name.canonicalName
+            return field.name == .contentType || field.name == .retryAfter || name.hasPrefix("x-ratelimit-")
+                || name.hasPrefix("anthropic-ratelimit-") || name == "openai-processing-ms" || name == "request-id"
         }
         if headers[.contentType] == nil { headers[.contentType] = streamed ? "text/event-stream" : "application/json" }
         if streamed { headers[.cacheControl] = "no-cache" }
-        if let name = HTTPField.Name("x-request-id") { headers[name] = requestID }
+        headers[.xRequestID] = requestID
         return headers
     }
 

@@ -3,6 +3,7 @@ import TallyGateway
 import TallyLedger
 import TallyPricing
 import TallyJSON
+import HTTPTypes
 
 /// A configuration file that could not be read: every problem, each naming the file and JSON path.
 public struct ServerConfigurationError: Error, Sendable, CustomStringConvertible {
@@ -163,11 +164,21 @@ struct ConfigurationReader {
         case nil: break
         case let other?: problem(path + ".default", "must be true or false, found \(other.kindDescription)")
         }
-        var headers: HTTPHeaders = [:]
+        var headers = HTTPFields()
         if let headerValue = item["headers"] {
             if case .object(let fields) = headerValue {
                 for field in fields {
-                    if let value = string(field.value, "\(path).headers.\(field.key)") { headers.add(name: field.key, value: value) }
+                    let fieldPath = "\(path).headers.\(field.key)"
+                    guard let value = string(field.value, fieldPath) else { continue }
+                    guard let name = HTTPField.Name(field.key) else {
+                        problem(fieldPath, "is not a header name (letters, digits and !#$%&'*+-.^_`|~ only)")
+                        continue
+                    }
+                    guard HTTPField.isValidValue(value) else {
+                        problem(fieldPath, "must be one line of visible characters (no line break or control character)")
+                        continue
+                    }
+                    headers.append(HTTPField(name: name, value: value))
                 }
             } else {
                 problem(path + ".headers", "must be an object of header names and values")

@@ -30,7 +30,7 @@ struct WireError: HTTPResponseError, Sendable {
             body = "{\"type\":\"error\",\"error\":{\"type\":\(PriceTableWriter.quote(type)),\"message\":\(PriceTableWriter.quote(message))}}"
         }
         var headers: HTTPFields = [.contentType: "application/json"]
-        if let requestID, let name = HTTPField.Name("x-request-id") { headers[name] = requestID }
+        if let requestID { headers[.xRequestID] = requestID }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 

@@ -100,7 +100,7 @@ extension Usage {
         )
     }
 
-    /// Builds a usage from an OpenAI-dialect report, where the prompt count includes cache
+    /// Builds a usage from an OpenAI-family report, where the prompt count includes cache
     /// reads and writes and the completion count includes reasoning.
     ///
     /// The classes are computed by subtraction and kept as they come out; a negative result

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HTTPTypes
 import Synchronization
 import TallyGateway
 import TallyLedger
@@ -50,7 +51,7 @@ struct GatewayBench: AsyncParsableCommand {
         // The same bytes the gateway sends: include_usage added.
         let bare = Transport.Request(
             method: "POST", url: upstream.baseURL + "/v1/chat/completions",
-            headers: ["Authorization": "Bearer sk-bench", "Content-Type": "application/json", "Accept": "text/event-stream"],
+            headers: [.authorization: "Bearer sk-bench", .contentType: "application/json", .accept: "text/event-stream"],
             body: Array((String(body.dropLast()) + #","stream_options":{"include_usage":true}}"#).utf8))
 
         // The same stream paced like a model (first event at once, then one every

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import Synchronization
@@ -103,11 +104,11 @@ struct ServeBench: AsyncParsableCommand {
         let body = #"{"model":"gpt-4.1","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello."}],"stream":true}"#
         let proxied = Transport.Request(
             method: "POST", url: "http://127.0.0.1:\(port)/v1/chat/completions",
-            headers: ["Content-Type": "application/json", "Accept": "text/event-stream"], body: Array(body.utf8))
+            headers: [.contentType: "application/json", .accept: "text/event-stream"], body: Array(body.utf8))
         // The bytes the proxy sends upstream: its key, and include_usage added.
         let direct = Transport.Request(
             method: "POST", url: upstream.baseURL + "/v1/chat/completions",
-            headers: ["Authorization": "Bearer sk-bench", "Content-Type": "application/json", "Accept": "text/event-stream"],
+            headers: [.authorization: "Bearer sk-bench", .contentType: "application/json", .accept: "text/event-stream"],
             body: Array((String(body.dropLast()) + #","stream_options":{"include_usage":true}}"#).utf8))
 
         // Memory first, while the process is fresh; then the fast stream for the latency rounds.

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Foundation
 import Testing
 import TallyDemo
@@ -5,7 +6,7 @@ import TallyGateway
 import TallyLedger
 
 struct SimulatedProviderTests {
-    func post(_ transport: Transport, _ url: String) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
+    func post(_ transport: Transport, _ url: String) async throws -> (status: Int, headers: HTTPFields, body: String) {
         let response = try await transport.execute(.init(method: "POST", url: url, body: Array(#"{"model":"m"}"#.utf8)))
         let body = try await response.collectBody(upTo: 1 << 20)
         return (response.status, response.headers, String(decoding: body, as: UTF8.self))
@@ -19,12 +20,12 @@ struct SimulatedProviderTests {
             let url = baseURL + "/a/v1/chat/completions"
             let limited = try await post(transport, url)
             #expect(limited.status == 429)
-            #expect(limited.headers["retry-after"] == "0")
+            #expect(limited.headers[.retryAfter] == "0")
             #expect(limited.body.contains(#""type":"rate_limit_error""#))
             for _ in 0..<2 {
                 let stream = try await post(transport, url)
                 #expect(stream.status == 200)
-                #expect(stream.headers["content-type"] == "text/event-stream")
+                #expect(stream.headers[.contentType] == "text/event-stream")
                 #expect(stream.body.hasSuffix("data: [DONE]\n\n"))
                 #expect(stream.body.contains(#""content":"Hi""#))
             }

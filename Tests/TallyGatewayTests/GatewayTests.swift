@@ -1,3 +1,4 @@
+import HTTPTypes
 import Foundation
 import Testing
 import TallyGateway
@@ -62,7 +63,7 @@ struct GatewayTests {
             with: .anthropicMessage(model: "claude-sonnet-4-5-20250929", inputTokens: 40, outputTokens: 12, cacheReadTokens: 1000, cacheWriteTokens: 100))
         let before = Date()
         let response = try await harness.anthropic.send(
-            GatewayRequest(endpoint: .messages, json: messagesBody(stream: false), headers: ["anthropic-beta": "tools-2024-04-04"]))
+            GatewayRequest(endpoint: .messages, json: messagesBody(stream: false), headers: .named(["anthropic-beta": "tools-2024-04-04"])))
 
         #expect(response.usage == Usage(input: 40, cachedInput: 1000, cacheWrite: 100, output: 12))
         let row = try #require(try await harness.rows().first)
@@ -372,7 +373,7 @@ struct GatewayTests {
             with: .anthropicStream(model: "claude-sonnet-4-5", pieces: ["Hi", " there"], inputTokens: 30, outputTokens: 7, cacheReadTokens: 500))
         let text = try await harness.anthropic.stream(GatewayRequest(endpoint: .messages, json: messagesBody(stream: true))) { stream in
             #expect(stream.status == 200)
-            #expect(stream.headers["content-type"] == "text/event-stream")
+            #expect(stream.headers[.contentType] == "text/event-stream")
             var text = ""
             for try await event in stream.events { if case .text(let piece, _) = event { text += piece } }
             return text

@@ -1,10 +1,12 @@
+import HTTPTypes
+import TallyTestSupport
 import Testing
 import TallyPricing
 @testable import TallyGateway
 import TallyJSON
 
 struct RequestAdapterTests {
-    let openAI = Upstream(provider: "openai", baseURL: "https://api.example/v1/", dialect: .openAI, apiKey: "sk-up", headers: ["OpenAI-Organization": "org-1"])
+    let openAI = Upstream(provider: "openai", baseURL: "https://api.example/v1/", dialect: .openAI, apiKey: "sk-up", headers: .named(["OpenAI-Organization": "org-1"]))
     let keyless = Upstream(provider: "relay", baseURL: "https://relay.example/v1", dialect: .openAI)
 
     @Test func theIncludeUsageMemberIsSplicedBeforeTheClosingBraceKeepingEveryOtherByte() throws {
@@ -40,28 +42,28 @@ struct RequestAdapterTests {
     @Test func theUpstreamsKeyReplacesTheCallersAndOtherHeadersPassThrough() throws {
         let request = GatewayRequest(
             endpoint: .chatCompletions, json: #"{"model":"m"}"#,
-            headers: ["Authorization": "Bearer caller", "OpenAI-Organization": "org-2", "Content-Length": "99", "X-Trace": "t"])
+            headers: .named(["Authorization": "Bearer caller", "OpenAI-Organization": "org-2", "Content-Length": "99", "X-Trace": "t"]))
         let prepared = try RequestAdapter.prepare(request, for: openAI, streaming: false)
         let headers = prepared.transportRequest.headers
         #expect(prepared.url == "https://api.example/v1/chat/completions")
-        #expect(headers.values(for: "authorization") == ["Bearer sk-up"])
-        #expect(headers.values(for: "openai-organization") == ["org-2"])
-        #expect(headers["content-length"] == nil)
-        #expect(headers["x-trace"] == "t")
-        #expect(headers["content-type"] == "application/json")
+        #expect(headers[values: .authorization] == ["Bearer sk-up"])
+        #expect(headers[values: HTTPField.Name("openai-organization")!] == ["org-2"])
+        #expect(headers[.contentLength] == nil)
+        #expect(headers[HTTPField.Name("x-trace")!] == "t")
+        #expect(headers[.contentType] == "application/json")
 
         let passed = try RequestAdapter.prepare(request, for: keyless, streaming: false)
-        #expect(passed.transportRequest.headers["authorization"] == "Bearer caller")
+        #expect(passed.transportRequest.headers[.authorization] == "Bearer caller")
     }
 
     @Test func anAnthropicVersionTheCallerSentIsKept() throws {
         let anthropic = Upstream(provider: "anthropic", baseURL: "https://api.anthropic.example/v1", dialect: .anthropic, apiKey: "k")
         let own = try RequestAdapter.prepare(
-            GatewayRequest(endpoint: .messages, json: #"{"model":"c"}"#, headers: ["anthropic-version": "2024-01-01"]), for: anthropic, streaming: false)
-        #expect(own.transportRequest.headers.values(for: "anthropic-version") == ["2024-01-01"])
-        #expect(own.transportRequest.headers["x-api-key"] == "k")
+            GatewayRequest(endpoint: .messages, json: #"{"model":"c"}"#, headers: .named(["anthropic-version": "2024-01-01"])), for: anthropic, streaming: false)
+        #expect(own.transportRequest.headers[values: .anthropicVersion] == ["2024-01-01"])
+        #expect(own.transportRequest.headers[.xAPIKey] == "k")
         let plain = try RequestAdapter.prepare(GatewayRequest(endpoint: .messages, json: #"{"model":"c"}"#), for: anthropic, streaming: false)
-        #expect(plain.transportRequest.headers["anthropic-version"] == "2023-06-01")
+        #expect(plain.transportRequest.headers[.anthropicVersion] == "2023-06-01")
     }
 
     @Test(arguments: [

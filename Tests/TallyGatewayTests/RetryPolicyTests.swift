@@ -1,3 +1,5 @@
+import HTTPTypes
+import TallyTestSupport
 import TallyDemo
 import Foundation
 import Testing
@@ -38,13 +40,13 @@ struct RetryPolicyTests {
 
     @Test func theUpstreamsXShouldRetryHeaderOverridesTheStatusRuleExceptForTheFourNeverRetried() {
         let policy = RetryPolicy.standard
-        #expect(!policy.isRetryable(status: 503, headers: ["x-should-retry": "false"]))
-        #expect(policy.isRetryable(status: 422, headers: ["X-Should-Retry": "true"]))
+        #expect(!policy.isRetryable(status: 503, headers: .named(["x-should-retry": "false"])))
+        #expect(policy.isRetryable(status: 422, headers: .named(["X-Should-Retry": "true"])))
         for status in [400, 401, 403, 404] {
-            #expect(!policy.isRetryable(status: status, headers: ["x-should-retry": "true"]), "status \(status)")
+            #expect(!policy.isRetryable(status: status, headers: .named(["x-should-retry": "true"])), "status \(status)")
         }
         #expect(policy.isRetryable(status: 429, headers: [:]))
-        #expect(!policy.isRetryable(status: 401, headers: ["x-should-retry": "maybe"]))
+        #expect(!policy.isRetryable(status: 401, headers: .named(["x-should-retry": "maybe"])))
     }
 
     @Test func connectionFailuresAreRetriedButNotDNSTLSOrFailuresAfterResponseBytes() {
@@ -75,7 +77,7 @@ struct RetryPolicyTests {
     @Test func retryAfterIsReadAsSecondsOrAnyOfTheThreeHTTPDateForms() throws {
         let now = try #require(RetryAfter.httpDate("Sun, 06 Nov 1994 08:49:37 GMT"))
         func delay(_ name: String, _ value: String) -> Duration? {
-            RetryAfter.delay(in: HTTPHeaders([.init(name: name, value: value)]), now: now)
+            RetryAfter.delay(in: .named([name: value]), now: now)
         }
         #expect(delay("Retry-After", "7") == .seconds(7))
         #expect(delay("retry-after", " 0 ") == .zero)
@@ -86,6 +88,6 @@ struct RetryPolicyTests {
         #expect(delay("retry-after-ms", "1500") == .milliseconds(1500))
         #expect(delay("Retry-After", "soon") == nil)
         #expect(delay("Retry-After", "-3") == nil)
-        #expect(RetryAfter.delay(in: HTTPHeaders(), now: now) == nil)
+        #expect(RetryAfter.delay(in: HTTPFields(), now: now) == nil)
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import HTTPTypes
 import TallyGateway
 import TallyLedger
 import TallyPricing
@@ -36,5 +37,23 @@ struct ServerConfigurationTests {
         let old = "{ \(upstreams), \"budgets\": [ { \"project\": \"team-a\", \"limit\": 100, \"period\": \"month\" } ] }"
         let error = try #require(throws: ServerConfigurationError.self) { try ServerConfiguration.load(Array(old.utf8), file: "s.json", environment: [:]) }
         #expect(error.problems == ["s.json: $.budgets[0].limit: must be a string such as \"100\", found the JSON number 100"])
+    }
+
+    @Test func anUpstreamsHeadersAreCheckedAtLoadNotWhenARequestIsSent() throws {
+        func upstreams(_ headers: String) -> [UInt8] {
+            Array(#"{ "upstreams": [ { "name": "o", "base_url": "https://relay.example/v1", "dialect": "openai", "default": true, "headers": \#(headers) } ] }"#.utf8)
+        }
+        let configuration = try ServerConfiguration.load(upstreams(#"{ "OpenAI-Organization": "org-1", "X-Relay": "" }"#), file: "s.json", environment: [:])
+        let upstream = try #require(configuration.upstreams.first?.upstream)
+        #expect(upstream.headers.map(\.name.rawName) == ["OpenAI-Organization", "X-Relay"])
+        #expect(upstream.headers[try #require(HTTPField.Name("openai-organization"))] == "org-1")
+
+        let error = try #require(throws: ServerConfigurationError.self) {
+            try ServerConfiguration.load(upstreams(#"{ "Bad Name": "x", "X-Split": "a\r\nInjected: 1", "X-Number": 3 }"#), file: "s.json", environment: [:])
+        }
+        #expect(error.problems.count == 3)
+        #expect(error.problems.contains { $0.hasPrefix("s.json: $.upstreams[0].headers.Bad Name: is not a header name") })
+        #expect(error.problems.contains { $0.hasPrefix("s.json: $.upstreams[0].headers.X-Split: must be one line") })
+        #expect(error.problems.contains { $0.hasPrefix("s.json: $.upstreams[0].headers.X-Number:") })
     }
 }

@@ -22,17 +22,17 @@ func joined(_ events: [StreamEvent], reasoning: Bool = false) -> String {
 
 struct OpenAIChatDecodingTests {
     @Test func anXAIStreamIsReadByXAIsRuleItsCompletionExcludingTheReasoning() throws {
-        let (events, decoder) = try Fixture.decoded("xai-chat-reasoning.sse", format: .openAIChat, usageDialect: .xAI)
+        let (events, decoder) = try Fixture.decoded("xai-chat-reasoning.sse", format: .openAIChat, usageConvention: .xAI)
         // total_tokens 354 = 27 + 9 + 318: output is completion_tokens, the reasoning beside it.
         #expect(decoder.usage == Usage(input: 21, cachedInput: 6, output: 9, reasoning: 318))
-        #expect(decoder.usageDialect == .xAI)
+        #expect(decoder.usageConvention == .xAI)
         #expect(joined(events, reasoning: true) == "The user asks for 101 times 3. 100 times 3 is 300, plus 3 is 303.")
         #expect(joined(events) == "101 multiplied by 3 is 303.")
         #expect(decoder.isDone)
     }
 
     @Test func theSameXAIStreamReadByTheOpenAIRuleLosesItsReasoning() throws {
-        // Why the dialect must be chosen per provider: the OpenAI rule nets the reasoning out.
+        // Why the convention must be chosen per provider: the OpenAI rule nets the reasoning out.
         let (_, decoder) = try Fixture.decoded("xai-chat-reasoning.sse", format: .openAIChat)
         let usage = try #require(decoder.usage)
         #expect(usage.output == 9 - 318)

@@ -13,7 +13,7 @@ struct ResponseSummaryTests {
     }
 
     @Test func anXAIBodyIsReadByXAIsRuleItsCompletionExcludingTheReasoning() throws {
-        let summary = try ResponseSummary(decoding: Fixture.bytes("xai-chat-response.json"), format: .openAIChat, usageDialect: .xAI)
+        let summary = try ResponseSummary(decoding: Fixture.bytes("xai-chat-response.json"), format: .openAIChat, usageConvention: .xAI)
         #expect(summary.usage == Usage(input: 21, cachedInput: 6, output: 9, reasoning: 318))
         #expect(summary.usage?.flags.isEmpty == true)
         #expect(summary.model == "grok-3-mini")
@@ -21,14 +21,14 @@ struct ResponseSummaryTests {
 
     @Test func xAIsRuleKeepsNegativeCountsAsReportedAndFlagged() throws {
         let body = #"{"usage":{"prompt_tokens":10,"completion_tokens":-4,"completion_tokens_details":{"reasoning_tokens":7}}}"#
-        let summary = try ResponseSummary(decoding: Array(body.utf8), format: .openAIChat, usageDialect: .xAI)
+        let summary = try ResponseSummary(decoding: Array(body.utf8), format: .openAIChat, usageConvention: .xAI)
         #expect(summary.usage?.output == -4)
         #expect(summary.usage?.reasoning == 7)
         #expect(summary.usage?.flags == [.negativeCount])
     }
 
     @Test func theResponsesFormatIgnoresTheXAIDialect() throws {
-        let summary = try ResponseSummary(decoding: Fixture.bytes("responses-response.json"), format: .openAIResponses, usageDialect: .xAI)
+        let summary = try ResponseSummary(decoding: Fixture.bytes("responses-response.json"), format: .openAIResponses, usageConvention: .xAI)
         #expect(summary.usage == Usage(input: 17, cachedInput: 64, output: 203, reasoning: 832))
     }
 

@@ -1,14 +1,16 @@
+package import HTTPTypes
+
 extension Gateway {
     /// Sends a request with no body to the upstream (e.g. `GET /models`) with its key, retried
     /// as any other, unmetered: it costs nothing. Returns status, headers and the body (up to 8 MiB).
-    package func forward(method: String, path: String) async throws -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
+    package func forward(method: String, path: String) async throws -> (status: Int, headers: HTTPFields, body: [UInt8]) {
         var headers = upstream.headers
         if let key = upstream.apiKey {
             switch upstream.dialect {
-            case .openAI: headers.replace(name: "Authorization", value: "Bearer \(key)")
+            case .openAI: headers[.authorization] = "Bearer \(key)"
             case .anthropic:
-                headers.replace(name: "x-api-key", value: key)
-                if headers["anthropic-version"] == nil { headers.add(name: "anthropic-version", value: Upstream.defaultAnthropicVersion) }
+                headers[.xAPIKey] = key
+                if headers[.anthropicVersion] == nil { headers[.anthropicVersion] = Upstream.defaultAnthropicVersion }
             }
         }
         let request = Transport.Request(method: method, url: upstream.apiRoot + path, headers: headers, body: nil)

@@ -101,7 +101,7 @@ public final class Gateway: Sendable {
     ///   the failure (none for ``GatewayError/Code/invalidRequest``: nothing was sent).
     public func send(_ request: GatewayRequest, attribution: Attribution = .none) async throws(GatewayError) -> GatewayResponse {
         var prepared = try RequestAdapter.prepare(request, for: upstream, streaming: false)
-        prepared.usageDialect = usageDialect(forModel: prepared.model)
+        prepared.usageConvention = usageConvention(forModel: prepared.model)
         let (meter, retried) = try await journalAndSend(prepared, attribution: attribution)
         let body: [UInt8]
         do {
@@ -115,7 +115,7 @@ public final class Gateway: Sendable {
         }
         let summary: ResponseSummary?
         do {
-            summary = try ResponseSummary(decoding: body, format: prepared.endpoint.wireFormat, usageDialect: prepared.usageDialect)
+            summary = try ResponseSummary(decoding: body, format: prepared.endpoint.wireFormat, usageConvention: prepared.usageConvention)
         } catch {
             throw await recordUnreadableBody(error, prepared: prepared, meter: meter, retried: retried)
         }
@@ -181,7 +181,7 @@ public final class Gateway: Sendable {
     /// The caller must call ``OpenGatewayStream/close()`` when done with it.
     package func openStream(_ request: GatewayRequest, attribution: Attribution = .none) async throws(GatewayError) -> OpenGatewayStream {
         var prepared = try RequestAdapter.prepare(request, for: upstream, streaming: true)
-        prepared.usageDialect = usageDialect(forModel: prepared.model)
+        prepared.usageConvention = usageConvention(forModel: prepared.model)
         let (meter, retried) = try await journalAndSend(prepared, attribution: attribution)
         return OpenGatewayStream(gateway: self, prepared: prepared, meter: meter, retried: retried)
     }

@@ -1,3 +1,4 @@
+public import HTTPTypes
 public import Foundation
 package import TallyPricing
 package import TallyJSON
@@ -18,13 +19,13 @@ public struct GatewayRequest: Sendable {
     public var id: String?
     /// Header fields passed upstream (`anthropic-beta`, `OpenAI-Organization`, …). They are
     /// never logged or stored.
-    public var headers: HTTPHeaders
+    public var headers: HTTPFields
     /// The caller's own key for the upstream, sent with this request instead of the upstream's
     /// (a proxy forwarding a client's provider key); nil sends the upstream's. Never logged or stored.
     public var apiKey: String?
 
     /// Creates a request from body bytes.
-    public init(endpoint: Endpoint, body: [UInt8], id: String? = nil, headers: HTTPHeaders = [:]) {
+    public init(endpoint: Endpoint, body: [UInt8], id: String? = nil, headers: HTTPFields = [:]) {
         self.endpoint = endpoint
         self.body = body
         self.id = id
@@ -32,18 +33,18 @@ public struct GatewayRequest: Sendable {
     }
 
     /// Creates a request from body bytes and their parse (which must be `JSONReader.parse(body)`).
-    package init(endpoint: Endpoint, body: [UInt8], parsedBody: JSONValue, id: String?, headers: HTTPHeaders) {
+    package init(endpoint: Endpoint, body: [UInt8], parsedBody: JSONValue, id: String?, headers: HTTPFields) {
         self.init(endpoint: endpoint, body: body, id: id, headers: headers)
         self.parsedBody = parsedBody
     }
 
     /// Creates a request from a JSON text.
-    public init(endpoint: Endpoint, json: String, id: String? = nil, headers: HTTPHeaders = [:]) {
+    public init(endpoint: Endpoint, json: String, id: String? = nil, headers: HTTPFields = [:]) {
         self.init(endpoint: endpoint, body: Array(json.utf8), id: id, headers: headers)
     }
 
     /// Creates a request from JSON data.
-    public init(endpoint: Endpoint, body: Data, id: String? = nil, headers: HTTPHeaders = [:]) {
+    public init(endpoint: Endpoint, body: Data, id: String? = nil, headers: HTTPFields = [:]) {
         self.init(endpoint: endpoint, body: Array(body), id: id, headers: headers)
     }
 }

@@ -1,3 +1,4 @@
+public import HTTPTypes
 public import TallyLedger
 public import TallyPricing
 public import TallyUsage
@@ -7,7 +8,7 @@ public struct GatewayResponse: Sendable {
     /// The upstream's HTTP status (below 400).
     public var status: Int
     /// The upstream's response header fields.
-    public var headers: HTTPHeaders
+    public var headers: HTTPFields
     /// The response body, unchanged.
     public var body: [UInt8]
     /// The usage written to the ledger.

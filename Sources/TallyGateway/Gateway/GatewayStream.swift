@@ -1,3 +1,4 @@
+public import HTTPTypes
 public import TallyStream
 public import TallyUsage
 
@@ -24,7 +25,7 @@ public struct GatewayStream: Sendable {
     /// The upstream's HTTP status (below 400).
     public var status: Int { session.response.status }
     /// The upstream's response header fields.
-    public var headers: HTTPHeaders { session.response.headers }
+    public var headers: HTTPFields { session.response.headers }
     /// The request's ID, as in the ledger row.
     public var requestID: String { session.prepared.id }
     /// The model the request asked for.

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Foundation
 import TallyLedger
 import TallyPricing
@@ -20,7 +21,7 @@ struct PreparedRequest: Sendable {
     /// `originalBody` parsed: the one parse of the request, which the estimator counts too.
     var parsedBody: JSONValue
     /// How the provider counts the usage it reports (set by the gateway from its price book).
-    var usageDialect = UsageDialect.standard
+    var usageConvention = UsageConvention.standard
 
     var url: String { transportRequest.url }
 }
@@ -92,27 +93,27 @@ enum RequestAdapter {
         // The request's own key (a client's, forwarded by the proxy) wins over the upstream's.
         let key = request.apiKey ?? upstream.apiKey
         let replacedByUpstream = key == nil ? [] : Self.keyHeaders
-        let passed = request.headers.count == 0 ? [] : request.headers.filter {
-            let name = $0.name.lowercased()
+        let passed = request.headers.isEmpty ? [] : request.headers.filter {
+            let name = $0.name.canonicalName
             return !replacedByUpstream.contains(name) && !Self.headersSetByTransport.contains(name)
         }
         // A caller's field replaces the upstream's field of the same name.
-        for name in Set(passed.map { $0.name.lowercased() }) { headers.remove(name: name) }
-        for field in passed { headers.add(name: field.name, value: field.value) }
+        for name in Set(passed.map(\.name)) { headers[name] = nil }
+        headers.append(contentsOf: passed)
         if let key {
             switch upstream.dialect {
-            case .openAI: headers.replace(name: "Authorization", value: "Bearer \(key)")
-            case .anthropic: headers.replace(name: "x-api-key", value: key)
+            case .openAI: headers[.authorization] = "Bearer \(key)"
+            case .anthropic: headers[.xAPIKey] = key
             }
         }
-        if upstream.dialect == .anthropic, headers["anthropic-version"] == nil {
-            headers.add(name: "anthropic-version", value: Upstream.defaultAnthropicVersion)
+        if upstream.dialect == .anthropic, headers[.anthropicVersion] == nil {
+            headers[.anthropicVersion] = Upstream.defaultAnthropicVersion
         }
-        if headers["content-type"] == nil {
-            headers.add(name: "Content-Type", value: "application/json")
+        if headers[.contentType] == nil {
+            headers[.contentType] = "application/json"
         }
-        if streamed, headers["accept"] == nil {
-            headers.add(name: "Accept", value: "text/event-stream")
+        if streamed, headers[.accept] == nil {
+            headers[.accept] = "text/event-stream"
         }
         return PreparedRequest(
             id: id, endpoint: request.endpoint, model: model, streamed: streamed,

@@ -78,7 +78,7 @@ final class StreamSession: Sendable {
     init(response: Transport.Response, prepared: PreparedRequest) {
         self.response = response
         self.prepared = prepared
-        self.state = Mutex(State(decoder: StreamDecoder(format: prepared.endpoint.wireFormat, usageDialect: prepared.usageDialect)))
+        self.state = Mutex(State(decoder: StreamDecoder(format: prepared.endpoint.wireFormat, usageConvention: prepared.usageConvention)))
     }
 
     /// The usage reported so far, hidden chunk included.
@@ -231,7 +231,7 @@ final class StreamSession: Sendable {
         // update the rest of it without overlapping accesses.
         var parser = SSEParser()
         var reader = SSEBlockReader()
-        var decoder = StreamDecoder(format: prepared.endpoint.wireFormat, usageDialect: prepared.usageDialect)
+        var decoder = StreamDecoder(format: prepared.endpoint.wireFormat, usageConvention: prepared.usageConvention)
         swap(&parser, &state.parser)
         swap(&reader, &state.reader)
         swap(&decoder, &state.decoder)

@@ -1,3 +1,5 @@
+public import HTTPTypes
+
 /// Where a ``Gateway`` sends its requests: a provider's base URL, the API it speaks, its key,
 /// and the name of the price table its requests are priced with.
 public struct Upstream: Sendable {
@@ -20,13 +22,13 @@ public struct Upstream: Sendable {
     /// The API key sent with every request; nil to send none (or pass the caller's own header).
     public var apiKey: String?
     /// Header fields sent with every request (an organisation, a relay's own header).
-    public var headers: HTTPHeaders
+    public var headers: HTTPFields
 
     /// The `anthropic-version` sent when the caller sends none.
     public static let defaultAnthropicVersion = "2023-06-01"
 
     /// Creates an upstream.
-    public init(provider: String, baseURL: String, dialect: Dialect, apiKey: String? = nil, headers: HTTPHeaders = [:]) {
+    public init(provider: String, baseURL: String, dialect: Dialect, apiKey: String? = nil, headers: HTTPFields = [:]) {
         self.provider = provider
         self.baseURL = baseURL
         self.dialect = dialect

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Foundation
 
 /// Reads how long an upstream asks a client to wait: `retry-after-ms` (OpenAI, Azure) in
@@ -5,12 +6,12 @@ import Foundation
 enum RetryAfter {
     /// The wait the headers ask for, relative to `now`; `nil` when absent or unreadable.
     /// A date in the past means no wait.
-    static func delay(in headers: HTTPHeaders, now: Date) -> Duration? {
-        if let milliseconds = headers["retry-after-ms"].flatMap({ Double($0.trimmingSpaces()) }),
+    static func delay(in headers: HTTPFields, now: Date) -> Duration? {
+        if let milliseconds = headers[.retryAfterMilliseconds].flatMap({ Double($0.trimmingSpaces()) }),
            milliseconds.isFinite, milliseconds >= 0 {
             return .milliseconds(Int64(milliseconds.rounded(.up)))
         }
-        guard let value = headers["retry-after"]?.trimmingSpaces(), !value.isEmpty else { return nil }
+        guard let value = headers[.retryAfter]?.trimmingSpaces(), !value.isEmpty else { return nil }
         if value.allSatisfy(\.isASCII), value.allSatisfy(\.isNumber) {
             guard let seconds = Int64(value) else { return .seconds(Int64.max / 1_000_000_000) }
             return .seconds(seconds)

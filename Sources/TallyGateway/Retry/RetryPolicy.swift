@@ -1,3 +1,5 @@
+package import HTTPTypes
+
 /// When and how long to wait before sending a failed request again.
 ///
 /// A request is retried only while nothing of its response has been passed to the caller, and
@@ -60,9 +62,9 @@ public struct RetryPolicy: Sendable, Hashable {
     /// Whether a response is worth another attempt: the upstream's own `x-should-retry: true`
     /// or `false` (sent by OpenAI and Anthropic, honoured by their SDKs) decides when present,
     /// except that 400, 401, 403 and 404 are never retried; else the status.
-    package func isRetryable(status: Int, headers: HTTPHeaders) -> Bool {
+    package func isRetryable(status: Int, headers: HTTPFields) -> Bool {
         if Self.neverRetriedStatuses.contains(status) { return false }
-        switch headers["x-should-retry"]?.trimmingSpaces().lowercased() {
+        switch headers[.xShouldRetry]?.trimmingSpaces().lowercased() {
         case "true": return true
         case "false": return false
         default: return isRetryable(status: status)

@@ -1,3 +1,4 @@
+package import HTTPTypes
 import Foundation
 import TallyJSON
 
@@ -20,12 +21,12 @@ public struct UpstreamError: Error, Sendable, CustomStringConvertible {
     /// The start of the error body (at most ``UpstreamError/bodyLimit`` bytes), as text.
     public var body: String
     /// The response's header fields, for a proxy that passes the error through.
-    package var headers: HTTPHeaders
+    package var headers: HTTPFields
 
     /// The most error-body bytes read and kept.
     public static let bodyLimit = 64 * 1024
 
-    package init(status: Int, url: String, headers: HTTPHeaders, body: [UInt8], retryAfter: Duration?) {
+    package init(status: Int, url: String, headers: HTTPFields, body: [UInt8], retryAfter: Duration?) {
         self.status = status
         self.url = url
         self.headers = headers

@@ -1,4 +1,5 @@
 internal import CCurl
+import HTTPTypes
 
 /// One libcurl easy handle and what the curl thread tracks about it. Created, used and
 /// destroyed on the curl thread only; never shared (see `CurlLoop`).
@@ -25,7 +26,7 @@ final class EasyTransfer {
     // The header block being read.
     private var blockStatus: Int?
     private var blockVersion = ""
-    private var blockFields: [HTTPHeaders.Field] = []
+    private var blockFields: [HTTPField] = []
     /// A redirect's head, held back in case libcurl follows it; delivered if it does not.
     private var heldRedirect: TransferState.Head?
     private var headDelivered = false
@@ -132,16 +133,11 @@ final class EasyTransfer {
 
         var list: UnsafeMutablePointer<curl_slist>?
         for field in request.headers {
-            // Bytes, not Characters: "\r\n" is one Character and would slip past a Character test.
-            guard !field.name.isEmpty, !field.name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 }),
-                  !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 })
-            else {
-                throw TransportError(
-                    code: .invalidRequest, url: request.url,
-                    message: "header \(field.name.debugDescription) for \(request.url) contains a line break or colon")
-            }
+            // An HTTPField's name is a token and its value holds no line break (HTTPTypes turns
+            // CR and LF into spaces), so a field is always exactly one header line.
             // "Name:" alone would make libcurl drop the header; "Name;" sends it empty.
-            let line = field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)"
+            let name = field.name.rawName
+            let line = field.value.isEmpty ? "\(name);" : "\(name): \(field.value)"
             list = curl_slist_append(list, line)
         }
         if request.body != nil || method == "POST" {
@@ -181,19 +177,18 @@ final class EasyTransfer {
             blockFields[blockFields.count - 1].value += " " + line.trimmingSpaces()
             return
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        blockFields.append(HTTPHeaders.Field(
-            name: String(line[..<colon]),
-            value: String(line[line.index(after: colon)...]).trimmingSpaces()))
+        // A line that is no field, or whose name is not a token, is not the upstream's to send.
+        guard let colon = line.firstIndex(of: ":"), let name = HTTPField.Name(String(line[..<colon])) else { return }
+        blockFields.append(HTTPField(name: name, value: String(line[line.index(after: colon)...]).trimmingSpaces()))
     }
 
     private func endHeaderBlock() {
         guard let status = blockStatus else { return }
         blockStatus = nil
         if (100..<200).contains(status) { return }  // 100 Continue, 103 Early Hints: not the answer
-        let head = TransferState.Head(status: status, headers: HTTPHeaders(blockFields), httpVersion: blockVersion)
+        let head = TransferState.Head(status: status, headers: HTTPFields(blockFields), httpVersion: blockVersion)
         let isRedirect = [301, 302, 303, 307, 308].contains(status)
-        if isRedirect, followsRedirects, head.headers["location"] != nil {
+        if isRedirect, followsRedirects, head.headers[.location] != nil {
             heldRedirect = head  // libcurl follows it; a new header block comes next
             return
         }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Synchronization
 
 /// What the curl thread and the consuming task share about one transfer: the response head,
@@ -6,7 +7,7 @@ import Synchronization
 final class TransferState: Sendable {
     struct Head: Sendable {
         var status: Int
-        var headers: HTTPHeaders
+        var headers: HTTPFields
         var httpVersion: String
     }
 

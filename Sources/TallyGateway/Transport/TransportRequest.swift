@@ -1,3 +1,5 @@
+package import HTTPTypes
+
 extension Transport {
     /// One HTTP request: method, absolute URL, header fields and body bytes.
     package struct Request: Sendable {
@@ -7,11 +9,11 @@ extension Transport {
         package var url: String
         /// Header fields sent as given; libcurl adds `Host`, `Content-Length` and, for HTTP/1.1,
         /// nothing else (`Expect: 100-continue` is suppressed).
-        package var headers: HTTPHeaders
+        package var headers: HTTPFields
         /// The body, or `nil` for none.
         package var body: [UInt8]?
 
-        package init(method: String = "GET", url: String, headers: HTTPHeaders = [:], body: [UInt8]? = nil) {
+        package init(method: String = "GET", url: String, headers: HTTPFields = [:], body: [UInt8]? = nil) {
             self.method = method
             self.url = url
             self.headers = headers

@@ -1,3 +1,5 @@
+package import HTTPTypes
+
 extension Transport {
     /// The head of a response (its final header block, after any 1xx or followed redirect) and
     /// its body as a sequence of byte chunks.
@@ -8,7 +10,7 @@ extension Transport {
         /// The HTTP status code of the final response.
         package var status: Int
         /// The final header block's fields, in the order received.
-        package var headers: HTTPHeaders
+        package var headers: HTTPFields
         /// The HTTP version the response came over: `"1.1"`, `"2"`, …
         package var httpVersion: String
         /// The body, in chunks as libcurl hands them over; writes that arrived while the reader

@@ -6,7 +6,7 @@ import TallyJSON
 struct DecoderState: Sendable {
     var usage: Usage?
     /// How the provider counts tokens inside the wire format.
-    var usageDialect = UsageDialect.standard
+    var usageConvention = UsageConvention.standard
     var model: String?
     var responseID: String?
     var started = false

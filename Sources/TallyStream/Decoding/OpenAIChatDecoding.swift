@@ -1,5 +1,5 @@
 import TallyJSON
-/// Decodes OpenAI chat completion chunks, and the DeepSeek, OpenRouter and relay dialects.
+/// Decodes OpenAI chat completion chunks, and the DeepSeek, OpenRouter and relay variants of them.
 ///
 /// Reads role, content, `reasoning_content` (DeepSeek) and `reasoning` (OpenRouter) deltas,
 /// tool call deltas, finish reasons, a `usage` object wherever it appears (the usage chunk
@@ -27,7 +27,7 @@ enum OpenAIChatDecoding {
                 state.responseID = try reader.readString()
             } else if key == "usage" {
                 if let counts = try UsageCounts.readInclusive(&reader) {
-                    let usage = counts.inclusiveUsage(state.usageDialect)
+                    let usage = counts.inclusiveUsage(state.usageConvention)
                     state.usage = usage
                     staging.events.append(.usage(usage))
                 }

@@ -30,19 +30,19 @@ public struct ResponseSummary: Sendable, Hashable {
     }
 
     /// Reads the summary from a whole response body of a provider counting usage by
-    /// `usageDialect`; throws ``DecodeError`` when it is not JSON.
+    /// `usageConvention`; throws ``DecodeError`` when it is not JSON.
     public init(
-        decoding body: some Collection<UInt8>, format: WireFormat, usageDialect: UsageDialect = .standard
+        decoding body: some Collection<UInt8>, format: WireFormat, usageConvention: UsageConvention = .standard
     ) throws(DecodeError) {
         let result: Result<ResponseSummary, DecodeError>? = body.withContiguousStorageIfAvailable { buffer in
-            Self.decode(UnsafeRawBufferPointer(buffer), format: format, usageDialect: usageDialect)
+            Self.decode(UnsafeRawBufferPointer(buffer), format: format, usageConvention: usageConvention)
         }
-        let decoded = result ?? Array(body).withUnsafeBytes { Self.decode($0, format: format, usageDialect: usageDialect) }
+        let decoded = result ?? Array(body).withUnsafeBytes { Self.decode($0, format: format, usageConvention: usageConvention) }
         self = try decoded.get()
     }
 
     private static func decode(
-        _ body: UnsafeRawBufferPointer, format: WireFormat, usageDialect: UsageDialect
+        _ body: UnsafeRawBufferPointer, format: WireFormat, usageConvention: UsageConvention
     ) -> Result<ResponseSummary, DecodeError> {
         var reader = JSONReader(body)
         do throws(JSONSyntaxError) {
@@ -58,7 +58,7 @@ public struct ResponseSummary: Sendable, Hashable {
                     case .anthropicMessages:
                         summary.usage = try UsageCounts.readAnthropic(&reader)?.anthropicUsage
                     case .openAIChat:
-                        summary.usage = try UsageCounts.readInclusive(&reader)?.inclusiveUsage(usageDialect)
+                        summary.usage = try UsageCounts.readInclusive(&reader)?.inclusiveUsage(usageConvention)
                     case .openAIResponses:
                         summary.usage = try UsageCounts.readInclusive(&reader)?.inclusiveUsage
                     }

@@ -17,14 +17,14 @@ public struct StreamDecoder: Sendable {
     /// The wire format being decoded.
     public let format: WireFormat
     /// How the provider counts tokens inside that format (xAI's chat completions differ).
-    public var usageDialect: UsageDialect { state.usageDialect }
+    public var usageConvention: UsageConvention { state.usageConvention }
     private var state = DecoderState()
     private var staging = EventStaging()
 
-    /// Creates a decoder for a stream in `format` from a provider counting usage by `usageDialect`.
-    public init(format: WireFormat, usageDialect: UsageDialect = .standard) {
+    /// Creates a decoder for a stream in `format` from a provider counting usage by `usageConvention`.
+    public init(format: WireFormat, usageConvention: UsageConvention = .standard) {
         self.format = format
-        state.usageDialect = usageDialect
+        state.usageConvention = usageConvention
     }
 
     /// The latest usage the stream reported; nil when it reported none (yet).

@@ -21,7 +21,7 @@ struct UsageCounts: Sendable, Hashable {
     var cacheCreation5m: Int64?
     var cacheCreation1h: Int64?
 
-    /// Reads an OpenAI-dialect usage object: chat completions or Responses names, DeepSeek extras.
+    /// Reads an OpenAI-family usage object: chat completions or Responses names, DeepSeek extras.
     static func readInclusive(_ reader: inout JSONReader) throws(JSONSyntaxError) -> UsageCounts? {
         guard reader.peekKind() == .object else {
             try reader.skipValue()
@@ -123,7 +123,7 @@ struct UsageCounts: Sendable, Hashable {
         return merged
     }
 
-    /// The usage of an OpenAI-dialect report: the prompt includes cache reads and writes, the
+    /// The usage of an OpenAI-family report: the prompt includes cache reads and writes, the
     /// completion includes reasoning. DeepSeek's `prompt_cache_hit_tokens` and
     /// `prompt_cache_miss_tokens` stand in when `prompt_tokens_details.cached_tokens` is absent.
     var inclusiveUsage: Usage {
@@ -147,10 +147,10 @@ struct UsageCounts: Sendable, Hashable {
         )
     }
 
-    /// The usage of an OpenAI-dialect report read by `dialect`'s rule (xAI: the completion
+    /// The usage of an OpenAI-family report read by `convention`'s rule (xAI: the completion
     /// excludes the reasoning).
-    func inclusiveUsage(_ dialect: UsageDialect) -> Usage {
-        switch dialect {
+    func inclusiveUsage(_ convention: UsageConvention) -> Usage {
+        switch convention {
         case .standard:
             return inclusiveUsage
         case .xAI:

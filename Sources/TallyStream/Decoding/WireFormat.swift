@@ -1,6 +1,6 @@
 /// The wire formats Tally decodes: which provider API a stream or response body speaks.
 public enum WireFormat: String, Sendable, Hashable, CaseIterable {
-    /// OpenAI chat completions, and the dialects of DeepSeek, OpenRouter and most relays.
+    /// OpenAI chat completions, and the variants DeepSeek, OpenRouter and most relays speak.
     case openAIChat
     /// Anthropic messages.
     case anthropicMessages

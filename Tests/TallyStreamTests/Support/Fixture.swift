@@ -33,9 +33,9 @@ enum Fixture {
 
     /// The typed events of a fixture stream and the decoder that read them.
     static func decoded(
-        _ name: String, format: WireFormat, usageDialect: UsageDialect = .standard, chunkSize: Int = 4096
+        _ name: String, format: WireFormat, usageConvention: UsageConvention = .standard, chunkSize: Int = 4096
     ) throws -> (events: [StreamEvent], decoder: StreamDecoder) {
-        var decoder = StreamDecoder(format: format, usageDialect: usageDialect)
+        var decoder = StreamDecoder(format: format, usageConvention: usageConvention)
         var events: [StreamEvent] = []
         for event in try sseEvents(name, chunkSize: chunkSize) {
             decoder.decode(event) { events.append($0) }
