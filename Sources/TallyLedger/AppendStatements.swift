@@ -15,6 +15,7 @@ struct AppendStatements {
     private var insertJournalRow: SQLiteStatement
     private var deleteJournalRow: SQLiteStatement
     private var upsertRollup: SQLiteStatement
+    private var upsertTagRollup: SQLiteStatement
     private var selectRow: SQLiteStatement
     /// Tags of inserted rows not yet written, flushed several to a statement.
     private var pendingTags: [(seq: Int64, tag: String)] = []
@@ -48,17 +49,30 @@ struct AppendStatements {
         "list_cost_nano_high", "list_cost_nano_low", "listed_cost_nano_high", "listed_cost_nano_low",
     ]
     static let rollupColumns = (rollupKeyColumns + rollupSumColumns).joined(separator: ", ")
+    /// The key columns of `ledger_tag_rollup`: those of `ledger_rollup` with the tag after the bucket.
+    static let tagRollupKeyColumns = ["grain", "bucket", "tag", "provider", "model", "project", "user_name"]
+    static let tagRollupColumns = (tagRollupKeyColumns + rollupSumColumns).joined(separator: ", ")
+
+    /// The table a grain's rows are in, and its columns (key, then sums) in order.
+    static func rollupTable(_ grain: RollupGrain) -> (name: String, columns: String) {
+        grain.family.isTagged ? ("ledger_tag_rollup", tagRollupColumns) : ("ledger_rollup", rollupColumns)
+    }
 
     /// Adds the new sums to a rollup row that exists, or inserts it.
-    static let rollupConflictClause = "ON CONFLICT (" + rollupKeyColumns.joined(separator: ", ") + ") DO UPDATE SET "
-        + rollupSumColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+    static func rollupConflictClause(keys: [String]) -> String {
+        "ON CONFLICT (" + keys.joined(separator: ", ") + ") DO UPDATE SET "
+            + rollupSumColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+    }
 
     private static let insertRowSQL = insertSQL(into: "ledger_rows", columns: rowColumns, columnCount: 36, rows: 1)
     private static let insertRowsSQL = insertSQL(into: "ledger_rows", columns: rowColumns, columnCount: 36, rows: rowsPerStatement)
     private static let insertTagSQL = insertSQL(into: "ledger_tags", columns: "seq, tag", columnCount: 2, rows: 1)
     private static let insertTagsSQL = insertSQL(into: "ledger_tags", columns: "seq, tag", columnCount: 2, rows: tagsPerStatement)
     private static let upsertRollupSQL = insertSQL(into: "ledger_rollup", columns: rollupColumns, columnCount: rollupKeyColumns.count + rollupSumColumns.count, rows: 1)
-        + "\n" + rollupConflictClause
+        + "\n" + rollupConflictClause(keys: rollupKeyColumns)
+    private static let upsertTagRollupSQL = insertSQL(
+        into: "ledger_tag_rollup", columns: tagRollupColumns, columnCount: tagRollupKeyColumns.count + rollupSumColumns.count, rows: 1
+    ) + "\n" + rollupConflictClause(keys: tagRollupKeyColumns)
 
     init(_ db: Database) throws {
         insertRow = try SQLiteStatement(db, sql: Self.insertRowSQL)
@@ -73,6 +87,7 @@ struct AppendStatements {
             """)
         deleteJournalRow = try SQLiteStatement(db, sql: "DELETE FROM ledger_journal WHERE seq = ?")
         upsertRollup = try SQLiteStatement(db, sql: Self.upsertRollupSQL)
+        upsertTagRollup = try SQLiteStatement(db, sql: Self.upsertTagRollupSQL)
         selectRow = try SQLiteStatement(db, sql: "SELECT 1 FROM ledger_rows WHERE seq = ?")
     }
 
@@ -185,7 +200,7 @@ struct AppendStatements {
     /// Clears every statement's parameters, which point into this value's buffers, before the
     /// buffers go: the statements stay cached on the connection.
     mutating func releaseBindings() {
-        for statement in [insertRow, insertRows, insertTag, insertTags, insertJournalRow, deleteJournalRow, upsertRollup, selectRow] {
+        for statement in [insertRow, insertRows, insertTag, insertTags, insertJournalRow, deleteJournalRow, upsertRollup, upsertTagRollup, selectRow] {
             statement.clearBindings()
         }
     }
@@ -220,8 +235,13 @@ struct AppendStatements {
     /// slower than single ones (unlike plain inserts).
     mutating func upsert(_ sums: [(key: RollupKey, totals: RollupTotals)]) throws {
         for sum in sums {
-            Self.bind(sum, to: &upsertRollup)
-            try upsertRollup.run()
+            if sum.key.grain.family.isTagged {
+                Self.bind(sum, to: &upsertTagRollup)
+                try upsertTagRollup.run()
+            } else {
+                Self.bind(sum, to: &upsertRollup)
+                try upsertRollup.run()
+            }
         }
     }
 
@@ -229,6 +249,7 @@ struct AppendStatements {
         let (key, totals) = sum
         statement.bind(key.grain.rawValue)
         statement.bind(key.bucket)
+        if key.grain.family.isTagged { statement.bind(key.tag) }
         statement.bind(key.provider)
         statement.bind(key.model)
         statement.bind(key.project)

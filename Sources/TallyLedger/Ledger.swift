@@ -25,10 +25,15 @@ public final class Ledger: Sendable {
         try self.init(path: path, migrations: Migration.embedded, prices: prices)
     }
 
-    /// Opens a ledger with a given list of migrations (tests supply their own).
-    package init(path: String, migrations: [Migration], prices: PriceBook?, maximumPageCount: Int? = nil) throws {
+    /// Opens a ledger with a given list of migrations (tests supply their own); `migrationProgress`
+    /// hears how far a migration's rebuild of the rollups has come (`tally ledger migrate` draws it).
+    package init(
+        path: String, migrations: [Migration], prices: PriceBook?, maximumPageCount: Int? = nil,
+        migrationProgress: (@Sendable (_ done: Int, _ of: Int) -> Void)? = nil
+    ) throws {
         let storage = try SQLiteLedgerStorage(
-            path: path, mode: .write, migrations: migrations, maximumPageCount: maximumPageCount
+            path: path, mode: .write, migrations: migrations, maximumPageCount: maximumPageCount,
+            migrationProgress: migrationProgress
         )
         self.path = path
         self.storage = storage

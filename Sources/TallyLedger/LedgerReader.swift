@@ -18,8 +18,9 @@ public struct LedgerReader: Sendable {
 
     /// Totals over `range`, broken down by `groupBy`, with months and days taken in `timeZone`.
     ///
-    /// Sums are exact integers. Served from the hourly and daily rollups when every period
-    /// boundary is a whole UTC hour and no tag is involved; from the rows otherwise.
+    /// Sums are exact integers, served from the rollups in any zone and for any view; the rows
+    /// are read only for what no rollup bucket covers (the quarter-hours at a period's ends, or
+    /// its ragged hours when the breakdown needs project and user together).
     public func summary(
         range: Range<Date>,
         groupBy: [Report.Dimension] = [],
@@ -53,6 +54,12 @@ public struct LedgerReader: Sendable {
     /// Runs SQLite's integrity check, recounts every rollup from the rows, and lists the journal's owners.
     public func verify() async throws -> LedgerVerification {
         try await storage.verify()
+    }
+
+    /// How many rows each rollup grain holds, and the bytes of each table (from SQLite's
+    /// `dbstat`; empty where the library lacks it), for the benchmarks and the docs.
+    package func rollupFootprint() async throws -> (rowsByGrain: [(grain: Int64, rows: Int64)], bytesByTable: [(table: String, bytes: Int64)]) {
+        try await storage.rollupFootprint()
     }
 
     /// Path, schema, row count, first and last request, size.

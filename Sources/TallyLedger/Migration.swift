@@ -62,23 +62,31 @@ struct Migrator: Sendable {
         )
         """
 
-    /// Brings the ledger up to date, one migration per transaction. Refuses, changing nothing,
-    /// a file that is not a ledger, a newer ledger, or one whose recorded migrations differ.
-    func migrate(_ writer: some DatabaseWriter) throws {
+    /// Brings the ledger up to date, one migration per transaction, except that the migrations
+    /// up to the last one that rebuilds the rollups go in one transaction, rebuilt once (the
+    /// rebuild fills the rollups this build keeps, so no earlier schema ever holds them half made).
+    /// Refuses, changing nothing, a file that is not a ledger, a newer ledger, or one whose
+    /// recorded migrations differ. `progress` hears how far a rebuild of the rollups has come.
+    func migrate(_ writer: some DatabaseWriter, progress: (@Sendable (_ done: Int, _ of: Int) -> Void)? = nil) throws {
         while true {
             let applied: Bool = try writer.writeWithoutTransaction { db in
                 var applied = false
                 try db.inTransaction(.immediate) {
                     let recorded = try checkedRecord(db, creating: true)
-                    if let next = migrations.first(where: { $0.version > (recorded.last?.version ?? 0) }) {
+                    let pending = migrations.filter { $0.version > (recorded.last?.version ?? 0) }
+                    guard !pending.isEmpty else { return .commit }
+                    let together = pending.lastIndex(where: \.rebuildsRollups).map { pending[...$0] } ?? pending.prefix(1)
+                    for next in together {
                         try db.execute(sql: next.sql)
-                        if next.rebuildsRollups { try SQLiteLedgerStorage.rebuildRollups(db) }
                         try db.execute(
                             sql: "INSERT INTO tally_migrations (version, name, sql, applied_at_ms) VALUES (?, ?, ?, ?)",
                             arguments: [next.version, next.name, next.sql, LedgerEntry.milliseconds(Date())]
                         )
-                        applied = true
                     }
+                    if together.contains(where: \.rebuildsRollups) {
+                        try SQLiteLedgerStorage.rebuildRollups(db, progress: progress)
+                    }
+                    applied = true
                     return .commit
                 }
                 return applied

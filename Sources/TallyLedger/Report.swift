@@ -142,9 +142,10 @@ public enum Report {
 
     /// Where a report's sums were read from.
     public enum Source: String, Sendable, Hashable {
-        /// The rollups kept with each append.
+        /// The rollups kept with each append (and the rows for what no rollup bucket covers).
         case rollup
-        /// The rows themselves (tags, or time-zone offsets that are not whole hours).
+        /// The rows themselves (a range shorter than a quarter-hour, or a breakdown by tag
+        /// filtered by a tag).
         case rows
     }
 

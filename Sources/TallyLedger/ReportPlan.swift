@@ -1,12 +1,17 @@
 import Foundation
 
-/// How a report is read: its periods in milliseconds, and whether the rollups can serve it.
+/// How a report is read: its periods in milliseconds, and for each of its two queries (the
+/// breakdown, and the total with the unpriced models) the rollup family and the stretches of
+/// buckets and of rows that cover the time asked for.
 ///
-/// Rollups are kept per UTC hour and UTC day. A period whose ends fall on whole UTC hours
-/// (every day and month of a zone whose offset is a whole number of hours, DST included) is
-/// read from them: UTC days for its whole days, hours (or, with project or user, the rows of
-/// those hours) for its ragged ends. A zone with a :30 or :45 offset, a range not on whole
-/// hours, or a tag makes the report read the rows.
+/// Every zone's offset is a whole number of quarter-hours, so each local day or month is whole
+/// UTC days, whole hours and quarter-hours. A query reads the smallest family that holds the
+/// dimensions it groups and filters by (``RollupFamily/smallest(holding:)``), each period from
+/// that family's coarsest buckets inwards, and from the rows only what no grain of the family
+/// covers: the quarter-hours at the ends of a period (none in a whole-hour zone), the ragged
+/// hours of the large families that have no hour grain, and time not on a whole quarter-hour.
+/// A breakdown by tag filtered by a tag is read from the rows: it shows the other tags of the
+/// rows carrying that one, which no rollup keeps.
 struct ReportPlan: Sendable {
     struct Period: Sendable {
         var interval: DateInterval?
@@ -15,20 +20,61 @@ struct ReportPlan: Sendable {
     }
 
     /// A stretch of rollup buckets of one grain, belonging to a period.
-    struct BucketRange: Sendable {
+    struct BucketRange: Sendable, Hashable {
         var period: Int
         var grain: RollupGrain
         var lower: Int64
         var upper: Int64
     }
 
+    /// A stretch of time, in milliseconds, whose rows are summed directly.
+    struct RowRange: Sendable, Hashable {
+        var period: Int
+        var lowerMs: Int64
+        var upperMs: Int64
+    }
+
+    /// What one query reads: a family's buckets and the rows between them.
+    struct Reading: Sendable {
+        var family: RollupFamily
+        var buckets: [BucketRange] = []
+        var rows: [RowRange] = []
+
+        /// Covers `lower..<upper` of `period` with the coarsest of `grains` that fits whole
+        /// buckets, the ends with the finer ones in turn, and what is left with rows.
+        mutating func cover(period: Int, _ lower: Int64, _ upper: Int64, grains: ArraySlice<RollupGrain>) {
+            guard lower < upper else { return }
+            guard let grain = grains.first else {
+                rows.append(RowRange(period: period, lowerMs: lower, upperMs: upper))
+                return
+            }
+            let size = grain.bucketMilliseconds
+            let down = floorDivide(lower, size)
+            let first = down * size == lower ? down : down + 1
+            let end = floorDivide(upper, size)
+            if first < end {
+                cover(period: period, lower, first * size, grains: grains.dropFirst())
+                buckets.append(BucketRange(period: period, grain: grain, lower: first, upper: end))
+                cover(period: period, end * size, upper, grains: grains.dropFirst())
+            } else {
+                cover(period: period, lower, upper, grains: grains.dropFirst())
+            }
+        }
+    }
+
     var periods: [Period]
     var dimensions: [Report.Dimension]
     var filter: Report.Filter
-    var source: Report.Source
-    var fullKey: Bool
+    /// The breakdown: each period grouped by ``dimensions``.
+    var breakdown: Reading
+    /// The total and the unpriced models: the whole range grouped by provider and model.
+    var totals: Reading
 
-    init(range: Range<Date>, groupBy: [Report.Dimension], timeZone: TimeZone, filter: Report.Filter) {
+    /// Where the breakdown's sums come from: the rollups when it reads any, else the rows.
+    var source: Report.Source { breakdown.buckets.isEmpty ? .rows : .rollup }
+
+    /// Plans a report; `fromRowsOnly` reads everything from the rows (what tests compare the rollups with).
+    init(range: Range<Date>, groupBy: [Report.Dimension], timeZone: TimeZone, filter: Report.Filter, fromRowsOnly: Bool = false) {
         let lowerMs = LedgerEntry.milliseconds(range.lowerBound)
         let upperMs = LedgerEntry.milliseconds(range.upperBound)
         let unit: Calendar.Component? = groupBy.contains(.day) ? .day : groupBy.contains(.month) ? .month : nil
@@ -53,58 +99,29 @@ struct ReportPlan: Sendable {
         }
         self.periods = periods
         // Month and day are the periods; a day breakdown wins over a month one.
-        self.dimensions = groupBy.filter { $0 != .month && $0 != .day }.uniqued()
+        let dimensions = groupBy.filter { $0 != .month && $0 != .day }.uniqued()
+        self.dimensions = dimensions
         self.filter = filter
-        let hourAligned = periods.allSatisfy {
-            $0.lowerMs % RollupGrain.millisecondsPerHour == 0 && $0.upperMs % RollupGrain.millisecondsPerHour == 0
-        }
-        let needsTags = dimensions.contains(.tag) || filter.tag != nil
-        self.source = hourAligned && !needsTags ? .rollup : .rows
-        self.fullKey = dimensions.contains(.project) || dimensions.contains(.user)
-            || filter.project != nil || filter.user != nil
-    }
 
-    /// A stretch of time, in milliseconds, whose rows are summed directly.
-    struct RowRange: Sendable {
-        var period: Int
-        var lowerMs: Int64
-        var upperMs: Int64
-    }
-
-    /// How each period is read: whole UTC days from the day rollups, the ragged hours at its ends
-    /// from the hour rollup (provider × model) or from the rows (when project or user is involved).
-    /// A report read from the rows has no bucket ranges and one row range per period.
-    var ranges: (buckets: [BucketRange], rows: [RowRange]) {
-        guard source == .rollup else {
-            return ([], periods.enumerated().map { RowRange(period: $0.offset, lowerMs: $0.element.lowerMs, upperMs: $0.element.upperMs) })
-        }
-        let dayGrain: RollupGrain = fullKey ? .dayFull : .dayModel
-        var buckets: [BucketRange] = []
-        var rows: [RowRange] = []
-        func hours(_ period: Int, _ lower: Int64, _ upper: Int64) {
-            guard lower < upper else { return }
-            if fullKey {
-                rows.append(RowRange(
-                    period: period, lowerMs: lower * RollupGrain.millisecondsPerHour, upperMs: upper * RollupGrain.millisecondsPerHour
-                ))
-            } else {
-                buckets.append(BucketRange(period: period, grain: .hourModel, lower: lower, upper: upper))
-            }
-        }
+        var filtered = Set<Report.Dimension>()
+        if filter.provider != nil { filtered.insert(.provider) }
+        if filter.model != nil { filtered.insert(.model) }
+        if filter.project != nil { filtered.insert(.project) }
+        if filter.user != nil { filtered.insert(.user) }
+        if filter.tag != nil { filtered.insert(.tag) }
+        let breakdownFamily = RollupFamily.smallest(holding: filtered.union(dimensions))
+        let totalsFamily = RollupFamily.smallest(holding: filtered.union([.provider, .model]))
+        let breakdownGrains = fromRowsOnly || (dimensions.contains(.tag) && filter.tag != nil) ? [] : breakdownFamily.grains
+        var breakdown = Reading(family: breakdownFamily)
         for (index, period) in periods.enumerated() {
-            let firstHour = floorDivide(period.lowerMs, RollupGrain.millisecondsPerHour)
-            let endHour = floorDivide(period.upperMs, RollupGrain.millisecondsPerHour)
-            let firstDay = floorDivide(firstHour + 23, 24)
-            let endDay = floorDivide(endHour, 24)
-            if firstDay < endDay {
-                hours(index, firstHour, firstDay * 24)
-                buckets.append(BucketRange(period: index, grain: dayGrain, lower: firstDay, upper: endDay))
-                hours(index, endDay * 24, endHour)
-            } else {
-                hours(index, firstHour, endHour)
-            }
+            breakdown.cover(period: index, period.lowerMs, period.upperMs, grains: breakdownGrains[...])
         }
-        return (buckets, rows)
+        var totals = Reading(family: totalsFamily)
+        if lowerMs < upperMs {
+            totals.cover(period: 0, lowerMs, upperMs, grains: fromRowsOnly ? [] : totalsFamily.grains[...])
+        }
+        self.breakdown = breakdown
+        self.totals = totals
     }
 }
 

@@ -3,13 +3,73 @@ import Synchronization
 import TallyPricing
 import TallyUsage
 
-/// The rollup grains kept in `ledger_rollup` (see migrations/0002_exact_rollups.sql).
+/// The dimensions a family of rollups keeps: every report is read from the smallest family
+/// that holds the dimensions it groups and filters by (see migrations/0003_rollups_for_every_view.sql).
 ///
-/// Provider × model sums are kept per UTC hour and per UTC day, so a model or provider
-/// breakdown in any whole-hour time zone reads whole days and at most 46 hours per period.
-/// Sums that include project and user are kept per UTC day only: per hour they would be
-/// nearly as many rows as the ledger itself and make every append twice as costly; the
-/// ragged hours at the ends of a local day or month are summed from the rows instead.
+/// A family without `tag` counts each row once; a family with `tag` counts a row once per tag
+/// (an untagged row once, under the tag ''), so it serves only reports that group or filter by tag.
+enum RollupFamily: Int, CaseIterable, Sendable {
+    /// No dimension: one sum per bucket (monthly and daily totals).
+    case total
+    /// Each tag.
+    case tag
+    /// Provider × model.
+    case model
+    /// Project × user.
+    case projectUser
+    /// Provider × model × project.
+    case modelProject
+    /// Provider × model × project × user.
+    case full
+    /// Tag × provider × model × project × user.
+    case tagFull
+
+    /// The dimensions its rows are keyed by.
+    var dimensions: Set<Report.Dimension> {
+        switch self {
+        case .total: []
+        case .tag: [.tag]
+        case .model: [.provider, .model]
+        case .projectUser: [.project, .user]
+        case .modelProject: [.provider, .model, .project]
+        case .full: [.provider, .model, .project, .user]
+        case .tagFull: [.tag, .provider, .model, .project, .user]
+        }
+    }
+
+    /// Whether it keeps `dimension` in its key.
+    func keeps(_ dimension: Report.Dimension) -> Bool { dimensions.contains(dimension) }
+
+    /// Whether its rows are in `ledger_tag_rollup` (keyed by tag too) rather than `ledger_rollup`.
+    var isTagged: Bool { keeps(.tag) }
+
+    /// Its grains, coarsest first. The large families have no sub-day grain (per hour they would
+    /// be nearly as many rows as the ledger and make every append much costlier): the ragged
+    /// hours at a period's ends are read from the rows.
+    var grains: [RollupGrain] {
+        RollupGrain.allCases.filter { $0.family == self }.sorted { $0.bucketMilliseconds > $1.bucketMilliseconds }
+    }
+
+    /// The smallest family holding every dimension in `needed`, counting each row once when
+    /// `needed` has no tag; the families are in order of size (``allCases``).
+    static func smallest(holding needed: Set<Report.Dimension>) -> RollupFamily {
+        allCases.first { $0.dimensions.isSuperset(of: needed) && $0.isTagged == needed.contains(.tag) }
+            ?? (needed.contains(.tag) ? .tagFull : .full)
+    }
+}
+
+/// The length of a rollup bucket: every time zone's offset is a whole number of quarter-hours,
+/// so every local day and month starts on a UTC quarter-hour.
+enum RollupUnit: Int64, Sendable {
+    case quarterHour = 900_000
+    case hour = 3_600_000
+    case day = 86_400_000
+
+    var milliseconds: Int64 { rawValue }
+}
+
+/// The rollup grains: a family at a bucket length, by the number stored in the `grain` column.
+/// Grains 1–3 keep the numbers the earlier schema gave them.
 enum RollupGrain: Int64, CaseIterable, Sendable {
     /// UTC hour × provider × model.
     case hourModel = 1
@@ -17,13 +77,46 @@ enum RollupGrain: Int64, CaseIterable, Sendable {
     case dayModel = 2
     /// UTC day × provider × model × project × user.
     case dayFull = 3
+    /// UTC quarter-hour total.
+    case quarterHourTotal = 4
+    /// UTC day total.
+    case dayTotal = 5
+    /// UTC hour × project × user.
+    case hourProjectUser = 6
+    /// UTC day × project × user.
+    case dayProjectUser = 7
+    /// UTC hour × provider × model × project.
+    case hourModelProject = 8
+    /// UTC day × provider × model × project.
+    case dayModelProject = 9
+    /// UTC hour × tag.
+    case hourTag = 10
+    /// UTC day × tag.
+    case dayTag = 11
+    /// UTC day × tag × provider × model × project × user.
+    case dayTagFull = 12
 
-    static let millisecondsPerHour: Int64 = 3_600_000
-    static let millisecondsPerDay: Int64 = 86_400_000
+    var family: RollupFamily {
+        switch self {
+        case .quarterHourTotal, .dayTotal: .total
+        case .hourTag, .dayTag: .tag
+        case .hourModel, .dayModel: .model
+        case .hourProjectUser, .dayProjectUser: .projectUser
+        case .hourModelProject, .dayModelProject: .modelProject
+        case .dayFull: .full
+        case .dayTagFull: .tagFull
+        }
+    }
 
-    var isDay: Bool { self != .hourModel }
-    var isFull: Bool { self == .dayFull }
-    var bucketMilliseconds: Int64 { isDay ? Self.millisecondsPerDay : Self.millisecondsPerHour }
+    var unit: RollupUnit {
+        switch self {
+        case .quarterHourTotal: .quarterHour
+        case .hourModel, .hourProjectUser, .hourModelProject, .hourTag: .hour
+        case .dayModel, .dayFull, .dayTotal, .dayProjectUser, .dayModelProject, .dayTag, .dayTagFull: .day
+        }
+    }
+
+    var bucketMilliseconds: Int64 { unit.milliseconds }
 
     func bucket(ofMilliseconds ms: Int64) -> Int64 { floorDivide(ms, bucketMilliseconds) }
 }
@@ -38,6 +131,8 @@ func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
 struct RollupKey: Hashable, Sendable {
     var grain: RollupGrain
     var bucket: Int64
+    /// '' in the families without tags, and for an untagged row in those with them.
+    var tag: String
     var provider: String
     var model: String
     var project: String
@@ -180,11 +275,12 @@ struct RollupTotals: Sendable, Hashable {
 
 /// Rollup deltas gathered over a batch, written once per key when the batch commits.
 ///
-/// Names are interned per batch, so each row hashes its four names once rather than once per grain.
+/// Names are interned per batch, so each row hashes its names once rather than once per grain.
 struct RollupAccumulator: Sendable {
     struct Key: Hashable, Sendable {
         var grain: RollupGrain
         var bucket: Int64
+        var tag: Int32
         var provider: Int32
         var model: Int32
         var project: Int32
@@ -194,6 +290,9 @@ struct RollupAccumulator: Sendable {
     private var deltas: [Key: RollupTotals] = [:]
     private var names: [String] = [""]
     private var ids: [String: Int32] = ["": 0]
+
+    private static let untaggedGrains = RollupGrain.allCases.filter { !$0.family.isTagged }
+    private static let taggedGrains = RollupGrain.allCases.filter { $0.family.isTagged }
 
     private mutating func id(_ name: String) -> Int32 {
         if let id = ids[name] { return id }
@@ -208,16 +307,28 @@ struct RollupAccumulator: Sendable {
         let model = id(entry.modelRequested)
         let project = id(entry.attribution.project ?? "")
         let user = id(entry.attribution.user ?? "")
-        for grain in RollupGrain.allCases {
+        func add(_ grain: RollupGrain, tag: Int32) {
+            let family = grain.family
             let key = Key(
                 grain: grain,
                 bucket: grain.bucket(ofMilliseconds: entry.timestampMs),
-                provider: provider,
-                model: model,
-                project: grain.isFull ? project : 0,
-                user: grain.isFull ? user : 0
+                tag: tag,
+                provider: family.keeps(.provider) ? provider : 0,
+                model: family.keeps(.model) ? model : 0,
+                project: family.keeps(.project) ? project : 0,
+                user: family.keeps(.user) ? user : 0
             )
             deltas[key, default: RollupTotals()].add(entry)
+        }
+        for grain in Self.untaggedGrains { add(grain, tag: 0) }
+        let tags = entry.attribution.tags
+        if tags.isEmpty {
+            for grain in Self.taggedGrains { add(grain, tag: 0) }
+        } else {
+            for tag in tags {
+                let tagID = id(tag)
+                for grain in Self.taggedGrains { add(grain, tag: tagID) }
+            }
         }
     }
 
@@ -226,7 +337,7 @@ struct RollupAccumulator: Sendable {
         for (key, totals) in deltas {
             try body(
                 RollupKey(
-                    grain: key.grain, bucket: key.bucket, provider: names[Int(key.provider)],
+                    grain: key.grain, bucket: key.bucket, tag: names[Int(key.tag)], provider: names[Int(key.provider)],
                     model: names[Int(key.model)], project: names[Int(key.project)], user: names[Int(key.user)]
                 ),
                 totals

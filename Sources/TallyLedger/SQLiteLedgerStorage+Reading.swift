@@ -38,31 +38,58 @@ extension SQLiteLedgerStorage {
 
     static let rowMetricsSQL = rowMetrics.joined(separator: ", ")
 
-    /// A grain's rollup rows recounted from `ledger_rows`, in `ledger_rollup`'s column order.
-    static func recountSQL(_ grain: RollupGrain) -> String {
+    /// A grain's rollup rows recounted from `ledger_rows` (those with `ts_ms` in `range`, when
+    /// given), in the column order of its table.
+    static func recountSQL(_ grain: RollupGrain, range: Range<Int64>? = nil) -> String {
         let size = grain.bucketMilliseconds
+        let family = grain.family
         let bucket = "(l.ts_ms - (CASE WHEN l.ts_ms < 0 THEN \(size - 1) ELSE 0 END)) / \(size)"
-        let project = grain.isFull ? "COALESCE(l.project, '')" : "''"
-        let user = grain.isFull ? "COALESCE(l.user_name, '')" : "''"
-        return """
-            SELECT \(grain.rawValue), \(bucket), l.provider, l.model_requested, \(project), \(user), \(rowMetricsSQL)
-            FROM ledger_rows AS l GROUP BY \(bucket), l.provider, l.model_requested, \(project), \(user)
-            """
+        var keys = [bucket]
+        if family.isTagged { keys.append("COALESCE(t.tag, '')") }
+        keys.append(family.keeps(.provider) ? "l.provider" : "''")
+        keys.append(family.keeps(.model) ? "l.model_requested" : "''")
+        keys.append(family.keeps(.project) ? "COALESCE(l.project, '')" : "''")
+        keys.append(family.keeps(.user) ? "COALESCE(l.user_name, '')" : "''")
+        let from = family.isTagged ? "ledger_rows AS l LEFT JOIN ledger_tags AS t ON t.seq = l.seq" : "ledger_rows AS l"
+        let condition = range.map { " WHERE l.ts_ms >= \($0.lowerBound) AND l.ts_ms < \($0.upperBound)" } ?? ""
+        return "SELECT \(grain.rawValue), " + keys.joined(separator: ", ") + ", \(rowMetricsSQL) FROM \(from)\(condition) GROUP BY "
+            + keys.filter { $0 != "''" }.joined(separator: ", ")
     }
 
-    /// Empties `ledger_rollup` and fills it again from the rows: what a migration that changes
-    /// the rollups' meaning asks for (its SQL carries `Migrator.rebuildRollupsMarker`).
-    static func rebuildRollups(_ db: Database) throws {
-        try db.execute(sql: "DELETE FROM ledger_rollup")
-        for grain in RollupGrain.allCases {
-            try db.execute(sql: "INSERT INTO ledger_rollup (\(AppendStatements.rollupColumns)) " + recountSQL(grain))
+    /// Empties the rollup tables and fills them again from the rows: what a migration that
+    /// changes the rollups' meaning asks for (its SQL carries `Migration.rebuildRollupsMarker`).
+    ///
+    /// The rows are recounted a stretch of whole UTC days at a time (no bucket spans two), about
+    /// a hundred stretches in all, and `progress` hears after each how many are done of how many.
+    static func rebuildRollups(_ db: Database, progress: (@Sendable (_ done: Int, _ of: Int) -> Void)? = nil) throws {
+        try db.execute(sql: "DELETE FROM ledger_rollup; DELETE FROM ledger_tag_rollup")
+        let day = RollupUnit.day.milliseconds
+        guard let first = try Int64.fetchOne(db, sql: "SELECT MIN(ts_ms) FROM ledger_rows"),
+              let last = try Int64.fetchOne(db, sql: "SELECT MAX(ts_ms) FROM ledger_rows")
+        else {
+            progress?(1, 1)
+            return
+        }
+        let firstDay = floorDivide(first, day)
+        let days = floorDivide(last, day) - firstDay + 1
+        let daysPerStretch = max(1, (days + 99) / 100)
+        let stretches = Int((days + daysPerStretch - 1) / daysPerStretch)
+        for stretch in 0..<stretches {
+            let lower = (firstDay + Int64(stretch) * daysPerStretch) * day
+            let range = lower..<(lower + daysPerStretch * day)
+            for grain in RollupGrain.allCases {
+                let table = AppendStatements.rollupTable(grain)
+                try db.execute(sql: "INSERT INTO \(table.name) (\(table.columns)) " + recountSQL(grain, range: range))
+            }
+            progress?(stretch + 1, stretches)
         }
     }
 
     // MARK: - Reports
 
-    /// A report's rows, total and unpriced models: one query grouped by the report's dimensions
-    /// and by provider and model, regrouped here (a second query for the total when grouping by tag).
+    /// A report's rows, total and unpriced models: the breakdown grouped by the report's
+    /// dimensions per period, and the whole range grouped by provider and model for the total and
+    /// the unpriced models, each from its own family, in one read transaction.
     func summary(_ plan: ReportPlan) async throws -> Report.Summary {
         guard !plan.periods.isEmpty else {
             return Report.Summary(rows: [], total: .zero, unpriced: [], source: plan.source)
@@ -70,26 +97,9 @@ extension SQLiteLedgerStorage {
         do {
             return try await read { [self] db in
                 let byPeriod = plan.periods.first?.interval != nil
-                let fine = try aggregate(db, plan, dimensions: (plan.dimensions + [.provider, .model]).uniqued(), byPeriod: byPeriod)
-                let keep = Set(plan.dimensions)
-                // Regrouped as exact sums; each becomes a report's Totals once, checked.
-                var groups: [(key: Report.Row, sums: RollupTotals)] = []
-                var index: [Report.Row: Int] = [:]
-                for (row, sums) in fine {
-                    var key = row
-                    if !keep.contains(.provider) { key.provider = nil }
-                    if !keep.contains(.model) { key.model = nil }
-                    if let position = index[key] {
-                        groups[position].sums = try added(groups[position].sums, sums)
-                    } else {
-                        index[key] = groups.count
-                        groups.append((key, sums))
-                    }
-                }
-                // Each row once: without a tag dimension the fine rows partition the ledger's rows.
-                let byModel = keep.contains(.tag)
-                    ? try aggregate(db, plan, dimensions: [.provider, .model], byPeriod: false)
-                    : fine
+                let breakdown = try aggregate(db, plan, plan.breakdown, dimensions: plan.dimensions, byPeriod: byPeriod)
+                // Each row once: the totals' family never counts a row twice.
+                let byModel = try aggregate(db, plan, plan.totals, dimensions: [.provider, .model], byPeriod: false)
                 var total = RollupTotals()
                 var unpricedRows: [String: (provider: String, model: String, rows: Int64)] = [:]
                 for (row, sums) in byModel {
@@ -102,8 +112,8 @@ extension SQLiteLedgerStorage {
                 let unpriced = unpricedRows.values
                     .map { Report.UnpricedModel(provider: $0.provider, model: $0.model, rows: $0.rows) }
                     .sorted { ($0.rows, $1.provider, $1.model) > ($1.rows, $0.provider, $0.model) }
-                let rows = try groups.map { group in
-                    var row = group.key
+                let rows = try breakdown.map { group in
+                    var row = group.row
                     row.totals = try Report.Totals(group.sums, path: path)
                     return row
                 }
@@ -123,12 +133,14 @@ extension SQLiteLedgerStorage {
     }
 
     /// One query: the rollup part and the row part each grouped by period and dimensions,
-    /// then added together. Each row's `totals` is left zero; its sums come beside it.
+    /// then added together, ordered by period and dimensions. Each row's `totals` is left zero;
+    /// its sums come beside it.
     private func aggregate(
-        _ db: Database, _ plan: ReportPlan, dimensions: [Report.Dimension], byPeriod: Bool
+        _ db: Database, _ plan: ReportPlan, _ reading: ReportPlan.Reading, dimensions: [Report.Dimension], byPeriod: Bool
     ) throws -> [(row: Report.Row, sums: RollupTotals)] {
         let dimensions = dimensions.filter { $0 != .month && $0 != .day }
-        let (buckets, rowRanges) = plan.ranges
+        let (buckets, rowRanges) = (reading.buckets, reading.rows)
+        let tagged = reading.family.isTagged
         var ctes: [String] = []
         var parts: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
@@ -156,13 +168,15 @@ extension SQLiteLedgerStorage {
                 case .model: "r.model"
                 case .project: "NULLIF(r.project, '')"
                 case .user: "NULLIF(r.user_name, '')"
-                case .tag, .month, .day: "NULL"
+                case .tag: tagged ? "NULLIF(r.tag, '')" : "NULL"
+                case .month, .day: "NULL"
                 }
             }
             var conditions = ["r.grain = buckets.grain", "r.bucket >= buckets.lo", "r.bucket < buckets.hi"]
             let filters: [(String, String?)] = [
                 ("r.provider", plan.filter.provider), ("r.model", plan.filter.model),
                 ("r.project", plan.filter.project), ("r.user_name", plan.filter.user),
+                ("r.tag", tagged ? plan.filter.tag : nil),
             ]
             for case let (column, value?) in filters {
                 conditions.append("\(column) = ?")
@@ -171,7 +185,7 @@ extension SQLiteLedgerStorage {
             let selected = ["buckets.period AS period"] + zip(columns, aliases).map { "\($0) AS \($1)" }
                 + zip(Self.rollupMetrics, metricAliases).map { "\($0) AS \($1)" }
             parts.append("SELECT " + selected.joined(separator: ", ")
-                + " FROM buckets CROSS JOIN ledger_rollup AS r WHERE " + conditions.joined(separator: " AND ")
+                + " FROM buckets CROSS JOIN \(tagged ? "ledger_tag_rollup" : "ledger_rollup") AS r WHERE " + conditions.joined(separator: " AND ")
                 + " GROUP BY " + (["buckets.period"] + columns).joined(separator: ", "))
         }
         if !rowRanges.isEmpty {
@@ -288,7 +302,8 @@ extension SQLiteLedgerStorage {
                 var mismatches: [LedgerVerification.RollupMismatch] = []
                 for grain in RollupGrain.allCases {
                     let recount = Self.recountSQL(grain)
-                    let stored = "SELECT * FROM ledger_rollup WHERE grain = \(grain.rawValue)"
+                    let table = AppendStatements.rollupTable(grain)
+                    let stored = "SELECT \(table.columns) FROM \(table.name) WHERE grain = \(grain.rawValue)"
                     let missing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(recount) EXCEPT \(stored))") ?? 0
                     let extra = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(stored) EXCEPT \(recount))") ?? 0
                     if missing + extra > 0 {
@@ -304,6 +319,28 @@ extension SQLiteLedgerStorage {
                     return LedgerVerification.JournalOwner(pid: owner.pid, rows: row["n"], isAlive: owner.isAlive)
                 }
                 return LedgerVerification(integrity: integrity, rollupMismatches: mismatches, rows: rows, journal: owners)
+            }
+        } catch {
+            throw ledgerError(error)
+        }
+    }
+
+    /// Rows per rollup grain and bytes per table (``LedgerReader/rollupFootprint()``).
+    func rollupFootprint() async throws -> (rowsByGrain: [(grain: Int64, rows: Int64)], bytesByTable: [(table: String, bytes: Int64)]) {
+        do {
+            return try await read { db in
+                var rows: [(grain: Int64, rows: Int64)] = []
+                for grain in RollupGrain.allCases {
+                    let table = AppendStatements.rollupTable(grain).name
+                    rows.append((grain.rawValue, try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE grain = ?", arguments: [grain.rawValue]) ?? 0))
+                }
+                var bytes: [(table: String, bytes: Int64)] = []
+                let tables = ["ledger_rows", "ledger_rows_by_time", "ledger_tags", "ledger_rollup", "ledger_tag_rollup"]
+                for table in tables {
+                    guard let size = try? Int64.fetchOne(db, sql: "SELECT SUM(pgsize) FROM dbstat WHERE name = ?", arguments: [table]) else { break }
+                    bytes.append((table, size))
+                }
+                return (rows, bytes)
             }
         } catch {
             throw ledgerError(error)

@@ -39,7 +39,10 @@ final class SQLiteLedgerStorage: Sendable {
     private let checkpointer: Checkpointer?
 
     /// Opens the file; `maximumPageCount` caps its size (tests use it to make the disk "fill").
-    init(path: String, mode: Mode, migrations: [Migration] = Migration.embedded, maximumPageCount: Int? = nil) throws {
+    init(
+        path: String, mode: Mode, migrations: [Migration] = Migration.embedded, maximumPageCount: Int? = nil,
+        migrationProgress: (@Sendable (_ done: Int, _ of: Int) -> Void)? = nil
+    ) throws {
         let migrator = Migrator(migrations: migrations, path: path)
         let checkpointer = mode == .write ? Checkpointer(path: path) : nil
         self.checkpointer = checkpointer
@@ -77,7 +80,7 @@ final class SQLiteLedgerStorage: Sendable {
                     }
                 }
                 let pool = try Self.openPool(path: path, configuration: configuration)
-                try migrator.migrate(pool)
+                try migrator.migrate(pool, progress: migrationProgress)
                 self.writer = pool
                 self.reader = pool
                 self.immutableSnapshot = nil

@@ -30,6 +30,9 @@ struct LedgerBench: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Whether to time the report queries.")
     var reports = true
 
+    @Option(help: "The tally executable to time whole `tally report` processes with (default: the one beside tally-bench; skipped when missing).")
+    var tally: String?
+
     func run() async throws {
         let base = directory ?? NSTemporaryDirectory() + "tally-bench-ledger-\(getpid())"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
@@ -147,6 +150,28 @@ struct LedgerBench: AsyncParsableCommand {
         }
         let info = try await reader.info()
         emit(["bench": "ledger.file", "rows": info.rows ?? 0, "bytes": info.bytes])
+        emit(try await Self.rollupSizes(path))
+
+        // The matrix of views × zones over one month, with its targets.
+        let executable = tally ?? URL(filePath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "tally").path
+        let matrix = ReportMatrix(
+            path: path, repeats: repeats, tally: FileManager.default.isExecutableFile(atPath: executable) ? executable : nil, emit: emit
+        )
+        let misses = try await matrix.run()
+        emit(["bench": "ledger.report_matrix.summary", "cells_missed": misses.count, "misses": misses])
+        if !misses.isEmpty {
+            FileHandle.standardError.write(Data(("tally-bench ledger: targets missed:\n" + misses.map { "  \($0)\n" }.joined()).utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// Rollup rows per grain, and the bytes each rollup table and the rows take.
+    static func rollupSizes(_ path: String) async throws -> [String: any Sendable] {
+        let footprint = try await LedgerReader(path: path).rollupFootprint()
+        var fields: [String: any Sendable] = ["bench": "ledger.rollups"]
+        for (grain, rows) in footprint.rowsByGrain { fields["grain_\(grain)_rows"] = rows }
+        for (table, bytes) in footprint.bytesByTable { fields["\(table)_bytes"] = bytes }
+        return fields
     }
 
     /// User and system CPU time of the whole process (every thread), in seconds.

@@ -107,8 +107,7 @@ struct LedgerReaderTests {
                       $0.totals.unpricedRows, $0.totals.estimatedRows, $0.totals.usage.input, $0.totals.usage.output])
                 })
                 #expect(actual == expected, "\(zoneName) \(dimensions)")
-                let whole = zone.secondsFromGMT(for: range.lowerBound) % 3_600 == 0 && zone.secondsFromGMT(for: range.upperBound) % 3_600 == 0
-                #expect(summary.source == (whole && !dimensions.contains(.tag) ? .rollup : .rows), "\(zoneName) \(dimensions)")
+                #expect(summary.source == .rollup, "\(zoneName) \(dimensions)")
             }
         }
     }

@@ -64,6 +64,51 @@ struct MigrationTests {
         #expect(ids == ["kept"])
     }
 
+    @Test func aLedgerWithTheEarlierRollupsGainsOnesForEveryViewAndSaysHowFarTheRebuildIs() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let start = utc("2025-03-01T00:00:00Z")
+        var entries: [LedgerEntry] = []
+        for index in 0..<400 {
+            let tags: [String] = index % 3 == 0 ? ["t\(index % 4)"] : []
+            let cost: Int64? = index % 7 == 0 ? nil : Int64(1_000 + index)
+            let attribution = Attribution(project: "p\(index % 2)", user: "u\(index % 5)", tags: tags)
+            let at = start.addingTimeInterval(Double(index) * 5_400 + 7)
+            entries.append(sampleEntry(id: "r\(index)", at: at, model: "m\(index % 3)", cost: cost, attribution: attribution))
+        }
+        do {
+            // What a Tally whose last migration was 0002 left: its rollup grains only, no tag rollups.
+            let ledger = try Ledger(path: directory.ledgerPath)
+            try await ledger.append(contentsOf: entries)
+        }
+        try await rawDatabase(directory.ledgerPath).write { db in
+            try db.execute(sql: """
+                DROP TABLE ledger_tag_rollup; DELETE FROM ledger_rollup WHERE grain > 3;
+                DELETE FROM tally_migrations WHERE version > 2
+                """)
+        }
+        let steps = Mutex<[(Int, Int)]>([])
+        let migrated = try Ledger(
+            path: directory.ledgerPath, migrations: Migration.embedded, prices: nil,
+            migrationProgress: { done, total in steps.withLock { $0.append((done, total)) } }
+        )
+        #expect(migrated.schemaVersion == Migration.embedded.last?.version)
+        let reported = steps.withLock { $0 }
+        #expect(reported.count > 1)
+        #expect(reported.last.map { $0.0 == $0.1 } == true)
+        #expect(try await migrated.reader.verify().rollupMismatches.isEmpty)
+        // A breakdown by tag in a quarter-hour zone is now read from the rollups, and agrees with the rows.
+        let zone = try #require(TimeZone(identifier: "Asia/Kathmandu"))
+        let month = utc("2025-02-28T18:15:00Z")..<utc("2025-03-31T18:15:00Z")
+        let summary = try await migrated.reader.summary(range: month, groupBy: [.tag], timeZone: zone)
+        #expect(summary.source == .rollup)
+        let counted = try await migrated.reader.storage.summary(
+            ReportPlan(range: month, groupBy: [.tag], timeZone: zone, filter: Report.Filter(), fromRowsOnly: true)
+        )
+        #expect(summary.rows == counted.rows)
+        #expect(summary.total == counted.total)
+    }
+
     @Test func aLedgerFromANewerTallyIsRefusedAndLeftUnchanged() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

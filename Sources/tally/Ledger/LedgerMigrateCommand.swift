@@ -6,7 +6,7 @@ import TallyPricing
 struct LedgerMigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Create the ledger, or apply the migrations it lacks (each in its own transaction).",
+        abstract: "Create the ledger, or apply the migrations it lacks (in transactions: interrupted, it starts again cleanly).",
         discussion: "Like every open for writing, it also records requests left in flight by processes that are gone as interrupted, priced with the bundled tables and --pricing's."
     )
 
@@ -20,7 +20,16 @@ struct LedgerMigrateCommand: AsyncParsableCommand {
             let before = try? await LedgerReader.info(path: path).schemaVersion
             // Requests left in flight by processes that are gone are priced with these tables.
             let book = try pricing.loadBook()
-            let ledger = try Ledger(path: path, prices: book)
+            // A migration that rebuilds the rollups reads every row: a 10M-row ledger takes a few minutes.
+            let bar = ProgressBar("\(path): rebuilding rollups")
+            let ledger: Ledger
+            do {
+                defer { bar.finish() }
+                ledger = try Ledger(
+                    path: path, migrations: Migration.embedded, prices: book,
+                    migrationProgress: { done, total in bar.update(done, of: total) }
+                )
+            }
             var line = "\(path): schema version \(ledger.schemaVersion)"
             if let before, before != ledger.schemaVersion {
                 line += " (migrated from \(before))"
