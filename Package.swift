@@ -196,9 +196,10 @@ let package = Package(
         .executableTarget(name: "embed-files", swiftSettings: swiftSettings),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         .testTarget(name: "TallyUsageTests", dependencies: ["TallyUsage"], swiftSettings: swiftSettings),
-        .testTarget(name: "TallyJSONTests", dependencies: ["TallyJSON"], swiftSettings: swiftSettings),
+        // TallyDemo for the one seeded generator, in the random-document and random-ledger tests.
+        .testTarget(name: "TallyJSONTests", dependencies: ["TallyJSON", "TallyDemo"], swiftSettings: swiftSettings),
         .testTarget(name: "TallyPricingTests", dependencies: ["TallyJSON", "TallyPricing", "TallyUsage"], swiftSettings: swiftSettings),
-        .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger", "TallyUsage"], swiftSettings: swiftSettings),
+        .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger", "TallyUsage", "TallyDemo"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TallyStreamTests",
             dependencies: ["TallyStream", "TallyTestSupport", "TallyDemo", "TallyUsage"],

@@ -4,16 +4,15 @@
 -- provider × model, 3: UTC day × provider × model × project × user), the grains
 --   4: UTC quarter-hour total          5: UTC day total
 --   6: UTC hour × project × user       7: UTC day × project × user
---   8: UTC hour × provider × model × project
---   9: UTC day × provider × model × project
+--   8: UTC day × provider × model × project
 -- with '' in the key columns a grain does not keep. Every zone's offset is a whole number of
 -- quarter-hours, so a local day or month is whole UTC days, whole hours and quarter-hours;
 -- what no grain of the report's family covers (at most the quarter-hours at each end, or the
 -- ragged hours for the families without an hour grain) is read from the rows.
 --
 -- ledger_tag_rollup keeps the same sums per tag: a row counts once under each of its tags, an
--- untagged row once under ''. Grains 10: UTC hour × tag, 11: UTC day × tag, 12: UTC day × tag
--- × provider × model × project × user.
+-- untagged row once under ''. Grains 9: UTC hour × tag, 10: UTC day × tag, 11: UTC day × tag ×
+-- provider × model.
 --
 -- Both tables are filled from ledger_rows in this migration's transaction (the marker below),
 -- with the same sums `tally ledger verify` recounts.

@@ -11,7 +11,8 @@ import Foundation
 /// covers: the quarter-hours at the ends of a period (none in a whole-hour zone), the ragged
 /// hours of the large families that have no hour grain, and time not on a whole quarter-hour.
 /// A breakdown by tag filtered by a tag is read from the rows: it shows the other tags of the
-/// rows carrying that one, which no rollup keeps.
+/// rows carrying that one, which no rollup keeps; so is a report that needs a tag together with
+/// project or user, which no family keeps either.
 struct ReportPlan: Sendable {
     struct Period: Sendable {
         var interval: DateInterval?
@@ -34,9 +35,10 @@ struct ReportPlan: Sendable {
         var upperMs: Int64
     }
 
-    /// What one query reads: a family's buckets and the rows between them.
+    /// What one query reads: a family's buckets and the rows between them (only rows when no
+    /// family holds what the query needs).
     struct Reading: Sendable {
-        var family: RollupFamily
+        var family: RollupFamily?
         var buckets: [BucketRange] = []
         var rows: [RowRange] = []
 
@@ -69,6 +71,10 @@ struct ReportPlan: Sendable {
     var breakdown: Reading
     /// The total and the unpriced models: the whole range grouped by provider and model.
     var totals: Reading
+    /// Whether the total and the unpriced models are added up from the breakdown instead (grouped
+    /// by provider and model too), sparing a second query: when the breakdown's family keeps
+    /// provider and model and counts each row once.
+    var totalsFromBreakdown: Bool
 
     /// Where the breakdown's sums come from: the rollups when it reads any, else the rows.
     var source: Report.Source { breakdown.buckets.isEmpty ? .rows : .rollup }
@@ -111,17 +117,20 @@ struct ReportPlan: Sendable {
         if filter.tag != nil { filtered.insert(.tag) }
         let breakdownFamily = RollupFamily.smallest(holding: filtered.union(dimensions))
         let totalsFamily = RollupFamily.smallest(holding: filtered.union([.provider, .model]))
-        let breakdownGrains = fromRowsOnly || (dimensions.contains(.tag) && filter.tag != nil) ? [] : breakdownFamily.grains
+        let readsRows = fromRowsOnly || (dimensions.contains(.tag) && filter.tag != nil)
+        let breakdownGrains = readsRows ? [] : breakdownFamily?.grains ?? []
         var breakdown = Reading(family: breakdownFamily)
         for (index, period) in periods.enumerated() {
             breakdown.cover(period: index, period.lowerMs, period.upperMs, grains: breakdownGrains[...])
         }
         var totals = Reading(family: totalsFamily)
         if lowerMs < upperMs {
-            totals.cover(period: 0, lowerMs, upperMs, grains: fromRowsOnly ? [] : totalsFamily.grains[...])
+            totals.cover(period: 0, lowerMs, upperMs, grains: fromRowsOnly ? [] : (totalsFamily?.grains ?? [])[...])
         }
         self.breakdown = breakdown
         self.totals = totals
+        self.totalsFromBreakdown = !readsRows && !dimensions.contains(.tag)
+            && breakdownFamily.map { $0.keeps(.provider) && $0.keeps(.model) && !$0.isTagged } == true
     }
 }
 

@@ -8,6 +8,8 @@ import TallyUsage
 ///
 /// A family without `tag` counts each row once; a family with `tag` counts a row once per tag
 /// (an untagged row once, under the tag ''), so it serves only reports that group or filter by tag.
+/// The set is a trade: each family's rows are updated by every append, and the large ones
+/// (hundreds of thousands of rows per 10M ledger rows and up) cost the append path most.
 enum RollupFamily: Int, CaseIterable, Sendable {
     /// No dimension: one sum per bucket (monthly and daily totals).
     case total
@@ -17,12 +19,12 @@ enum RollupFamily: Int, CaseIterable, Sendable {
     case model
     /// Project × user.
     case projectUser
+    /// Tag × provider × model.
+    case tagModel
     /// Provider × model × project.
     case modelProject
     /// Provider × model × project × user.
     case full
-    /// Tag × provider × model × project × user.
-    case tagFull
 
     /// The dimensions its rows are keyed by.
     var dimensions: Set<Report.Dimension> {
@@ -31,9 +33,9 @@ enum RollupFamily: Int, CaseIterable, Sendable {
         case .tag: [.tag]
         case .model: [.provider, .model]
         case .projectUser: [.project, .user]
+        case .tagModel: [.tag, .provider, .model]
         case .modelProject: [.provider, .model, .project]
         case .full: [.provider, .model, .project, .user]
-        case .tagFull: [.tag, .provider, .model, .project, .user]
         }
     }
 
@@ -50,11 +52,11 @@ enum RollupFamily: Int, CaseIterable, Sendable {
         RollupGrain.allCases.filter { $0.family == self }.sorted { $0.bucketMilliseconds > $1.bucketMilliseconds }
     }
 
-    /// The smallest family holding every dimension in `needed`, counting each row once when
-    /// `needed` has no tag; the families are in order of size (``allCases``).
-    static func smallest(holding needed: Set<Report.Dimension>) -> RollupFamily {
+    /// The smallest family holding every dimension in `needed` that counts each row once when
+    /// `needed` has no tag (the families are in order of size, ``allCases``); nil for a tag with
+    /// project or user, which no family keeps: such a report reads the rows.
+    static func smallest(holding needed: Set<Report.Dimension>) -> RollupFamily? {
         allCases.first { $0.dimensions.isSuperset(of: needed) && $0.isTagged == needed.contains(.tag) }
-            ?? (needed.contains(.tag) ? .tagFull : .full)
     }
 }
 
@@ -85,16 +87,14 @@ enum RollupGrain: Int64, CaseIterable, Sendable {
     case hourProjectUser = 6
     /// UTC day × project × user.
     case dayProjectUser = 7
-    /// UTC hour × provider × model × project.
-    case hourModelProject = 8
     /// UTC day × provider × model × project.
-    case dayModelProject = 9
+    case dayModelProject = 8
     /// UTC hour × tag.
-    case hourTag = 10
+    case hourTag = 9
     /// UTC day × tag.
-    case dayTag = 11
-    /// UTC day × tag × provider × model × project × user.
-    case dayTagFull = 12
+    case dayTag = 10
+    /// UTC day × tag × provider × model.
+    case dayTagModel = 11
 
     var family: RollupFamily {
         switch self {
@@ -102,17 +102,17 @@ enum RollupGrain: Int64, CaseIterable, Sendable {
         case .hourTag, .dayTag: .tag
         case .hourModel, .dayModel: .model
         case .hourProjectUser, .dayProjectUser: .projectUser
-        case .hourModelProject, .dayModelProject: .modelProject
+        case .dayTagModel: .tagModel
+        case .dayModelProject: .modelProject
         case .dayFull: .full
-        case .dayTagFull: .tagFull
         }
     }
 
     var unit: RollupUnit {
         switch self {
         case .quarterHourTotal: .quarterHour
-        case .hourModel, .hourProjectUser, .hourModelProject, .hourTag: .hour
-        case .dayModel, .dayFull, .dayTotal, .dayProjectUser, .dayModelProject, .dayTag, .dayTagFull: .day
+        case .hourModel, .hourProjectUser, .hourTag: .hour
+        case .dayModel, .dayFull, .dayTotal, .dayProjectUser, .dayModelProject, .dayTag, .dayTagModel: .day
         }
     }
 

@@ -97,9 +97,18 @@ extension SQLiteLedgerStorage {
         do {
             return try await read { [self] db in
                 let byPeriod = plan.periods.first?.interval != nil
-                let breakdown = try aggregate(db, plan, plan.breakdown, dimensions: plan.dimensions, byPeriod: byPeriod)
-                // Each row once: the totals' family never counts a row twice.
-                let byModel = try aggregate(db, plan, plan.totals, dimensions: [.provider, .model], byPeriod: false)
+                let breakdown: [(row: Report.Row, sums: RollupTotals)]
+                let byModel: [(row: Report.Row, sums: RollupTotals)]
+                if plan.totalsFromBreakdown {
+                    // One query grouped by provider and model too, regrouped for the breakdown.
+                    let fine = try aggregate(db, plan, plan.breakdown, dimensions: (plan.dimensions + [.provider, .model]).uniqued(), byPeriod: byPeriod)
+                    breakdown = try regrouped(fine, keeping: Set(plan.dimensions))
+                    byModel = fine
+                } else {
+                    breakdown = try aggregate(db, plan, plan.breakdown, dimensions: plan.dimensions, byPeriod: byPeriod)
+                    // Each row once: the totals' family never counts a row twice.
+                    byModel = try aggregate(db, plan, plan.totals, dimensions: [.provider, .model], byPeriod: false)
+                }
                 var total = RollupTotals()
                 var unpricedRows: [String: (provider: String, model: String, rows: Int64)] = [:]
                 for (row, sums) in byModel {
@@ -124,6 +133,27 @@ extension SQLiteLedgerStorage {
         }
     }
 
+    /// Rows grouped by more dimensions than `keeping`, added up per group of `keeping`, in the
+    /// order each group first appears (so a breakdown ordered by period and dimensions stays so).
+    private func regrouped(
+        _ fine: [(row: Report.Row, sums: RollupTotals)], keeping: Set<Report.Dimension>
+    ) throws -> [(row: Report.Row, sums: RollupTotals)] {
+        var groups: [(row: Report.Row, sums: RollupTotals)] = []
+        var index: [Report.Row: Int] = [:]
+        for (row, sums) in fine {
+            var key = row
+            if !keeping.contains(.provider) { key.provider = nil }
+            if !keeping.contains(.model) { key.model = nil }
+            if let position = index[key] {
+                groups[position].sums = try added(groups[position].sums, sums)
+            } else {
+                index[key] = groups.count
+                groups.append((key, sums))
+            }
+        }
+        return groups
+    }
+
     /// Two groups' sums added; throws when a count passes `Int64` (amounts are 128-bit).
     private func added(_ a: RollupTotals, _ b: RollupTotals) throws(LedgerError) -> RollupTotals {
         guard let sum = a.adding(b) else {
@@ -140,7 +170,7 @@ extension SQLiteLedgerStorage {
     ) throws -> [(row: Report.Row, sums: RollupTotals)] {
         let dimensions = dimensions.filter { $0 != .month && $0 != .day }
         let (buckets, rowRanges) = (reading.buckets, reading.rows)
-        let tagged = reading.family.isTagged
+        let tagged = reading.family?.isTagged ?? false
         var ctes: [String] = []
         var parts: [String] = []
         var arguments: [any DatabaseValueConvertible] = []

@@ -1,21 +1,13 @@
 import Foundation
 import Testing
 @testable import TallyJSON
+import TallyDemo
 
 /// Random documents, written by `serialized()`, read back by the one reader and by Foundation's:
 /// both must see the same value, so the reader and the writer agree with an independent parser.
 struct JSONRoundTripTests {
-    /// SplitMix64: a small seeded generator, so a failure names the seed that shows it.
-    private struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// Seeded, so a failure names the seed that shows it.
+    private typealias Generator = SeededGenerator
 
     private static let scalars: [Unicode.Scalar] = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\u{0}", "\u{1F}", "é", "你", "😀", "\u{FEFF}", "\u{7F}"]
 
@@ -84,7 +76,7 @@ struct JSONRoundTripTests {
 
     @Test(arguments: 0..<40)
     func aWrittenDocumentReadsBackTheSameHereAndInFoundation(seed: UInt64) throws {
-        var random = Generator(state: seed)
+        var random = Generator(seed: seed)
         let value = randomValue(&random, depth: 0)
         let text = value.serialized()
         #expect(try JSONReader.parse(text) == value, "seed \(seed)")
