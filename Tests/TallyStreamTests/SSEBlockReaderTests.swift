@@ -124,4 +124,28 @@ struct SSEBlockReaderTests {
         #expect(reading.error?.offset == 13)
         #expect(texts(reading.blocks) == ["data: short\n\n"])
     }
+
+    @Test func aBlockOfEndlessCommentsFailsTheReaderInsteadOfGrowingWithoutBound() throws {
+        // Comments and `id:` lines are not an event's data, so the parser's limit never sees them:
+        // a block made only of them would be held whole until its blank line.
+        var reader = SSEBlockReader(maxEventBytes: 64)
+        #expect(reader.maxBlockBytes == 128)
+        #expect(try reader.parse(Array("data: ok\n\n".utf8)).count == 1)
+        let comment = Array(": keep-alive\n".utf8)
+        var thrown: SSEParserError?
+        for _ in 0..<20 where thrown == nil {
+            do { _ = try reader.parse(comment) } catch let error as SSEParserError { thrown = error }
+            #expect(reader.unfinishedBlock.count <= 128 + comment.count)
+        }
+        #expect(thrown?.code == .eventTooLarge)
+        #expect(thrown?.offset == 10)
+        #expect(thrown?.limit == 128)
+        // It stays failed, and a new stream after finish() starts clean.
+        #expect(throws: SSEParserError.self) { try reader.parse(Array("data: b\n\n".utf8)) }
+        _ = reader.finish()
+        #expect(try reader.parse(Array("data: c\n\n".utf8)).map(\.event) == [SSEEvent(text: "c")])
+        // A block that is mostly comments but within the bound is forwarded whole.
+        let mixed = String(repeating: ": c\n", count: 20) + "data: d\n\n"
+        #expect(try reader.parse(Array(mixed.utf8)).map(\.bytes) == [Array(mixed.utf8)])
+    }
 }

@@ -17,17 +17,30 @@ package struct SSEBlockReader: Sendable {
     private var parser: SSEParser
     /// The bytes received since the last complete block.
     package private(set) var unfinishedBlock: [UInt8] = []
+    /// Bytes received before this chunk, for the offset an error names.
+    private var received = 0
+    /// The error that failed the reader, thrown again by every later chunk.
+    private var failure: SSEParserError?
 
-    /// Creates a reader; `maxEventBytes` bounds one event as ``SSEParser/maxEventBytes`` says.
+    /// The bound on one block's raw bytes: twice the event limit, room for its lines' `data: `
+    /// prefixes, line ends, comments and `id:` lines, which the parser's limit does not count. A
+    /// block of nothing but comments would otherwise be held whole, however long it grew.
+    package var maxBlockBytes: Int { parser.maxEventBytes.multipliedReportingOverflow(by: 2).overflow ? .max : parser.maxEventBytes * 2 }
+
+    /// Creates a reader; `maxEventBytes` bounds one event as ``SSEParser/maxEventBytes`` says,
+    /// and one block's raw bytes at twice that (``maxBlockBytes``).
     package init(maxEventBytes: Int = SSEParser.defaultMaxEventBytes) {
         parser = SSEParser(maxEventBytes: maxEventBytes)
     }
 
     /// Parses the next chunk, calling `onBlock` for every block it completes, in stream order.
     ///
-    /// Throws ``SSEParserError`` when an event exceeds the limit; the reader then stays failed.
-    /// An error thrown by `onBlock` stops parsing of this chunk and is rethrown.
+    /// Throws ``SSEParserError`` when an event exceeds the limit, or a block's raw bytes exceed
+    /// ``maxBlockBytes``; the reader then stays failed. An error thrown by `onBlock` stops
+    /// parsing of this chunk and is rethrown.
     package mutating func parse(_ chunk: UnsafeRawBufferPointer, onBlock: (SSEBlock) throws -> Void) throws {
+        if let failure { throw failure }
+        defer { received += chunk.count }
         var pending = unfinishedBlock
         unfinishedBlock = []
         var event: SSEEvent?
@@ -51,6 +64,11 @@ package struct SSEBlockReader: Sendable {
             start = end
             try onBlock(block)
         })
+        if pending.count + (chunk.count - start) > maxBlockBytes {
+            let error = SSEParserError(code: .eventTooLarge, offset: received + start - pending.count, limit: maxBlockBytes)
+            failure = error
+            throw error
+        }
     }
 
     /// Parses the next chunk, calling `onBlock` for every block it completes, in stream order.
@@ -71,7 +89,11 @@ package struct SSEBlockReader: Sendable {
     @discardableResult
     package mutating func finish() -> [UInt8] {
         parser.finish()
-        defer { unfinishedBlock = [] }
+        defer {
+            unfinishedBlock = []
+            received = 0
+            failure = nil
+        }
         return unfinishedBlock
     }
 }
