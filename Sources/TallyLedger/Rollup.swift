@@ -26,21 +26,20 @@ enum RollupFamily: Int, CaseIterable, Sendable {
     /// Provider × model × project × user.
     case full
 
-    /// The dimensions its rows are keyed by.
-    var dimensions: Set<Report.Dimension> {
-        switch self {
-        case .total: []
-        case .tag: [.tag]
-        case .model: [.provider, .model]
-        case .projectUser: [.project, .user]
-        case .tagModel: [.tag, .provider, .model]
-        case .modelProject: [.provider, .model, .project]
-        case .full: [.provider, .model, .project, .user]
+    /// Whether it keeps `dimension` in its key. A switch, not a set: the append path asks it for
+    /// every row and grain.
+    func keeps(_ dimension: Report.Dimension) -> Bool {
+        switch dimension {
+        case .provider, .model: self == .model || self == .tagModel || self == .modelProject || self == .full
+        case .project: self == .projectUser || self == .modelProject || self == .full
+        case .user: self == .projectUser || self == .full
+        case .tag: self == .tag || self == .tagModel
+        case .month, .day: false
         }
     }
 
-    /// Whether it keeps `dimension` in its key.
-    func keeps(_ dimension: Report.Dimension) -> Bool { dimensions.contains(dimension) }
+    /// The dimensions its rows are keyed by.
+    var dimensions: Set<Report.Dimension> { Set(Report.Dimension.allCases.filter(keeps)) }
 
     /// Whether its rows are in `ledger_tag_rollup` (keyed by tag too) rather than `ledger_rollup`.
     var isTagged: Bool { keeps(.tag) }
@@ -291,8 +290,23 @@ struct RollupAccumulator: Sendable {
     private var names: [String] = [""]
     private var ids: [String: Int32] = ["": 0]
 
-    private static let untaggedGrains = RollupGrain.allCases.filter { !$0.family.isTagged }
-    private static let taggedGrains = RollupGrain.allCases.filter { $0.family.isTagged }
+    /// What a grain keeps, worked out once rather than for every row.
+    private struct GrainKey {
+        var grain: RollupGrain
+        var provider: Bool
+        var model: Bool
+        var project: Bool
+        var user: Bool
+
+        init(_ grain: RollupGrain) {
+            self.grain = grain
+            let family = grain.family
+            (provider, model, project, user) = (family.keeps(.provider), family.keeps(.model), family.keeps(.project), family.keeps(.user))
+        }
+    }
+
+    private static let untaggedGrains = RollupGrain.allCases.filter { !$0.family.isTagged }.map(GrainKey.init)
+    private static let taggedGrains = RollupGrain.allCases.filter { $0.family.isTagged }.map(GrainKey.init)
 
     private mutating func id(_ name: String) -> Int32 {
         if let id = ids[name] { return id }
@@ -307,16 +321,15 @@ struct RollupAccumulator: Sendable {
         let model = id(entry.modelRequested)
         let project = id(entry.attribution.project ?? "")
         let user = id(entry.attribution.user ?? "")
-        func add(_ grain: RollupGrain, tag: Int32) {
-            let family = grain.family
+        func add(_ grain: GrainKey, tag: Int32) {
             let key = Key(
-                grain: grain,
-                bucket: grain.bucket(ofMilliseconds: entry.timestampMs),
+                grain: grain.grain,
+                bucket: grain.grain.bucket(ofMilliseconds: entry.timestampMs),
                 tag: tag,
-                provider: family.keeps(.provider) ? provider : 0,
-                model: family.keeps(.model) ? model : 0,
-                project: family.keeps(.project) ? project : 0,
-                user: family.keeps(.user) ? user : 0
+                provider: grain.provider ? provider : 0,
+                model: grain.model ? model : 0,
+                project: grain.project ? project : 0,
+                user: grain.user ? user : 0
             )
             deltas[key, default: RollupTotals()].add(entry)
         }
