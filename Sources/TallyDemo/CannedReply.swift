@@ -16,12 +16,17 @@ package struct CannedReply: Sendable {
     package var body: Body
     /// The pause before each event of a streamed body.
     package var delay: Duration
+    /// After this many events the stream pauses for a second before the rest: a caller that
+    /// leaves after them has then received exactly them, however the machine schedules the
+    /// writes (a cut in milliseconds decided it before). Nil: no pause.
+    package var stallAfterEvents: Int?
 
-    package init(status: Int = 200, headers: HTTPFields = [:], body: Body, delay: Duration = .zero) {
+    package init(status: Int = 200, headers: HTTPFields = [:], body: Body, delay: Duration = .zero, stallAfterEvents: Int? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
         self.delay = delay
+        self.stallAfterEvents = stallAfterEvents
     }
 
     private static func quoted(_ text: String) -> String { JSONValue.quoted(text) }

@@ -115,9 +115,11 @@ package struct DemoSimulation: Sendable {
         provider.respond(
             to: "/cut/v1/chat/completions",
             with: .openAIChatStream(model: gpt.returnedModel, pieces: Self.answer, includeUsage: false, done: false))
-        provider.respond(
-            to: "/slow/v1/messages",
-            with: .anthropicStream(model: claude.returnedModel, pieces: Array(repeating: "word ", count: 400), inputTokens: 900, delay: .milliseconds(2)))
+        // The caller below leaves after 5 words; the stream holds after them (message_start,
+        // content_block_start, 5 deltas), so the row's estimate counts exactly those 5 on every run.
+        var slow = CannedReply.anthropicStream(model: claude.returnedModel, pieces: Array(repeating: "word ", count: 400), inputTokens: 900, delay: .milliseconds(2))
+        slow.stallAfterEvents = 7
+        provider.respond(to: "/slow/v1/messages", with: slow)
 
         let base = outcome.sent
         let faults: [(String, () async throws -> Void)] = [

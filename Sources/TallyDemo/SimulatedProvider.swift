@@ -78,8 +78,10 @@ package final class SimulatedProvider: Sendable {
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
             let delay = reply.delay
+            let stallAfter = reply.stallAfterEvents
             return Response(status: .init(code: reply.status), headers: headers, body: ResponseBody { writer in
-                for event in events {
+                for (index, event) in events.enumerated() {
+                    if index == stallAfter { try await Task.sleep(for: .seconds(1)) }
                     if delay > .zero { try await Task.sleep(for: delay) }
                     try await writer.write(ByteBuffer(string: event))
                 }
