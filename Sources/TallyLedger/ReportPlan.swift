@@ -129,8 +129,8 @@ struct ReportPlan: Sendable {
         }
         self.breakdown = breakdown
         self.totals = totals
-        self.totalsFromBreakdown = !readsRows && !dimensions.contains(.tag)
-            && breakdownFamily.map { $0.keeps(.provider) && $0.keeps(.model) && !$0.isTagged } == true
+        // A family that keeps no tag serves a breakdown without one.
+        self.totalsFromBreakdown = !readsRows && breakdownFamily.map { $0.keeps(.provider) && $0.keeps(.model) && !$0.isTagged } == true
     }
 }
 

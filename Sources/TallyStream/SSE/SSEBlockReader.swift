@@ -25,7 +25,10 @@ package struct SSEBlockReader: Sendable {
     /// The bound on one block's raw bytes: twice the event limit, room for its lines' `data: `
     /// prefixes, line ends, comments and `id:` lines, which the parser's limit does not count. A
     /// block of nothing but comments would otherwise be held whole, however long it grew.
-    package var maxBlockBytes: Int { parser.maxEventBytes.multipliedReportingOverflow(by: 2).overflow ? .max : parser.maxEventBytes * 2 }
+    package var maxBlockBytes: Int {
+        let (twice, overflow) = parser.maxEventBytes.multipliedReportingOverflow(by: 2)
+        return overflow ? .max : twice
+    }
 
     /// Creates a reader; `maxEventBytes` bounds one event as ``SSEParser/maxEventBytes`` says,
     /// and one block's raw bytes at twice that (``maxBlockBytes``).
