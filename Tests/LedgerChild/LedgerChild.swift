@@ -12,6 +12,9 @@ import TallyUsage
 /// begun requests along the way. With `--forever` it keeps appending batches of 500 rows (printing
 /// "appending" after the first) and finishing one begun request per batch, leaving half of them
 /// in flight, until it is killed. With `--hold` it waits, requests in flight, until killed.
+/// With `--hold-while-migrating` it opens a ledger that needs a migration, prints "migrating"
+/// once the first stretch of rollups is rebuilt, and waits there, inside the migration's
+/// transaction, until killed.
 @main
 struct LedgerChild: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,8 +28,17 @@ struct LedgerChild: AsyncParsableCommand {
     @Option var append: Int = 0
     @Flag var forever = false
     @Flag var hold = false
+    @Flag var holdWhileMigrating = false
 
     func run() async throws {
+        if holdWhileMigrating {
+            _ = try Ledger(path: self.ledger, migrations: Migration.embedded, prices: nil, migrationProgress: { done, total in
+                guard done >= 1, done < total else { return }
+                FileHandle.standardOutput.write(Data("migrating\n".utf8))
+                while true { sleep(3600) }
+            })
+            throw ValidationError("the migration ended before it could be held: the ledger needs one of at least two stretches")
+        }
         let ledger = try Ledger(path: self.ledger)
         let at = Date(timeIntervalSince1970: 1_767_225_600)
         var tickets: [InFlightTicket] = []

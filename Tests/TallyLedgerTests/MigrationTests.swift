@@ -64,9 +64,9 @@ struct MigrationTests {
         #expect(ids == ["kept"])
     }
 
-    @Test func aLedgerWithTheEarlierRollupsGainsOnesForEveryViewAndSaysHowFarTheRebuildIs() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
+    /// Writes a ledger as a Tally whose last migration was 0002 left it, 400 rows over 25 days
+    /// (tagged, attributed, some unpriced): its rollup grains only, and no tag rollups.
+    private func writeSchemaTwoLedger(_ path: String) async throws {
         let start = utc("2025-03-01T00:00:00Z")
         var entries: [LedgerEntry] = []
         for index in 0..<400 {
@@ -77,16 +77,21 @@ struct MigrationTests {
             entries.append(sampleEntry(id: "r\(index)", at: at, model: "m\(index % 3)", cost: cost, attribution: attribution))
         }
         do {
-            // What a Tally whose last migration was 0002 left: its rollup grains only, no tag rollups.
-            let ledger = try Ledger(path: directory.ledgerPath)
+            let ledger = try Ledger(path: path)
             try await ledger.append(contentsOf: entries)
         }
-        try await rawDatabase(directory.ledgerPath).write { db in
+        try await rawDatabase(path).write { db in
             try db.execute(sql: """
                 DROP TABLE ledger_tag_rollup; DELETE FROM ledger_rollup WHERE grain > 3;
                 DELETE FROM tally_migrations WHERE version > 2
                 """)
         }
+    }
+
+    @Test func aLedgerWithTheEarlierRollupsGainsOnesForEveryViewAndSaysHowFarTheRebuildIs() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await writeSchemaTwoLedger(directory.ledgerPath)
         let steps = Mutex<[(Int, Int)]>([])
         let migrated = try Ledger(
             path: directory.ledgerPath, migrations: Migration.embedded, prices: nil,
@@ -107,6 +112,36 @@ struct MigrationTests {
         )
         #expect(summary.rows == counted.rows)
         #expect(summary.total == counted.total)
+    }
+
+    @Test func aMigrationKilledHalfwayLeavesTheLedgerAsItWasAndTheNextOpenFinishesIt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await writeSchemaTwoLedger(directory.ledgerPath)
+        let child = try startChild(["--ledger", directory.ledgerPath, "--prefix", "m", "--hold-while-migrating"])
+        try waitForLine("migrating", from: child.output)
+        kill(child.process.processIdentifier, SIGKILL)
+        child.process.waitUntilExit()
+        #expect(child.process.terminationReason == .uncaughtSignal)
+
+        // Killed inside the migration's transaction: nothing of it stayed, the rows are all there.
+        let (version, tagTables, rows, rollups) = try await rawDatabase(directory.ledgerPath).read { db in
+            (
+                try Int.fetchOne(db, sql: "SELECT MAX(version) FROM tally_migrations"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE name = 'ledger_tag_rollup'"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_rows"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_rollup WHERE grain > 3")
+            )
+        }
+        #expect(version == 2)
+        #expect(tagTables == 0)
+        #expect(rows == 400)
+        #expect(rollups == 0)
+
+        let migrated = try Ledger(path: directory.ledgerPath)
+        #expect(migrated.schemaVersion == Migration.embedded.last?.version)
+        #expect(try await migrated.reader.verify().rollupMismatches.isEmpty)
+        #expect(try await migrated.reader.entries().count == 400)
     }
 
     @Test func aLedgerFromANewerTallyIsRefusedAndLeftUnchanged() async throws {
