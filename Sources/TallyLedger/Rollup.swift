@@ -195,40 +195,60 @@ struct RollupTotals: Sendable, Hashable {
     /// Adds one ledger row. The counts of a plausible row are at most 10⁹ each, so a batch's
     /// token sums cannot overflow.
     mutating func add(_ entry: LedgerEntry) {
-        if entry.kind == .request { requests += 1 } else { adjustments += 1 }
-        if entry.usageSource == .estimated { estimated += 1 }
-        guard entry.usage.isPlausible else {
+        add(
+            isRequest: entry.kind == .request, isEstimated: entry.usageSource == .estimated, usage: entry.usage,
+            costNano: entry.cost?.nanoUSD, listCostNano: entry.listCost?.nanoUSD
+        )
+    }
+
+    /// Adds one ledger row given by its stored fields: the one rule by which a row counts, which
+    /// the append path and a report read from the rows both apply (``ledger verify`` recounts it in SQL).
+    mutating func add(isRequest: Bool, isEstimated: Bool, usage: Usage, costNano: Int64?, listCostNano: Int64?) {
+        if isRequest { requests += 1 } else { adjustments += 1 }
+        if isEstimated { estimated += 1 }
+        guard usage.isPlausible else {
             implausible += 1
             unpriced += 1
             withoutListPrice += 1
             return
         }
-        input += entry.usage.input
-        cachedInput += entry.usage.cachedInput
-        cacheWrite += entry.usage.cacheWrite
-        cacheWrite1h += entry.usage.cacheWrite1h
-        output += entry.usage.output
-        reasoning += entry.usage.reasoning
-        if let cost = entry.cost { self.cost.add(cost) } else { unpriced += 1 }
-        if entry.listCost == nil { withoutListPrice += 1 }
-        if let list = entry.listCost, let cost = entry.cost {
-            listCost.add(list)
-            listedCost.add(cost)
+        input += usage.input
+        cachedInput += usage.cachedInput
+        cacheWrite += usage.cacheWrite
+        cacheWrite1h += usage.cacheWrite1h
+        output += usage.output
+        reasoning += usage.reasoning
+        if let costNano { cost.add(Money(nanoUSD: costNano)) } else { unpriced += 1 }
+        if listCostNano == nil { withoutListPrice += 1 }
+        if let listCostNano, let costNano {
+            listCost.add(Money(nanoUSD: listCostNano))
+            listedCost.add(Money(nanoUSD: costNano))
         }
     }
 
     /// These sums plus another's; nil when a count or token sum passes `Int64` (amounts cannot).
     func adding(_ other: RollupTotals) -> RollupTotals? {
-        let counts = zip(values.prefix(12), other.values.prefix(12)).map { $0.addingReportingOverflow($1) }
-        guard !counts.contains(where: \.overflow) else { return nil }
-        var sum = RollupTotals(counts: counts.map(\.partialValue))
-        sum.cost = cost
-        sum.cost.add(other.cost)
-        sum.listCost = listCost
-        sum.listCost.add(other.listCost)
-        sum.listedCost = listedCost
-        sum.listedCost.add(other.listedCost)
-        return sum
+        var sum = self
+        return sum.formSum(other) ? sum : nil
+    }
+
+    /// Adds another's sums in place, without allocating; false, leaving a count partly added,
+    /// when a count or token sum passes `Int64` (amounts are 128-bit and cannot).
+    mutating func formSum(_ other: RollupTotals) -> Bool {
+        func add(_ a: inout Int64, _ b: Int64) -> Bool {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            a = sum
+            return !overflow
+        }
+        guard add(&requests, other.requests), add(&adjustments, other.adjustments), add(&estimated, other.estimated),
+              add(&unpriced, other.unpriced), add(&withoutListPrice, other.withoutListPrice), add(&implausible, other.implausible),
+              add(&input, other.input), add(&cachedInput, other.cachedInput), add(&cacheWrite, other.cacheWrite),
+              add(&cacheWrite1h, other.cacheWrite1h), add(&output, other.output), add(&reasoning, other.reasoning)
+        else { return false }
+        cost.add(other.cost)
+        listCost.add(other.listCost)
+        listedCost.add(other.listedCost)
+        return true
     }
 
     /// The values in `ledger_rollup`'s column order after the key: the counts, then each amount
@@ -249,26 +269,22 @@ struct RollupTotals: Sendable, Hashable {
     /// Sums read back in `ledger_rollup`'s column order after the key: `column(i)` is the value
     /// of column `i`, for `i` in `0..<columnCount`.
     init(column: (Int) -> Int64) {
-        self.init(counts: (0..<12).map(column))
+        requests = column(0)
+        adjustments = column(1)
+        estimated = column(2)
+        unpriced = column(3)
+        withoutListPrice = column(4)
+        implausible = column(5)
+        input = column(6)
+        cachedInput = column(7)
+        cacheWrite = column(8)
+        cacheWrite1h = column(9)
+        output = column(10)
+        reasoning = column(11)
         func amount(_ high: Int) -> SplitSum { SplitSum(high: Int128(column(high)), low: Int128(column(high + 1))) }
         cost = amount(12)
         listCost = amount(14)
         listedCost = amount(16)
-    }
-
-    private init(counts: [Int64]) {
-        requests = counts[0]
-        adjustments = counts[1]
-        estimated = counts[2]
-        unpriced = counts[3]
-        withoutListPrice = counts[4]
-        implausible = counts[5]
-        input = counts[6]
-        cachedInput = counts[7]
-        cacheWrite = counts[8]
-        cacheWrite1h = counts[9]
-        output = counts[10]
-        reasoning = counts[11]
     }
 }
 

@@ -9,7 +9,8 @@ extension SQLiteLedgerStorage {
         "input_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens", "output_tokens", "reasoning_tokens",
     ].map { "l.\($0) BETWEEN 0 AND \(Usage.plausibleMaximum)" }.joined(separator: " AND ") + ")"
 
-    /// The sums of `ledger_rows` in `ledger_rollup`'s column order (``RollupTotals/add(_:)`` in SQL),
+    /// The sums of `ledger_rows` in `ledger_rollup`'s column order (``RollupTotals/add(_:)`` in SQL, the
+    /// independent recount `ledger verify` and a rollup rebuild use),
     /// as SQL over the alias `l`.
     static let rowMetrics: [String] = {
         let plausible = plausibleRowSQL
@@ -32,9 +33,6 @@ extension SQLiteLedgerStorage {
             + split("l.cost_nano", when: "l.cost_nano IS NOT NULL AND l.list_cost_nano IS NOT NULL")
         return (counts + sums).map { "COALESCE(\($0), 0)" }
     }()
-
-    /// The same sums over rollup rows, as SQL over the alias `r`.
-    static let rollupMetrics = AppendStatements.rollupSumColumns.map { "COALESCE(SUM(r.\($0)), 0)" }
 
     static let rowMetricsSQL = rowMetrics.joined(separator: ", ")
 
@@ -156,129 +154,150 @@ extension SQLiteLedgerStorage {
 
     /// Two groups' sums added; throws when a count passes `Int64` (amounts are 128-bit).
     private func added(_ a: RollupTotals, _ b: RollupTotals) throws(LedgerError) -> RollupTotals {
-        guard let sum = a.adding(b) else {
-            throw LedgerError(.sumOutOfRange, path: path, message: "a token count summed over this report passes \(Int64.max); report a shorter period")
-        }
+        guard let sum = a.adding(b) else { throw sumOutOfRange() }
         return sum
     }
 
-    /// One query: the rollup part and the row part each grouped by period and dimensions,
-    /// then added together, ordered by period and dimensions. Each row's `totals` is left zero;
-    /// its sums come beside it.
+    /// The reading's rollup rows and ledger rows added up per period (when `byPeriod`) and
+    /// dimensions, ordered by period and dimensions. Each row's `totals` is left zero; its sums
+    /// come beside it.
     private func aggregate(
         _ db: Database, _ plan: ReportPlan, _ reading: ReportPlan.Reading, dimensions: [Report.Dimension], byPeriod: Bool
     ) throws -> [(row: Report.Row, sums: RollupTotals)] {
-        let dimensions = dimensions.filter { $0 != .month && $0 != .day }
-        let (buckets, rowRanges) = (reading.buckets, reading.rows)
-        let tagged = reading.family?.isTagged ?? false
-        var ctes: [String] = []
-        var parts: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
-        let aliases = dimensions.indices.map { "d\($0)" }
-        let metricAliases = (0..<RollupTotals.columnCount).map { "m\($0)" }
-
-        if !buckets.isEmpty {
-            ctes.append("buckets(period, grain, lo, hi) AS (VALUES "
-                + Array(repeating: "(?, ?, ?, ?)", count: buckets.count).joined(separator: ", ") + ")")
-            for range in buckets {
-                arguments += [Int64(range.period), range.grain.rawValue, range.lower, range.upper]
-            }
+        var groups = ReportGroups(dimensions: dimensions)
+        if !reading.buckets.isEmpty {
+            try addRollups(db, plan, reading, byPeriod: byPeriod, into: &groups)
         }
-        if !rowRanges.isEmpty {
-            ctes.append("spans(period, lo, hi) AS (VALUES "
-                + Array(repeating: "(?, ?, ?)", count: rowRanges.count).joined(separator: ", ") + ")")
-            for range in rowRanges {
-                arguments += [Int64(range.period), range.lowerMs, range.upperMs]
-            }
+        if !reading.rows.isEmpty {
+            try addRows(db, plan, reading.rows, byPeriod: byPeriod, into: &groups)
         }
-        if !buckets.isEmpty {
-            let columns: [String] = dimensions.map {
-                switch $0 {
-                case .provider: "r.provider"
-                case .model: "r.model"
-                case .project: "NULLIF(r.project, '')"
-                case .user: "NULLIF(r.user_name, '')"
-                case .tag: tagged ? "NULLIF(r.tag, '')" : "NULL"
-                case .month, .day: "NULL"
-                }
-            }
-            var conditions = ["r.grain = buckets.grain", "r.bucket >= buckets.lo", "r.bucket < buckets.hi"]
-            let filters: [(String, String?)] = [
-                ("r.provider", plan.filter.provider), ("r.model", plan.filter.model),
-                ("r.project", plan.filter.project), ("r.user_name", plan.filter.user),
-                ("r.tag", tagged ? plan.filter.tag : nil),
-            ]
-            for case let (column, value?) in filters {
-                conditions.append("\(column) = ?")
-                arguments.append(value)
-            }
-            let selected = ["buckets.period AS period"] + zip(columns, aliases).map { "\($0) AS \($1)" }
-                + zip(Self.rollupMetrics, metricAliases).map { "\($0) AS \($1)" }
-            parts.append("SELECT " + selected.joined(separator: ", ")
-                + " FROM buckets CROSS JOIN \(tagged ? "ledger_tag_rollup" : "ledger_rollup") AS r WHERE " + conditions.joined(separator: " AND ")
-                + " GROUP BY " + (["buckets.period"] + columns).joined(separator: ", "))
-        }
-        if !rowRanges.isEmpty {
-            var from = "spans CROSS JOIN ledger_rows AS l"
-            let columns: [String] = dimensions.map {
-                switch $0 {
-                case .provider: "l.provider"
-                case .model: "l.model_requested"
-                case .project: "l.project"
-                case .user: "l.user_name"
-                case .tag: "t.tag"
-                case .month, .day: "NULL"
-                }
-            }
-            if dimensions.contains(.tag) { from += " LEFT JOIN ledger_tags AS t ON t.seq = l.seq" }
-            var conditions = ["l.ts_ms >= spans.lo", "l.ts_ms < spans.hi"]
-            let filters: [(String, String?)] = [
-                ("l.provider", plan.filter.provider), ("l.model_requested", plan.filter.model),
-                ("l.project", plan.filter.project), ("l.user_name", plan.filter.user),
-            ]
-            for case let (column, value?) in filters {
-                conditions.append("\(column) = ?")
-                arguments.append(value)
-            }
-            if let tag = plan.filter.tag {
-                conditions.append("EXISTS (SELECT 1 FROM ledger_tags AS ft WHERE ft.seq = l.seq AND ft.tag = ?)")
-                arguments.append(tag)
-            }
-            let selected = ["spans.period AS period"] + zip(columns, aliases).map { "\($0) AS \($1)" }
-                + zip(Self.rowMetrics, metricAliases).map { "\($0) AS \($1)" }
-            parts.append("SELECT " + selected.joined(separator: ", ")
-                + " FROM " + from + " WHERE " + conditions.joined(separator: " AND ")
-                + " GROUP BY " + (["spans.period"] + columns).joined(separator: ", "))
-        }
-        guard !parts.isEmpty else { return [] }
-        let groups = (byPeriod ? ["period"] : []) + aliases
-        var sql = "WITH " + ctes.joined(separator: ", ")
-            + " SELECT " + ([byPeriod ? "period" : "0"] + aliases + metricAliases.map { "COALESCE(SUM(\($0)), 0)" }).joined(separator: ", ")
-            + " FROM (" + parts.joined(separator: " UNION ALL ") + ")"
-        if !groups.isEmpty {
-            let list = groups.joined(separator: ", ")
-            sql += " GROUP BY \(list) ORDER BY \(list)"
-        }
-        var result: [(row: Report.Row, sums: RollupTotals)] = []
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
-        while let row = try rows.next() {
-            var values: [Report.Dimension: String] = [:]
-            for (offset, dimension) in dimensions.enumerated() {
-                values[dimension] = row[1 + offset]
-            }
-            let first = 1 + dimensions.count
-            let sums = RollupTotals { row[first + $0] as Int64 }
-            if groups.isEmpty, sums.requests == 0, sums.adjustments == 0 { continue }
-            result.append((
+        return groups.sorted().map { key, sums in
+            (
                 Report.Row(
-                    period: byPeriod ? plan.periods[Int(row[0] as Int64)].interval : nil,
-                    provider: values[.provider], model: values[.model], project: values[.project],
-                    user: values[.user], tag: values[.tag], totals: .zero
+                    period: byPeriod ? plan.periods[key.period].interval : nil,
+                    provider: key.provider, model: key.model, project: key.project, user: key.user, tag: key.tag,
+                    totals: .zero
                 ),
                 sums
-            ))
+            )
         }
-        return result
+    }
+
+    private func sumOutOfRange() -> LedgerError {
+        LedgerError(.sumOutOfRange, path: path, message: "a token count summed over this report passes \(Int64.max); report a shorter period")
+    }
+
+    /// Adds the rollup rows of the reading's buckets (filtered as the plan says) to their groups,
+    /// stepping through them in key order.
+    private func addRollups(
+        _ db: Database, _ plan: ReportPlan, _ reading: ReportPlan.Reading, byPeriod: Bool, into groups: inout ReportGroups
+    ) throws {
+        let tagged = reading.family?.isTagged ?? false
+        var arguments: [any DatabaseValueConvertible] = []
+        for range in reading.buckets {
+            arguments += [Int64(range.period), range.grain.rawValue, range.lower, range.upper]
+        }
+        let columns: [String] = groups.dimensions.map {
+            switch $0 {
+            case .provider: "r.provider"
+            case .model: "r.model"
+            case .project: "NULLIF(r.project, '')"
+            case .user: "NULLIF(r.user_name, '')"
+            case .tag: tagged ? "NULLIF(r.tag, '')" : "NULL"
+            case .month, .day: "NULL"
+            }
+        }
+        var conditions = ["r.grain = buckets.grain", "r.bucket >= buckets.lo", "r.bucket < buckets.hi"]
+        let filters: [(String, String?)] = [
+            ("r.provider", plan.filter.provider), ("r.model", plan.filter.model),
+            ("r.project", plan.filter.project), ("r.user_name", plan.filter.user),
+            ("r.tag", tagged ? plan.filter.tag : nil),
+        ]
+        for case let (column, value?) in filters {
+            conditions.append("\(column) = ?")
+            arguments.append(value)
+        }
+        let sql = "WITH buckets(period, grain, lo, hi) AS (VALUES "
+            + Array(repeating: "(?, ?, ?, ?)", count: reading.buckets.count).joined(separator: ", ") + ") "
+            + "SELECT " + (["buckets.period"] + columns + AppendStatements.rollupSumColumns.map { "r.\($0)" }).joined(separator: ", ")
+            + " FROM buckets CROSS JOIN \(tagged ? "ledger_tag_rollup" : "ledger_rollup") AS r WHERE "
+            + conditions.joined(separator: " AND ")
+        let rows = try SQLiteRows(db, sql: sql, arguments: StatementArguments(arguments))
+        let dimensions = groups.dimensions
+        let firstSum = Int32(1 + dimensions.count)
+        while try rows.next() {
+            var key = ReportGroups.Key(period: byPeriod ? Int(rows.int64(0)) : 0)
+            for (offset, dimension) in dimensions.enumerated() {
+                key[dimension] = rows.text(Int32(1 + offset))
+            }
+            let sums = RollupTotals { rows.int64(firstSum + Int32($0)) }
+            guard groups.add(sums, to: key) else { throw sumOutOfRange() }
+        }
+    }
+
+    /// Adds the ledger rows of the spans (filtered as the plan says) to their groups, each counted
+    /// by ``RollupTotals/add(isRequest:isEstimated:usage:costNano:listCostNano:)``, the rule the
+    /// rollups were written by.
+    private func addRows(
+        _ db: Database, _ plan: ReportPlan, _ spans: [ReportPlan.RowRange], byPeriod: Bool, into groups: inout ReportGroups
+    ) throws {
+        var arguments: [any DatabaseValueConvertible] = []
+        for range in spans {
+            arguments += [Int64(range.period), range.lowerMs, range.upperMs]
+        }
+        let dimensions = groups.dimensions
+        var from = "spans CROSS JOIN ledger_rows AS l"
+        let columns: [String] = dimensions.map {
+            switch $0 {
+            case .provider: "l.provider"
+            case .model: "l.model_requested"
+            case .project: "l.project"
+            case .user: "l.user_name"
+            case .tag: "t.tag"
+            case .month, .day: "NULL"
+            }
+        }
+        if dimensions.contains(.tag) { from += " LEFT JOIN ledger_tags AS t ON t.seq = l.seq" }
+        var conditions = ["l.ts_ms >= spans.lo", "l.ts_ms < spans.hi"]
+        let filters: [(String, String?)] = [
+            ("l.provider", plan.filter.provider), ("l.model_requested", plan.filter.model),
+            ("l.project", plan.filter.project), ("l.user_name", plan.filter.user),
+        ]
+        for case let (column, value?) in filters {
+            conditions.append("\(column) = ?")
+            arguments.append(value)
+        }
+        if let tag = plan.filter.tag {
+            conditions.append("EXISTS (SELECT 1 FROM ledger_tags AS ft WHERE ft.seq = l.seq AND ft.tag = ?)")
+            arguments.append(tag)
+        }
+        let fields = [
+            "l.kind = 'request'", "l.usage_source = 'estimated'", "l.input_tokens", "l.cached_input_tokens",
+            "l.cache_write_tokens", "l.cache_write_1h_tokens", "l.output_tokens", "l.reasoning_tokens",
+            "l.cost_nano", "l.list_cost_nano",
+        ]
+        let sql = "WITH spans(period, lo, hi) AS (VALUES "
+            + Array(repeating: "(?, ?, ?)", count: spans.count).joined(separator: ", ") + ") "
+            + "SELECT " + (["spans.period"] + columns + fields).joined(separator: ", ")
+            + " FROM " + from + " WHERE " + conditions.joined(separator: " AND ")
+        let rows = try SQLiteRows(db, sql: sql, arguments: StatementArguments(arguments))
+        let first = Int32(1 + dimensions.count)
+        while try rows.next() {
+            var key = ReportGroups.Key(period: byPeriod ? Int(rows.int64(0)) : 0)
+            for (offset, dimension) in dimensions.enumerated() {
+                key[dimension] = rows.text(Int32(1 + offset))
+            }
+            var sums = RollupTotals()
+            sums.add(
+                isRequest: rows.int64(first) != 0, isEstimated: rows.int64(first + 1) != 0,
+                usage: Usage(
+                    input: rows.int64(first + 2), cachedInput: rows.int64(first + 3), cacheWrite: rows.int64(first + 4),
+                    cacheWrite1h: rows.int64(first + 5), output: rows.int64(first + 6), reasoning: rows.int64(first + 7)
+                ),
+                costNano: rows.optionalInt64(first + 8), listCostNano: rows.optionalInt64(first + 9)
+            )
+            guard groups.add(sums, to: key) else { throw sumOutOfRange() }
+        }
     }
 
     // MARK: - Rows
