@@ -50,7 +50,7 @@ public final class Ledger: Sendable {
     package func begin(_ request: InFlightRequest) async throws -> InFlightTicket {
         try validate(request.attribution)
         guard case .begun(let journalSeq) = try await writer.submit(.begin(request)) else {
-            throw LedgerError(.io, path: path, message: "the journal returned no row")
+            throw LedgerError(.io, location: path, message: "the journal returned no row")
         }
         return InFlightTicket(journalSeq: journalSeq, request: request)
     }
@@ -75,7 +75,7 @@ public final class Ledger: Sendable {
     public func append(contentsOf entries: [LedgerEntry]) async throws -> Range<Int64> {
         for entry in entries { try validate(entry) }
         guard case .appended(let seqs) = try await writer.submit(.append(entries)) else {
-            throw LedgerError(.io, path: path, message: "the append returned no rows")
+            throw LedgerError(.io, location: path, message: "the append returned no rows")
         }
         return seqs
     }
@@ -89,7 +89,7 @@ public final class Ledger: Sendable {
 
     private func firstSeq(_ outcome: WriteOutcome) throws -> Int64 {
         guard case .appended(let seqs) = outcome, let seq = seqs.first else {
-            throw LedgerError(.io, path: path, message: "the append returned no row")
+            throw LedgerError(.io, location: path, message: "the append returned no row")
         }
         return seq
     }
@@ -97,13 +97,13 @@ public final class Ledger: Sendable {
     private func validate(_ entry: LedgerEntry) throws {
         try validate(entry.attribution)
         if (entry.kind == .adjustment) != (entry.adjusts != nil) {
-            throw LedgerError(.invalidValue, path: path, message: "row \(entry.id): only an adjustment, and every adjustment, names a row it adjusts")
+            throw LedgerError(.invalidValue, location: path, message: "row \(entry.id): only an adjustment, and every adjustment, names a row it adjusts")
         }
     }
 
     private func validate(_ attribution: Attribution) throws {
         if let value = attribution.invalidValue {
-            throw LedgerError(.invalidValue, path: path, message: "attribution '\(value.debugDescription)' holds a control character")
+            throw LedgerError(.invalidValue, location: path, message: "attribution '\(value.debugDescription)' holds a control character")
         }
     }
 }

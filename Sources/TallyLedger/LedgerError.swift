@@ -1,4 +1,5 @@
-/// A ledger operation that failed: what failed, on which file, and whether the file or the disk is at fault.
+/// A ledger operation that failed: what failed, on which ledger (a file, or a server named without its
+/// password), and whether the ledger's contents or reaching it is at fault.
 public struct LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kind of failure; new codes may be added, so match with a `default`.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
@@ -17,27 +18,35 @@ public struct LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidValue = Code(name: "invalidValue")
         /// A report's sum passes the largest amount Tally reports, about $9.2 billion (exit status 65).
         public static let sumOutOfRange = Code(name: "sumOutOfRange")
+        /// The ledger location itself is malformed: an unknown URL scheme, a bad port, an unknown
+        /// URL parameter (exit status 64).
+        public static let invalidLocation = Code(name: "invalidLocation")
+        /// The ledger's server could not be reached or is not a PostgreSQL server (exit status 69).
+        public static let unavailable = Code(name: "unavailable")
+        /// The server refused the credentials, or the role may not read or write the ledger's tables
+        /// (exit status 77).
+        public static let permissionDenied = Code(name: "permissionDenied")
         /// One line for logs.
         public var description: String { name }
     }
 
     /// The kind of failure.
     public var code: Code
-    /// The ledger file concerned.
-    public var path: String
-    /// What went wrong, in one line, without the path.
+    /// The ledger concerned: a file path, or a server URL with its password left out.
+    public var location: String
+    /// What went wrong, in one line, without the location.
     public var message: String
 
     /// Creates an error.
-    public init(_ code: Code, path: String, message: String) {
+    public init(_ code: Code, location: String, message: String) {
         self.code = code
-        self.path = path
+        self.location = location
         self.message = message
     }
 
-    /// Whether the fault lies in the file's contents rather than in reaching the file.
-    public var isDataError: Bool { code != .io }
+    /// Whether the fault lies in the ledger's contents rather than in reaching the ledger.
+    public var isDataError: Bool { ![.io, .invalidLocation, .unavailable, .permissionDenied].contains(code) }
 
-    /// One line: the path, then the message.
-    public var description: String { "\(path): \(message)" }
+    /// One line: the location, then the message.
+    public var description: String { "\(location): \(message)" }
 }

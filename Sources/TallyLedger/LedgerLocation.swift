@@ -1,12 +1,35 @@
 public import Foundation
 
-/// Where the ledger file lives when no path is given.
-public enum LedgerLocation {
-    /// The environment variable that names the ledger file.
+/// Where a ledger lives: a SQLite file (the embedded default), or a database on a PostgreSQL server.
+public enum LedgerLocation: Sendable, Hashable, CustomStringConvertible {
+    /// A SQLite ledger file.
+    case file(String)
+    /// A PostgreSQL database, from a `postgres://` URL.
+    case postgres(PostgresAddress)
+
+    /// The environment variable that names the ledger: a file path or a `postgres://` URL.
     public static let environmentVariable = "TALLY_LEDGER"
 
-    /// The ledger path: `explicit` when given, else `$TALLY_LEDGER`, else the platform data directory
-    /// (`$XDG_DATA_HOME/tally/ledger.sqlite`, falling back to `~/.local/share/tally/ledger.sqlite`).
+    /// Reads a location: a `postgres://` or `postgresql://` URL is a server, any other `scheme://` is
+    /// refused, and anything else is a file path.
+    public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(LedgerError) {
+        if Self.looksLikeURL(text) {
+            self = .postgres(try PostgresAddress(url: text, environment: environment))
+        } else {
+            self = .file(text)
+        }
+    }
+
+    /// The location `explicit` names when given, else `$TALLY_LEDGER`, else the platform data directory's file.
+    public static func resolving(
+        explicit: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(LedgerError) -> LedgerLocation {
+        try LedgerLocation(resolve(explicit: explicit, environment: environment), environment: environment)
+    }
+
+    /// The ledger named as text: `explicit` when given, else `$TALLY_LEDGER`, else the platform data
+    /// directory (`$XDG_DATA_HOME/tally/ledger.sqlite`, falling back to `~/.local/share/tally/ledger.sqlite`).
     public static func resolve(
         explicit: String?,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -26,5 +49,21 @@ public enum LedgerLocation {
             dataHome = home + "/.local/share"
         }
         return dataHome + "/tally/ledger.sqlite"
+    }
+
+    /// The file path, or the server URL without its password.
+    public var description: String {
+        switch self {
+        case .file(let path): path
+        case .postgres(let address): address.description
+        }
+    }
+
+    /// Whether `text` starts with a URL scheme (`letters://`), not a path.
+    static func looksLikeURL(_ text: String) -> Bool {
+        guard let separator = text.range(of: "://") else { return false }
+        let scheme = text[..<separator.lowerBound]
+        guard let first = scheme.first, first.isASCII, first.isLetter else { return false }
+        return scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) }
     }
 }

@@ -66,7 +66,7 @@ extension LedgerReader {
         }
         var summary = found
         guard let cost = costDelta.money, let list = listCostDelta.money else {
-            throw LedgerError(.sumOutOfRange, path: path, message: "the re-priced period's change in cost passes \(Money(nanoUSD: .max)); re-price a shorter period")
+            throw LedgerError(.sumOutOfRange, location: path, message: "the re-priced period's change in cost passes \(Money(nanoUSD: .max)); re-price a shorter period")
         }
         (summary.costDelta, summary.listCostDelta) = (cost, list)
         return (summary, pending)

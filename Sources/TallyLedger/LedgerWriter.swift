@@ -107,12 +107,12 @@ final class LedgerWriter: Sendable {
     private func commit(_ group: [Pending]) {
         do {
             guard let results = try storage.write(group.map(\.operation), waitingForLock: true) else {
-                throw LedgerError(.io, path: storage.path, message: "still locked by another process")
+                throw LedgerError(.io, location: storage.path, message: "still locked by another process")
             }
             for (index, pending) in group.enumerated() {
                 guard index < results.count else {
                     // Never expected: every operation gets a result. No caller may hang on it.
-                    pending.continuation.resume(throwing: LedgerError(.io, path: storage.path, message: "the write returned no result"))
+                    pending.continuation.resume(throwing: LedgerError(.io, location: storage.path, message: "the write returned no result"))
                     continue
                 }
                 pending.continuation.resume(with: results[index].mapError { $0 as any Error })

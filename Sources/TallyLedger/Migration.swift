@@ -102,7 +102,7 @@ struct Migrator: Sendable {
         if !hasRecord {
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
             if !tables.isEmpty {
-                throw LedgerError(.notALedger, path: path, message: "a SQLite database that is not a Tally ledger (it has no tally_migrations table)")
+                throw LedgerError(.notALedger, location: path, message: "a SQLite database that is not a Tally ledger (it has no tally_migrations table)")
             }
             if creating { try db.execute(sql: Self.createTable) }
             return []
@@ -113,13 +113,13 @@ struct Migrator: Sendable {
         for (index, migration) in recorded.enumerated() {
             guard migration.version <= latestVersion else {
                 throw LedgerError(
-                    .newerSchema, path: path,
+                    .newerSchema, location: path,
                     message: "ledger schema version \(recorded.last?.version ?? migration.version) is newer than this tally's (\(latestVersion)); upgrade tally to use this ledger"
                 )
             }
             guard index < migrations.count, migrations[index] == migration else {
                 throw LedgerError(
-                    .migrationMismatch, path: path,
+                    .migrationMismatch, location: path,
                     message: "recorded migration \(String(format: "%04d", migration.version))_\(migration.name) differs from the one this tally carries; the ledger was changed outside tally or by a different build"
                 )
             }

@@ -80,7 +80,7 @@ public enum Report {
             func money(_ sum: MoneySum, _ what: String) throws(LedgerError) -> Money {
                 guard let money = sum.money else {
                     throw LedgerError(
-                        .sumOutOfRange, path: path,
+                        .sumOutOfRange, location: path,
                         message: "the \(what) summed over this report passes \(Money(nanoUSD: .max)), the largest amount Tally reports; report a shorter period or fewer rows"
                     )
                 }

@@ -184,7 +184,7 @@ extension SQLiteLedgerStorage {
     }
 
     private func sumOutOfRange() -> LedgerError {
-        LedgerError(.sumOutOfRange, path: path, message: "a token count summed over this report passes \(Int64.max); report a shorter period")
+        LedgerError(.sumOutOfRange, location: path, message: "a token count summed over this report passes \(Int64.max); report a shorter period")
     }
 
     /// Adds the rollup rows of the reading's buckets (filtered as the plan says) to their groups,
@@ -432,7 +432,7 @@ extension LedgerEntry {
     init(row: Row, path: String) throws {
         func value<T: RawRepresentable>(_ column: String) throws -> T where T.RawValue == String {
             guard let text: String = row[column], let value = T(rawValue: text) else {
-                throw LedgerError(.notALedger, path: path, message: "row \(row["seq"] as Int64? ?? 0): bad \(column)")
+                throw LedgerError(.notALedger, location: path, message: "row \(row["seq"] as Int64? ?? 0): bad \(column)")
             }
             return value
         }

@@ -93,7 +93,7 @@ final class SQLiteLedgerStorage: Sendable {
                 let version = recorded.last?.version ?? 0
                 if mode == .read, version < migrator.latestVersion {
                     throw LedgerError(
-                        .needsMigration, path: path,
+                        .needsMigration, location: path,
                         message: "ledger schema version \(version) is older than this tally's (\(migrator.latestVersion)); run `tally ledger migrate`"
                     )
                 }
@@ -126,7 +126,7 @@ final class SQLiteLedgerStorage: Sendable {
             return (queue, nil)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN {
             throw LedgerError(
-                .io, path: path,
+                .io, location: path,
                 message: "its write-ahead log \(path)-wal holds rows not yet in the file, and its -shm file cannot be created here (read-only folder); run a tally command that writes once, with write access, or read a copy"
             )
         }
@@ -150,7 +150,7 @@ final class SQLiteLedgerStorage: Sendable {
         }
         guard FileSnapshot(path: path) == snapshot else {
             throw LedgerError(
-                .io, path: path,
+                .io, location: path,
                 message: "a process wrote the ledger while it was read without locks (it had no -wal file when opened); run the command again"
             )
         }
@@ -186,19 +186,19 @@ final class SQLiteLedgerStorage: Sendable {
         var info = stat()
         if stat(path, &info) == 0 {
             if (info.st_mode & S_IFMT) == S_IFDIR {
-                throw LedgerError(.io, path: path, message: "is a directory, not a ledger file")
+                throw LedgerError(.io, location: path, message: "is a directory, not a ledger file")
             }
             let wanted = mode == .write ? R_OK | W_OK : R_OK
             if access(path, wanted) != 0 {
-                throw LedgerError(.io, path: path, message: mode == .write ? "not writable: \(errnoText())" : "not readable: \(errnoText())")
+                throw LedgerError(.io, location: path, message: mode == .write ? "not writable: \(errnoText())" : "not readable: \(errnoText())")
             }
             return
         }
         guard errno == ENOENT else {
-            throw LedgerError(.io, path: path, message: "cannot reach the file: \(errnoText())")
+            throw LedgerError(.io, location: path, message: "cannot reach the file: \(errnoText())")
         }
         guard mode == .write else {
-            throw LedgerError(.io, path: path, message: "no ledger at this path")
+            throw LedgerError(.io, location: path, message: "no ledger at this path")
         }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
@@ -207,13 +207,13 @@ final class SQLiteLedgerStorage: Sendable {
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
                 )
             } catch {
-                throw LedgerError(.io, path: path, message: "cannot create the directory \(directory)")
+                throw LedgerError(.io, location: path, message: "cannot create the directory \(directory)")
             }
         }
         let descriptor = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
         if descriptor < 0 {
             if errno == EEXIST { return }  // another process created it first
-            throw LedgerError(.io, path: path, message: "cannot create the ledger: \(errnoText())")
+            throw LedgerError(.io, location: path, message: "cannot create the ledger: \(errnoText())")
         }
         close(descriptor)
     }
@@ -229,24 +229,24 @@ final class SQLiteLedgerStorage: Sendable {
     static func ledgerError(_ error: any Error, path: String) -> LedgerError {
         if let error = error as? LedgerError { return error }
         guard let error = error as? DatabaseError else {
-            return LedgerError(.io, path: path, message: "\(error)")
+            return LedgerError(.io, location: path, message: "\(error)")
         }
         let detail = error.message ?? "\(error.resultCode)"
         switch error.resultCode {
         case .SQLITE_NOTADB:
-            return LedgerError(.notALedger, path: path, message: "not a SQLite database")
+            return LedgerError(.notALedger, location: path, message: "not a SQLite database")
         case .SQLITE_CORRUPT:
-            return LedgerError(.notALedger, path: path, message: "the database is corrupted (\(detail))")
+            return LedgerError(.notALedger, location: path, message: "the database is corrupted (\(detail))")
         case .SQLITE_FULL:
-            return LedgerError(.io, path: path, message: "disk full; nothing of the failed batch was written")
+            return LedgerError(.io, location: path, message: "disk full; nothing of the failed batch was written")
         case .SQLITE_READONLY:
-            return LedgerError(.io, path: path, message: "read-only: \(detail)")
+            return LedgerError(.io, location: path, message: "read-only: \(detail)")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return LedgerError(.io, path: path, message: "still locked by another process after 5 s")
+            return LedgerError(.io, location: path, message: "still locked by another process after 5 s")
         case .SQLITE_CANTOPEN, .SQLITE_IOERR, .SQLITE_PERM, .SQLITE_NOMEM:
-            return LedgerError(.io, path: path, message: "cannot read or write: \(detail)")
+            return LedgerError(.io, location: path, message: "cannot read or write: \(detail)")
         default:
-            return LedgerError(.notALedger, path: path, message: "unexpected database error: \(detail)")
+            return LedgerError(.notALedger, location: path, message: "unexpected database error: \(detail)")
         }
     }
 
@@ -257,7 +257,7 @@ final class SQLiteLedgerStorage: Sendable {
     }
 
     private func requireWriter() throws -> any DatabaseWriter {
-        guard let writer else { throw LedgerError(.io, path: path, message: "opened read-only") }
+        guard let writer else { throw LedgerError(.io, location: path, message: "opened read-only") }
         return writer
     }
 
@@ -315,7 +315,7 @@ final class SQLiteLedgerStorage: Sendable {
                 }
                 guard try statements.deleteJournal(journalSeq) else {
                     results.append(.failure(LedgerError(
-                        .invalidValue, path: path,
+                        .invalidValue, location: path,
                         message: "request \(entry.id) is no longer in flight (already finished or recovered)"
                     )))
                     continue
@@ -349,7 +349,7 @@ final class SQLiteLedgerStorage: Sendable {
     }
 
     private func missingRowError(_ missing: (id: String, adjusts: Int64)) -> LedgerError {
-        LedgerError(.invalidValue, path: path, message: "adjustment \(missing.id) names row \(missing.adjusts), which does not exist; nothing of its batch was written")
+        LedgerError(.invalidValue, location: path, message: "adjustment \(missing.id) names row \(missing.adjusts), which does not exist; nothing of its batch was written")
     }
 
     /// Turns journal rows whose owning process is gone into `interrupted` rows with estimated

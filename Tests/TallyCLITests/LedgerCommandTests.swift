@@ -107,6 +107,21 @@ struct LedgerCommandTests {
         }
     }
 
+    @Test func aBadLedgerURLExits64WithOneLineThatNeverShowsThePassword() throws {
+        let unknown = try Self.run(["report", "--ledger", "mysql://root:hunter2@db/spend"])
+        #expect(unknown.status == 64)
+        #expect(unknown.error == "tally: mysql://root:***@db/spend: unknown scheme 'mysql': a ledger is a file path or a postgres:// URL\n")
+        let badPort = try Self.run(["ledger", "info"], environment: ["TALLY_LEDGER": "postgres://u:hunter2@db:0/spend"])
+        #expect(badPort.status == 64)
+        #expect(badPort.error.contains("port '0'"))
+        #expect(!badPort.error.contains("hunter2"))
+        // A well-formed URL names the server without its password, and is refused until the store lands.
+        let notYet = try Self.run(["budget", "check", "--limit", "1", "--ledger", "postgres://u:hunter2@db/spend"])
+        #expect(notYet.status == 3)
+        #expect(notYet.output.hasPrefix("TALLY UNKNOWN - postgres://u@db:5432/spend: "))
+        #expect(!notYet.output.contains("hunter2"))
+    }
+
     @Test func infoDescribesTheLedger() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -279,7 +279,7 @@ struct LedgerTests {
             try await ledger.append(contentsOf: big)
         } throws: { error in
             guard let error = error as? LedgerError else { return false }
-            return error.code == .io && error.message.contains("disk full") && error.path == directory.ledgerPath
+            return error.code == .io && error.message.contains("disk full") && error.location == directory.ledgerPath
         }
         try await ledger.append(sampleEntry(id: "after", at: at))
         #expect(try await allEntries(directory.ledgerPath).map(\.entry.id) == ["before", "after"])
@@ -336,7 +336,7 @@ struct LedgerTests {
                 try open()
             } throws: { error in
                 guard let error = error as? LedgerError else { return false }
-                return error.code == .notALedger && error.isDataError && error.path == directory.ledgerPath
+                return error.code == .notALedger && error.isDataError && error.location == directory.ledgerPath
             }
         }
     }
@@ -363,7 +363,7 @@ struct LedgerTests {
             #expect(!verification.isConsistent)
         } catch let error as LedgerError {
             #expect(error.isDataError)
-            #expect(error.path == directory.ledgerPath)
+            #expect(error.location == directory.ledgerPath)
         }
     }
 

@@ -64,10 +64,11 @@ struct BudgetCheck: AsyncParsableCommand {
     func check(now: Date) async -> (CheckStatus, String) {
         do {
             let budgets = try self.budgets()
-            guard FileManager.default.fileExists(atPath: ledger.path) else {
-                return (.unknown, "TALLY UNKNOWN - no ledger at \(ledger.path)\n")
+            let path = try ledger.path()
+            guard FileManager.default.fileExists(atPath: path) else {
+                return (.unknown, "TALLY UNKNOWN - no ledger at \(path)\n")
             }
-            let reader = try LedgerReader(path: ledger.path)
+            let reader = try LedgerReader(path: path)
             var results: [BudgetStanding] = []
             for budget in budgets {
                 results.append(try await reader.standing(of: budget, at: now))
@@ -94,7 +95,7 @@ struct BudgetCheck: AsyncParsableCommand {
         } catch let error as LedgerError {
             return (.unknown, "TALLY UNKNOWN - \(error.description)\n")  // the description names the file
         } catch {
-            return (.unknown, "TALLY UNKNOWN - \(ledger.path): \(error)\n")
+            return (.unknown, "TALLY UNKNOWN - \(LedgerLocation.resolve(explicit: ledger.ledger)): \(error)\n")
         }
     }
 

@@ -20,7 +20,7 @@ struct LedgerInfoCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingLedgerFailures {
-            let info = try await LedgerReader.info(path: options.path)
+            let info = try await LedgerReader.info(path: try options.path())
             let fields: [(String, String?)] = [
                 ("path", info.path),
                 ("schema_version", "\(info.schemaVersion)"),

@@ -16,7 +16,7 @@ struct LedgerMigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingLedgerFailures {
-            let path = options.path
+            let path = try options.path()
             let before = try? await LedgerReader.info(path: path).schemaVersion
             // Requests left in flight by processes that are gone are priced with these tables.
             let book = try pricing.loadBook()

@@ -6,9 +6,13 @@ struct LedgerOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The ledger file.",
-            discussion: "Default: $TALLY_LEDGER, else $XDG_DATA_HOME/tally/ledger.sqlite (~/.local/share/tally/ledger.sqlite).",
-            valueName: "path"
+            "The ledger: a file path, or a postgres:// URL.",
+            discussion: """
+                Default: $TALLY_LEDGER, else $XDG_DATA_HOME/tally/ledger.sqlite (~/.local/share/tally/ledger.sqlite). \
+                A URL reads like libpq's: postgres://user@host:5432/db?sslmode=require, the password from the URL, \
+                $PGPASSWORD or ~/.pgpass.
+                """,
+            valueName: "path-or-url"
         )
     )
     var ledger: String?
@@ -20,14 +24,44 @@ struct LedgerOptions: ParsableArguments {
         }
     }
 
-    /// The ledger path: `--ledger`, else `TALLY_LEDGER`, else the platform data directory.
-    var path: String { LedgerLocation.resolve(explicit: ledger) }
+    /// The ledger: `--ledger`, else `TALLY_LEDGER`, else the platform data directory's file.
+    func location() throws(Failure) -> LedgerLocation {
+        do {
+            return try LedgerLocation.resolving(explicit: ledger)
+        } catch {
+            throw Failure(error)
+        }
+    }
+
+    /// The ledger file, for the commands that read SQLite ledgers only; a PostgreSQL URL is refused
+    /// with exit 64, naming the commands that take one.
+    func path() throws(Failure) -> String {
+        switch try location() {
+        case .file(let path):
+            return path
+        case .postgres(let address):
+            throw Failure(
+                "\(address): this command reads SQLite ledger files only so far; PostgreSQL ledgers are not yet supported (docs/ledger.md, PostgreSQL)",
+                status: ExitStatus.usage
+            )
+        }
+    }
 }
 
 extension Failure {
-    /// A ledger failure: exit 65 when the file's contents are at fault, 74 when the file could not be reached.
+    /// A ledger failure, with the exit status its code documents: 64 for a malformed location, 65 when the
+    /// ledger's contents are at fault, 69 when its server cannot be reached, 74 when its file cannot,
+    /// 77 when the server refuses the credentials or the role's rights.
     init(_ error: LedgerError) {
-        self.init(error.description, status: error.isDataError ? ExitStatus.data : ExitStatus.io)
+        let status: Int32 =
+            switch error.code {
+            case .invalidLocation: ExitStatus.usage
+            case .unavailable: ExitStatus.unavailable
+            case .permissionDenied: ExitStatus.noPermission
+            case .io: ExitStatus.io
+            default: ExitStatus.data
+            }
+        self.init(error.description, status: status)
     }
 }
 

@@ -13,7 +13,7 @@ struct LedgerVerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingLedgerFailures {
-            let reader = try LedgerReader(path: options.path)
+            let reader = try LedgerReader(path: try options.path())
             let result = try await reader.verify()
             var problems: [String] = []
             if result.integrity == ["ok"] {

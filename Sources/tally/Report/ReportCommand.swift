@@ -52,7 +52,7 @@ struct ReportOptions: ParsableArguments {
             for dimension in try dimensions() where !groups.contains(dimension) { groups.append(dimension) }
             let filter = Report.Filter(provider: provider, project: project, user: user)
             let summary = try await ReportSource.summary(
-                ledgerPath: ledger.path, range: period.range, groupBy: groups, timeZone: period.timeZone, filter: filter
+                ledgerPath: try ledger.path(), range: period.range, groupBy: groups, timeZone: period.timeZone, filter: filter
             )
             let report = ReportView(summary: summary, groups: groups, period: period)
             switch output.format {

@@ -84,7 +84,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let reason = ListenCheck.failure(host: host, port: port) {
                 throw Failure("cannot listen on \(configuration.listen): \(reason) (--listen)", status: ExitStatus.unavailable)
             }
-            let opened = try Ledger(path: ledger.path, prices: book)
+            let opened = try Ledger(path: try ledger.path(), prices: book)
             var logger = Logger(label: "tally.serve")
             logger.logLevel = .info
             if !ProxyServer.isLoopback(host), configuration.gatewayKeys.isEmpty {

@@ -7,10 +7,13 @@ enum ExitStatus {
     static let usage: Int32 = 64
     /// An input file (price table, ledger, budget file) holds bad data.
     static let data: Int32 = 65
-    /// A service could not be started: `tally serve` could not listen on its address.
+    /// A service could not be started or reached: `tally serve` could not listen on its address, or a
+    /// ledger's PostgreSQL server did not answer.
     static let unavailable: Int32 = 69
     /// A file could not be read or written.
     static let io: Int32 = 74
+    /// A ledger's server refused the credentials, or the role lacks a right the command needs.
+    static let noPermission: Int32 = 77
 }
 
 /// A failure `tally` reports as one line per problem on standard error, then exits with `status`.
