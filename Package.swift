@@ -199,7 +199,8 @@ let package = Package(
         // TallyDemo for the one seeded generator, in the random-document and random-ledger tests.
         .testTarget(name: "TallyJSONTests", dependencies: ["TallyJSON", "TallyDemo"], swiftSettings: swiftSettings),
         .testTarget(name: "TallyPricingTests", dependencies: ["TallyJSON", "TallyPricing", "TallyUsage"], swiftSettings: swiftSettings),
-        .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger", "TallyUsage", "TallyDemo"], swiftSettings: swiftSettings),
+        // TallyTestSupport for the throwaway PostgreSQL cluster the server-ledger tests start.
+        .testTarget(name: "TallyLedgerTests", dependencies: ["TallyLedger", "TallyUsage", "TallyDemo", "TallyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TallyStreamTests",
             dependencies: ["TallyStream", "TallyTestSupport", "TallyDemo", "TallyUsage"],
