@@ -32,6 +32,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.70.0"),
+        // The PostgreSQL ledger: postgres-nio speaks the wire protocol, swift-nio-ssl its TLS.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
     ],
     targets: [
         // The tokens of one request (`Usage`): the value type pricing, decoding and the ledger share. Pure, no dependencies.
@@ -47,7 +50,7 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: ["EmbedFiles"]
         ),
-        // The SQLite ledger: migrations, append, in-flight journal, report queries.
+        // The ledger: SQLite (embedded) and PostgreSQL stores, migrations, append, in-flight journal, report queries.
         .target(
             name: "TallyLedger",
             dependencies: [
@@ -57,6 +60,12 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API GRDB links, for binding rows on the append path.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                // The PostgreSQL store, its TLS settings, and the connection errors it names.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings,
             plugins: ["EmbedFiles"]

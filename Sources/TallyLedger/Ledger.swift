@@ -22,7 +22,7 @@ public final class Ledger: Sendable {
     /// requests left in flight by processes that are gone into `interrupted` rows priced with
     /// `prices` (unpriced without them).
     public convenience init(path: String, prices: PriceBook? = nil) throws {
-        try self.init(path: path, migrations: Migration.embedded, prices: prices)
+        try self.init(path: path, migrations: Migration.sqlite, prices: prices)
     }
 
     /// Opens a ledger with a given list of migrations (tests supply their own); `migrationProgress`

@@ -71,12 +71,20 @@ public struct LedgerReader: Sendable {
     public static func info(path: String) async throws -> LedgerInfo {
         try await SQLiteLedgerStorage(path: path, mode: .inspect).info()
     }
+
+    /// Describes the ledger at `location`, a file or a PostgreSQL database, without migrating it.
+    public static func info(location: LedgerLocation) async throws -> LedgerInfo {
+        switch location {
+        case .file(let path): try await info(path: path)
+        case .postgres(let address): try await PostgresLedgerStore(address: address).info()
+        }
+    }
 }
 
-/// What `tally ledger info` shows about a ledger file.
+/// What `tally ledger info` shows about a ledger.
 public struct LedgerInfo: Sendable, Hashable {
-    /// The file.
-    public var path: String
+    /// The file path, or the server URL without its password.
+    public var location: String
     /// The schema version recorded in the file.
     public var schemaVersion: Int
     /// The schema version this tally migrates to.
@@ -89,7 +97,7 @@ public struct LedgerInfo: Sendable, Hashable {
     public var lastRequest: Date?
     /// Requests in flight (or left by processes that are gone).
     public var journalRows: Int64?
-    /// Bytes of the file and its write-ahead log.
+    /// Bytes of the file and its write-ahead log, or of the ledger's tables and indexes on the server.
     public var bytes: Int64
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// One numbered schema step from `migrations/NNNN_name.sql`.
+/// One numbered schema step from `migrations/DIALECT/NNNN_name.sql`.
 package struct Migration: Sendable, Hashable {
     /// The number the file name starts with.
     package var version: Int
@@ -35,10 +35,19 @@ package struct Migration: Sendable, Hashable {
         sql.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces) == Self.rebuildRollupsMarker }
     }
 
-    /// The migrations built into this binary, in order.
-    package static let embedded: [Migration] = EmbeddedFiles.all
-        .compactMap { Migration(fileName: $0.path, sql: $0.contents) }
-        .sorted { $0.version < $1.version }
+    /// The SQLite ledger's migrations built into this binary (`migrations/sqlite/`), in order.
+    package static let sqlite = embedded(folder: "sqlite")
+
+    /// The PostgreSQL ledger's migrations built into this binary (`migrations/postgres/`), in order:
+    /// the same versions as SQLite's, in PostgreSQL's dialect.
+    package static let postgres = embedded(folder: "postgres")
+
+    private static func embedded(folder: String) -> [Migration] {
+        EmbeddedFiles.all
+            .filter { $0.path.hasPrefix(folder + "/") }
+            .compactMap { Migration(fileName: String($0.path.dropFirst(folder.count + 1)), sql: $0.contents) }
+            .sorted { $0.version < $1.version }
+    }
 }
 
 /// Applies migrations to a ledger and checks a ledger against them.

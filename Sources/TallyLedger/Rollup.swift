@@ -4,7 +4,7 @@ import TallyPricing
 import TallyUsage
 
 /// The dimensions a family of rollups keeps: every report is read from the smallest family
-/// that holds the dimensions it groups and filters by (see migrations/0003_rollups_for_every_view.sql).
+/// that holds the dimensions it groups and filters by (see migrations/sqlite/0003_rollups_for_every_view.sql).
 ///
 /// A family without `tag` counts each row once; a family with `tag` counts a row once per tag
 /// (an untagged row once, under the tag ''), so it serves only reports that group or filter by tag.

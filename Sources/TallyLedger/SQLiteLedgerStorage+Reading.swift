@@ -402,7 +402,7 @@ extension SQLiteLedgerStorage {
         do {
             return try await read { db in
                 var info = LedgerInfo(
-                    path: path, schemaVersion: schemaVersion, latestSchemaVersion: latestSchemaVersion,
+                    location: path, schemaVersion: schemaVersion, latestSchemaVersion: latestSchemaVersion,
                     rows: nil, firstRequest: nil, lastRequest: nil, journalRows: nil, bytes: 0
                 )
                 if try db.tableExists("ledger_rows") {

@@ -40,7 +40,7 @@ final class SQLiteLedgerStorage: Sendable {
 
     /// Opens the file; `maximumPageCount` caps its size (tests use it to make the disk "fill").
     init(
-        path: String, mode: Mode, migrations: [Migration] = Migration.embedded, maximumPageCount: Int? = nil,
+        path: String, mode: Mode, migrations: [Migration] = Migration.sqlite, maximumPageCount: Int? = nil,
         migrationProgress: (@Sendable (_ done: Int, _ of: Int) -> Void)? = nil
     ) throws {
         let migrator = Migrator(migrations: migrations, path: path)

@@ -32,7 +32,7 @@ struct LedgerChild: AsyncParsableCommand {
 
     func run() async throws {
         if holdWhileMigrating {
-            _ = try Ledger(path: self.ledger, migrations: Migration.embedded, prices: nil, migrationProgress: { done, total in
+            _ = try Ledger(path: self.ledger, migrations: Migration.sqlite, prices: nil, migrationProgress: { done, total in
                 guard done >= 1, done < total else { return }
                 FileHandle.standardOutput.write(Data("migrating\n".utf8))
                 while true { sleep(3600) }

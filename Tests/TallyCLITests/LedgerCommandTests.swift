@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TallyTestSupport
 import Testing
 
 /// Runs the built `tally` binary against ledgers in temporary directories.
@@ -122,6 +123,40 @@ struct LedgerCommandTests {
         #expect(!notYet.output.contains("hunter2"))
     }
 
+    @Test func migrateAndInfoTakeAPostgreSQLURLAndExitAsDocumentedWhenTheServerSaysNo() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        try server.createDatabase("spend")
+        let url = server.url(database: "spend")
+        let shown = "postgres://\(server.superuser)@127.0.0.1:\(server.port)/spend?sslmode=disable"
+        let latest = try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations/postgres").path)
+            .filter { $0.hasSuffix(".sql") }.count
+        let created = try Self.run(["ledger", "migrate", "--ledger", url])
+        #expect(created.status == 0, "\(created.error)")
+        #expect(created.output == "\(shown): schema version \(latest) (created)\n")
+        let again = try Self.run(["ledger", "migrate"], environment: ["TALLY_LEDGER": url])
+        #expect(again.output == "\(shown): schema version \(latest) (up to date)\n")
+        let info = try Self.run(["ledger", "info", "--format", "json", "--ledger", url])
+        #expect(info.status == 0, "\(info.error)")
+        let object = try JSONSerialization.jsonObject(with: Data(info.output.utf8)) as? [String: Any]
+        #expect(object?["location"] as? String == shown)
+        #expect(object?["rows"] as? Int == 0)
+        #expect(!info.output.contains(server.password))
+
+        let wrongPassword = try Self.run(["ledger", "info", "--ledger", server.url(database: "spend", password: "guess")])
+        #expect(wrongPassword.status == 77, "\(wrongPassword.error)")
+        #expect(!wrongPassword.error.contains("guess"))
+        #expect(wrongPassword.error.split(separator: "\n").count == 1)
+        let closed = try ClosedPort()
+        let refused = try Self.run(["ledger", "migrate", "--ledger", "postgres://tally:pw@127.0.0.1:\(closed.port)/spend?sslmode=disable"])
+        #expect(refused.status == 69, "\(refused.error)")
+        #expect(refused.error.contains("connection refused"))
+        let notYet = try Self.run(["report", "--ledger", url])
+        #expect(notYet.status == 64)
+        #expect(notYet.error == "tally: \(shown): this command reads SQLite ledger files only so far; a PostgreSQL ledger takes `tally ledger migrate` and `tally ledger info`\n")
+    }
+
     @Test func infoDescribesTheLedger() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -131,11 +166,11 @@ struct LedgerCommandTests {
         #expect(info.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(info.output.utf8)) as? [String: Any]
         #expect(object?["rows"] as? Int == 0)
-        // The number of the last file in migrations/.
+        // The number of the last file in migrations/sqlite/.
         let migrations = try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations").path)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations/sqlite").path)
         #expect(object?["schema_version"] as? Int == migrations.filter { $0.hasSuffix(".sql") }.count)
-        #expect(object?["path"] as? String == ledger)
+        #expect(object?["location"] as? String == ledger)
     }
 
     /// The files beside a ledger that a read must not create.

@@ -271,7 +271,7 @@ struct LedgerTests {
             _ = try Ledger(path: directory.ledgerPath)
             return try rawDatabase(directory.ledgerPath).read { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 }
         }()
-        let ledger = try Ledger(path: directory.ledgerPath, migrations: Migration.embedded, prices: nil, maximumPageCount: pages + 40)
+        let ledger = try Ledger(path: directory.ledgerPath, migrations: Migration.sqlite, prices: nil, maximumPageCount: pages + 40)
         let at = utc("2025-06-01T12:00:00Z")
         try await ledger.append(sampleEntry(id: "before", at: at))
         let big = (0..<20_000).map { sampleEntry(id: "big-\($0)", at: at.addingTimeInterval(Double($0))) }

@@ -5,13 +5,13 @@ import Testing
 @testable import TallyLedger
 
 struct MigrationTests {
-    let first = Migration.embedded[0]
+    let first = Migration.sqlite[0]
     /// The migrations this build carries, then one more, as a newer Tally would carry it.
-    let current = Migration.embedded
-    let next = Migration(version: Migration.embedded.count + 1, name: "add_notes", sql: "CREATE TABLE test_notes (seq INTEGER, note TEXT NOT NULL);\n")
+    let current = Migration.sqlite
+    let next = Migration(version: Migration.sqlite.count + 1, name: "add_notes", sql: "CREATE TABLE test_notes (seq INTEGER, note TEXT NOT NULL);\n")
 
     @Test func theBuildCarriesTheMigrationsFolderInOrder() {
-        #expect(Migration.embedded.map(\.version) == Array(1...Migration.embedded.count))
+        #expect(Migration.sqlite.map(\.version) == Array(1...Migration.sqlite.count))
         #expect(first.name == "ledger")
         #expect(first.sql.contains("CREATE TABLE ledger_rows"))
     }
@@ -20,12 +20,12 @@ struct MigrationTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let ledger = try Ledger(path: directory.ledgerPath)
-        #expect(ledger.schemaVersion == Migration.embedded.last?.version)
+        #expect(ledger.schemaVersion == Migration.sqlite.last?.version)
         let recorded = try rawDatabase(directory.ledgerPath).read { db in
             try Row.fetchAll(db, sql: "SELECT version, name, sql FROM tally_migrations").map { ($0["version"] as Int, $0["sql"] as String) }
         }
-        #expect(recorded.map(\.0) == Migration.embedded.map(\.version))
-        #expect(recorded.map(\.1) == Migration.embedded.map(\.sql))
+        #expect(recorded.map(\.0) == Migration.sqlite.map(\.version))
+        #expect(recorded.map(\.1) == Migration.sqlite.map(\.sql))
     }
 
     @Test func connectionsOpeningOneNewLedgerAtOnceAllSucceed() throws {
@@ -38,7 +38,7 @@ struct MigrationTests {
             DispatchQueue.concurrentPerform(iterations: 6) { _ in
                 do {
                     let ledger = try Ledger(path: directory.ledgerPath)
-                    if ledger.schemaVersion != Migration.embedded.last?.version { failures.withLock { $0.append("old schema") } }
+                    if ledger.schemaVersion != Migration.sqlite.last?.version { failures.withLock { $0.append("old schema") } }
                 } catch {
                     failures.withLock { $0.append("\(error)") }
                 }
@@ -94,10 +94,10 @@ struct MigrationTests {
         try await writeSchemaTwoLedger(directory.ledgerPath)
         let steps = Mutex<[(Int, Int)]>([])
         let migrated = try Ledger(
-            path: directory.ledgerPath, migrations: Migration.embedded, prices: nil,
+            path: directory.ledgerPath, migrations: Migration.sqlite, prices: nil,
             migrationProgress: { done, total in steps.withLock { $0.append((done, total)) } }
         )
-        #expect(migrated.schemaVersion == Migration.embedded.last?.version)
+        #expect(migrated.schemaVersion == Migration.sqlite.last?.version)
         let reported = steps.withLock { $0 }
         #expect(reported.count > 1)
         #expect(reported.last.map { $0.0 == $0.1 } == true)
@@ -139,7 +139,7 @@ struct MigrationTests {
         #expect(rollups == 0)
 
         let migrated = try Ledger(path: directory.ledgerPath)
-        #expect(migrated.schemaVersion == Migration.embedded.last?.version)
+        #expect(migrated.schemaVersion == Migration.sqlite.last?.version)
         #expect(try await migrated.reader.verify().rollupMismatches.isEmpty)
         #expect(try await migrated.reader.entries().count == 400)
     }

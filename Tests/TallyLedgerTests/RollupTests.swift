@@ -72,12 +72,12 @@ struct RollupTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         // Rows an earlier Tally wrote: one with 10^15 tokens and the saturated cost it was given.
-        try writeOldLedger(directory.ledgerPath, migrations: [Migration.embedded[0]], rows: [
+        try writeOldLedger(directory.ledgerPath, migrations: [Migration.sqlite[0]], rows: [
             (id: "absurd", tsMs: 1_787_220_000_000, inputTokens: 1_000_000_000_000_000, costNano: .max),
             (id: "normal", tsMs: 1_787_306_400_000, inputTokens: 100, costNano: 1_000),
         ])
         let migrated = try Ledger(path: directory.ledgerPath)
-        #expect(migrated.schemaVersion == Migration.embedded.last?.version)
+        #expect(migrated.schemaVersion == Migration.sqlite.last?.version)
         let summary = try await migrated.reader.summary(range: month)
         #expect(summary.total.requests == 2)
         #expect(summary.total.implausibleRows == 1)

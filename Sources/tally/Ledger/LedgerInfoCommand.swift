@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import TallyLedger
 
-/// `tally ledger info`: path, schema version, rows, first and last request, size.
+/// `tally ledger info`: location, schema version, rows, first and last request, size.
 struct LedgerInfoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Show the ledger's path, schema version, rows, first and last request, and size."
+        abstract: "Show the ledger's location, schema version, rows, first and last request, and size."
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -20,9 +20,9 @@ struct LedgerInfoCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingLedgerFailures {
-            let info = try await LedgerReader.info(path: try options.path())
+            let info = try await LedgerReader.info(location: try options.location())
             let fields: [(String, String?)] = [
-                ("path", info.path),
+                ("location", info.location),
                 ("schema_version", "\(info.schemaVersion)"),
                 ("latest_schema_version", "\(info.latestSchemaVersion)"),
                 ("rows", info.rows.map { "\($0)" }),

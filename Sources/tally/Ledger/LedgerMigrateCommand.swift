@@ -16,6 +16,12 @@ struct LedgerMigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingLedgerFailures {
+            if case .postgres(let address) = try options.location() {
+                let (before, after) = try await PostgresLedgerStore(address: address).migrate()
+                let how = before.map { $0 == after ? "up to date" : "migrated from \($0)" } ?? "created"
+                print("\(address): schema version \(after) (\(how))")
+                return
+            }
             let path = try options.path()
             let before = try? await LedgerReader.info(path: path).schemaVersion
             // Requests left in flight by processes that are gone are priced with these tables.
@@ -26,7 +32,7 @@ struct LedgerMigrateCommand: AsyncParsableCommand {
             do {
                 defer { bar.finish() }
                 ledger = try Ledger(
-                    path: path, migrations: Migration.embedded, prices: book,
+                    path: path, migrations: Migration.sqlite, prices: book,
                     migrationProgress: { done, total in bar.update(done, of: total) }
                 )
             }

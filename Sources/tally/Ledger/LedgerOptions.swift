@@ -41,7 +41,7 @@ struct LedgerOptions: ParsableArguments {
             return path
         case .postgres(let address):
             throw Failure(
-                "\(address): this command reads SQLite ledger files only so far; PostgreSQL ledgers are not yet supported (docs/ledger.md, PostgreSQL)",
+                "\(address): this command reads SQLite ledger files only so far; a PostgreSQL ledger takes `tally ledger migrate` and `tally ledger info`",
                 status: ExitStatus.usage
             )
         }
