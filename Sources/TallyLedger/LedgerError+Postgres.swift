@@ -26,6 +26,8 @@ extension LedgerError {
                 self.init(.permissionDenied, location: location, message: "the server refused user \(address.user): \(message)")
             case "42501":  // insufficient_privilege
                 self.init(.permissionDenied, location: location, message: "user \(address.user) lacks a right: \(message)")
+            case "23503":  // foreign_key_violation: an adjustment of a row that is not there
+                self.init(.invalidValue, location: location, message: "\(message); nothing of the failed batch was written")
             case "3D000":  // invalid_catalog_name
                 self.init(
                     .unavailable, location: location,

@@ -18,6 +18,9 @@ public struct LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidValue = Code(name: "invalidValue")
         /// A report's sum passes the largest amount Tally reports, about $9.2 billion (exit status 65).
         public static let sumOutOfRange = Code(name: "sumOutOfRange")
+        /// After `tally ledger copy`, the two ledgers' row counts or monthly sums differ, or the
+        /// target holds rows that are not the source's (exit status 65).
+        public static let copyMismatch = Code(name: "copyMismatch")
         /// The ledger location itself is malformed: an unknown URL scheme, a bad port, an unknown
         /// URL parameter (exit status 64).
         public static let invalidLocation = Code(name: "invalidLocation")

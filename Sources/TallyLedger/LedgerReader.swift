@@ -51,6 +51,16 @@ public struct LedgerReader: Sendable {
         try await reduceEntries(since: since, until: until, into: []) { $0.append($1) }
     }
 
+    /// Rows after `seq`, in append order, at most `limit`: the batches `tally ledger copy` reads.
+    package func entries(after seq: Int64, limit: Int) async throws -> [StoredLedgerEntry] {
+        try await storage.entries(after: seq, limit: limit)
+    }
+
+    /// Rows, cost and list cost per UTC month, exact, for comparing two ledgers.
+    package func monthlyTotals() async throws -> [LedgerMonthTotals] {
+        try await storage.monthlyTotals()
+    }
+
     /// Runs SQLite's integrity check, recounts every rollup from the rows, and lists the journal's owners.
     public func verify() async throws -> LedgerVerification {
         try await storage.verify()

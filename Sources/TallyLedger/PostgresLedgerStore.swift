@@ -145,7 +145,7 @@ package struct PostgresLedgerStore: Sendable {
     }
 
     /// Which of Tally's tables exist in the connection's current schema.
-    private func tablesPresent(_ connection: PostgresConnection) async throws -> Set<String> {
+    func tablesPresent(_ connection: PostgresConnection) async throws -> Set<String> {
         let names = Self.ledgerTables + ["tally_migrations"]
         let rows = try await connection.query(
             // pg_class, not information_schema: a role without rights on a table still sees it there,
@@ -170,7 +170,7 @@ package struct PostgresLedgerStore: Sendable {
 
     /// Runs `body` between BEGIN and COMMIT, rolling back when it throws; the body's own error
     /// is the one thrown.
-    private func transaction<Result: Sendable>(
+    func transaction<Result: Sendable>(
         _ connection: PostgresConnection, _ body: () async throws -> Result
     ) async throws -> Result {
         try await connection.query("BEGIN", logger: Self.logger)
@@ -185,7 +185,7 @@ package struct PostgresLedgerStore: Sendable {
     }
 
     /// Connects, runs `body`, closes; every error becomes a `LedgerError` naming the server.
-    private func withConnection<Result: Sendable>(
+    func withConnection<Result: Sendable>(
         _ body: (PostgresConnection) async throws -> Result
     ) async throws(LedgerError) -> Result {
         let connection: PostgresConnection

@@ -341,6 +341,53 @@ extension SQLiteLedgerStorage {
         }
     }
 
+    /// Rows after `seq`, in append order, at most `limit`, with their tags.
+    func entries(after seq: Int64, limit: Int) async throws -> [StoredLedgerEntry] {
+        let path = self.path
+        do {
+            return try await read { db in
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT l.*, (SELECT group_concat(tag, char(31)) FROM ledger_tags WHERE seq = l.seq) AS tags
+                        FROM ledger_rows AS l WHERE l.seq > ? ORDER BY l.seq LIMIT ?
+                        """,
+                    arguments: [seq, limit]
+                )
+                var found: [StoredLedgerEntry] = []
+                while let row = try rows.next() {
+                    found.append(StoredLedgerEntry(seq: row["seq"], entry: try LedgerEntry(row: row, path: path)))
+                }
+                return found
+            }
+        } catch {
+            throw ledgerError(error)
+        }
+    }
+
+    /// Rows, cost and list cost per UTC month; amounts summed as high and low 32-bit halves so
+    /// no sum can overflow, and combined in 128 bits.
+    func monthlyTotals() async throws -> [LedgerMonthTotals] {
+        do {
+            return try await read { db in
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT strftime('%Y-%m', ts_ms / 1000, 'unixepoch') AS month, COUNT(*) AS n,
+                        COALESCE(SUM(cost_nano >> 32), 0) AS ch, COALESCE(SUM(cost_nano & 4294967295), 0) AS cl,
+                        COALESCE(SUM(list_cost_nano >> 32), 0) AS lh, COALESCE(SUM(list_cost_nano & 4294967295), 0) AS ll
+                    FROM ledger_rows GROUP BY month ORDER BY month
+                    """)
+                return rows.map { row in
+                    func exact(_ high: String, _ low: String) -> String {
+                        String(Int128(row[high] as Int64) * (1 << 32) + Int128(row[low] as Int64))
+                    }
+                    return LedgerMonthTotals(month: row["month"], rows: row["n"], costNano: exact("ch", "cl"), listCostNano: exact("lh", "ll"))
+                }
+            }
+        } catch {
+            throw ledgerError(error)
+        }
+    }
+
     // MARK: - Checks
 
     /// Integrity check, rollups against a recount of the rows, and the journal's owners.

@@ -152,6 +152,21 @@ struct LedgerCommandTests {
         let refused = try Self.run(["ledger", "migrate", "--ledger", "postgres://tally:pw@127.0.0.1:\(closed.port)/spend?sslmode=disable"])
         #expect(refused.status == 69, "\(refused.error)")
         #expect(refused.error.contains("connection refused"))
+        // A SQLite ledger copied in, twice: the second run finds nothing left to copy.
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/ledger.sqlite"
+        #expect(try Self.run(["--ledger", file, "--prefix", "c", "--append", "5"], program: "tally-ledger-child").status == 0)
+        let copied = try Self.run(["ledger", "copy", file, url])
+        #expect(copied.status == 0, "\(copied.error)")
+        #expect(copied.output.hasPrefix("\(shown): copied 5 row(s), 0 already there; 5 row(s) in "), "\(copied.output)")
+        let nothingLeft = try Self.run(["ledger", "copy", file, url])
+        #expect(nothingLeft.output.hasPrefix("\(shown): copied 0 row(s), 5 already there; "), "\(nothingLeft.output)")
+        #expect(try Self.run(["ledger", "info", "--format", "json", "--ledger", url]).output.contains("\"rows\":5"))
+        let backwards = try Self.run(["ledger", "copy", url, file])
+        #expect(backwards.status == 64)
+        #expect(!backwards.error.contains(server.password))
+
         let notYet = try Self.run(["report", "--ledger", url])
         #expect(notYet.status == 64)
         #expect(notYet.error == "tally: \(shown): this command reads SQLite ledger files only so far; a PostgreSQL ledger takes `tally ledger migrate` and `tally ledger info`\n")

@@ -1,5 +1,8 @@
 import Foundation
+import GRDB
 import Testing
+import TallyPricing
+import TallyUsage
 @testable import TallyLedger
 import TallyTestSupport
 
@@ -158,6 +161,135 @@ import TallyTestSupport
         let address = try PostgresAddress(url: "postgres://tally:pw@127.0.0.1:\(upstream.port)/spend?sslmode=disable&connect_timeout=5", environment: [:])
         let error = await #expect(throws: LedgerError.self) { _ = try await PostgresLedgerStore(address: address).info() }
         #expect(error?.code == .unavailable, "\(String(describing: error))")
+    }
+
+    /// A SQLite ledger with what a copy must carry: tags, missing attribution, unpriced and
+    /// estimated rows, an implausible one, an adjustment, months apart and a quarter-hour edge.
+    func sourceLedger(_ directory: TemporaryDirectory) async throws -> [StoredLedgerEntry] {
+        let ledger = try Ledger(path: directory.ledgerPath, prices: nil)
+        var entries: [LedgerEntry] = []
+        for index in 0..<40 {
+            let at = utc("2026-10-31T23:45:00Z").addingTimeInterval(Double(index) * 997)
+            entries.append(sampleEntry(
+                id: "r\(index)", at: at, provider: index % 3 == 0 ? "anthropic" : "openai",
+                model: index % 2 == 0 ? "gpt-4.1" : "claude-sonnet-4",
+                usage: Usage(input: Int64(100 + index), cachedInput: 7, cacheWrite: Int64(index % 4), output: Int64(50 * index), reasoning: 3),
+                cost: index % 7 == 0 ? nil : Int64(1_000_003 * index), listCost: index % 5 == 0 ? nil : Int64(1_500_007 * index),
+                usageSource: index % 6 == 0 ? .estimated : .reported,
+                attribution: Attribution(
+                    project: index % 4 == 0 ? nil : "p\(index % 3)", user: index % 5 == 0 ? nil : "u\(index % 2)",
+                    tags: index % 3 == 0 ? [] : ["batch", "t\(index % 4)"]
+                )
+            ))
+        }
+        entries.append(sampleEntry(id: "huge", at: utc("2026-12-01T00:00:00Z"), usage: Usage(input: 5_000_000_000, output: 1)))
+        _ = try await ledger.append(contentsOf: entries)
+        _ = try await ledger.append(.adjustment(of: 3, id: "adj", timestamp: utc("2026-11-02T10:00:00Z"), provider: "openai", model: "gpt-4.1", cost: Money(nanoUSD: -500), listCost: nil))
+        return try await allEntries(directory.ledgerPath)
+    }
+
+    /// Every rollup row of both tables as one line each, sorted.
+    static func rollupLines(sqlite path: String) throws -> [String] {
+        try rawDatabase(path).read { db in
+            try String.fetchAll(db, sql: """
+                SELECT grain || '|' || bucket || '||' || provider || '|' || model || '|' || project || '|' || user_name || '|' ||
+                    requests || '|' || adjustments || '|' || estimated || '|' || unpriced || '|' || without_list_price || '|' ||
+                    implausible || '|' || input_tokens || '|' || output_tokens || '|' || cost_nano_high || '|' || cost_nano_low || '|' ||
+                    list_cost_nano_high || '|' || list_cost_nano_low || '|' || listed_cost_nano_high || '|' || listed_cost_nano_low
+                FROM ledger_rollup
+                UNION ALL
+                SELECT grain || '|' || bucket || '|' || tag || '|' || provider || '|' || model || '|' || project || '|' || user_name || '|' ||
+                    requests || '|' || adjustments || '|' || estimated || '|' || unpriced || '|' || without_list_price || '|' ||
+                    implausible || '|' || input_tokens || '|' || output_tokens || '|' || cost_nano_high || '|' || cost_nano_low || '|' ||
+                    list_cost_nano_high || '|' || list_cost_nano_low || '|' || listed_cost_nano_high || '|' || listed_cost_nano_low
+                FROM ledger_tag_rollup
+                """).sorted()
+        }
+    }
+
+    func rollupLines(postgres database: String) throws -> [String] {
+        let columns = """
+            requests || '|' || adjustments || '|' || estimated || '|' || unpriced || '|' || without_list_price || '|' ||
+            implausible || '|' || input_tokens || '|' || output_tokens || '|' || cost_nano_high || '|' || cost_nano_low || '|' ||
+            list_cost_nano_high || '|' || list_cost_nano_low || '|' || listed_cost_nano_high || '|' || listed_cost_nano_low
+            """
+        let text = try server.psql(
+            """
+            SELECT grain || '|' || bucket || '||' || provider || '|' || model || '|' || project || '|' || user_name || '|' || \(columns) FROM ledger_rollup
+            UNION ALL
+            SELECT grain || '|' || bucket || '|' || tag || '|' || provider || '|' || model || '|' || project || '|' || user_name || '|' || \(columns) FROM ledger_tag_rollup
+            """,
+            database: database
+        )
+        return text.split(separator: "\n").map(String.init).sorted()
+    }
+
+    @Test func aCopyCarriesEveryRowAsWrittenAndBuildsTheSameRollupsAsSQLite() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let written = try await sourceLedger(directory)
+        let store = try store()
+        let copy = LedgerCopy(source: try LedgerReader(path: directory.ledgerPath), target: store)
+        let outcome = try await copy.run()
+        #expect(outcome.copied == Int64(written.count))
+        #expect(outcome.alreadyThere == 0)
+        #expect(outcome.months.map(\.month) == ["2026-10", "2026-11", "2026-12"])
+        let copied = try await store.entries(after: 0, limit: 1_000)
+        #expect(copied == written)
+        let sqliteRollups = try Self.rollupLines(sqlite: directory.ledgerPath)
+        #expect(sqliteRollups.count > 100)
+        #expect(try rollupLines(postgres: store.address.database) == sqliteRollups)
+
+        // Run again: nothing left to copy. New rows after a copy get numbers past the copied ones.
+        let again = try await copy.run()
+        #expect(again.copied == 0)
+        #expect(again.alreadyThere == Int64(written.count))
+        let next = try await store.append([sampleEntry(id: "after-copy", at: utc("2026-12-02T00:00:00Z"))])
+        #expect(next.first.map { $0 > written.last?.seq ?? 0 } == true)
+    }
+
+    @Test func anInterruptedCopyGoesOnAfterTheTargetsLastRow() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let written = try await sourceLedger(directory)
+        let store = try store()
+        _ = try await store.migrate()
+        // What a copy killed after its first batch leaves: a prefix, each row under its own number.
+        let prefix = Array(written.prefix(17))
+        _ = try await store.append(prefix.map(\.entry), seqs: prefix.map(\.seq))
+        let outcome = try await LedgerCopy(source: try LedgerReader(path: directory.ledgerPath), target: store).run()
+        #expect(outcome.alreadyThere == 17)
+        #expect(outcome.copied == Int64(written.count - 17))
+        #expect(try await store.entries(after: 0, limit: 1_000) == written)
+        #expect(try rollupLines(postgres: store.address.database) == Self.rollupLines(sqlite: directory.ledgerPath))
+    }
+
+    @Test func aCopyRefusesATargetHoldingOtherRows() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try await sourceLedger(directory)
+        let store = try store()
+        _ = try await store.migrate()
+        _ = try await store.append([sampleEntry(id: "someone-else", at: utc("2026-11-05T00:00:00Z"))])
+        let error = await #expect(throws: LedgerError.self) {
+            _ = try await LedgerCopy(source: try LedgerReader(path: directory.ledgerPath), target: store).run()
+        }
+        #expect(error?.code == .copyMismatch)
+        #expect(error?.message.contains("someone-else") == true, "\(String(describing: error))")
+        #expect(try await store.info().rows == 1)
+    }
+
+    @Test func anAdjustmentOfAMissingRowWritesNothingOfItsBatch() async throws {
+        let store = try store()
+        _ = try await store.migrate()
+        let batch = [
+            sampleEntry(id: "fine", at: utc("2026-11-05T00:00:00Z")),
+            LedgerEntry.adjustment(of: 999, id: "orphan", timestamp: utc("2026-11-05T00:00:00Z"), provider: "openai", model: "gpt-4.1", cost: Money(nanoUSD: 1), listCost: nil),
+        ]
+        let error = await #expect(throws: LedgerError.self) { _ = try await store.append(batch) }
+        #expect(error?.code == .invalidValue, "\(String(describing: error))")
+        #expect(try await store.info().rows == 0)
+        #expect(try server.psql("SELECT count(*) FROM ledger_rollup", database: store.address.database) == "0")
     }
 
     @Test func theMigrationsSplitIntoStatementsAsPostgreSQLWouldRunThem() {

@@ -1,16 +1,17 @@
 import ArgumentParser
 
-/// `tally ledger`: the ledger file itself.
+/// `tally ledger`: the ledger itself, a file or a PostgreSQL database.
 struct LedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
-        abstract: "Describe, migrate, verify and export the SQLite ledger.",
+        abstract: "Describe, migrate, verify, export and copy the ledger.",
         subcommands: [
             LedgerInfoCommand.self,
             LedgerMigrateCommand.self,
             LedgerVerifyCommand.self,
             LedgerExportCommand.self,
             LedgerRepriceCommand.self,
+            LedgerCopyCommand.self,
         ]
     )
 }
