@@ -17,7 +17,12 @@ extension PostgresLedgerStore {
     /// dropped connection does not retry, since the commit may have landed: the error says so.
     package func append(_ entries: [LedgerEntry], seqs given: [Int64]? = nil) async throws(LedgerError) -> [Int64] {
         guard !entries.isEmpty else { return [] }
-        precondition(given == nil || given?.count == entries.count, "one seq per entry")
+        if let given, given.count != entries.count {
+            throw LedgerError(
+                .invalidValue, location: address.description,
+                message: "\(given.count) sequence number(s) for \(entries.count) row(s); nothing was written"
+            )
+        }
         for entry in entries where (entry.kind == .adjustment) != (entry.adjusts != nil) {
             throw LedgerError(.invalidValue, location: address.description, message: "row \(entry.id): only an adjustment, and every adjustment, names a row it adjusts")
         }

@@ -288,6 +288,8 @@ import TallyTestSupport
         ]
         let error = await #expect(throws: LedgerError.self) { _ = try await store.append(batch) }
         #expect(error?.code == .invalidValue, "\(String(describing: error))")
+        let miscounted = await #expect(throws: LedgerError.self) { _ = try await store.append([batch[0]], seqs: [1, 2]) }
+        #expect(miscounted?.code == .invalidValue)
         #expect(try await store.info().rows == 0)
         #expect(try server.psql("SELECT count(*) FROM ledger_rollup", database: store.address.database) == "0")
     }
