@@ -252,7 +252,7 @@ let package = Package(
             // TallyServer and Hummingbird's test client: the budget tests run `tally serve`'s proxy
             // beside `tally budget check`, to show that both judge a budget file alike.
             dependencies: [
-                "tally", "TallyPricing", "TallyLedger", "TallyServer", "TallyGateway", "TallyTestSupport", "TallyUsage",
+                "tally", "TallyPricing", "TallyLedger", "TallyServer", "TallyGateway", "TallyTestSupport", "TallyUsage", "TallyDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -146,7 +146,7 @@ struct AppendStatements {
     }
 
     /// Binds one row's 36 columns, in `rowColumns` order, as the statement's next parameters.
-    private static func bind(_ entry: LedgerEntry, to statement: inout SQLiteStatement) {
+    static func bind(_ entry: LedgerEntry, to statement: inout SQLiteStatement) {
         statement.bind(entry.id)
         statement.bind(entry.kind.rawValue)
         statement.bind(entry.timestampMs)

@@ -1,20 +1,30 @@
 public import Foundation
 
-/// Reads a ledger: report totals and breakdowns, rows for export, checks and a description.
+/// Reads a ledger, a SQLite file or a PostgreSQL database alike: report totals and breakdowns,
+/// rows for export, checks and a description.
 public struct LedgerReader: Sendable {
-    let storage: SQLiteLedgerStorage
+    let store: any LedgerStore
 
-    init(storage: SQLiteLedgerStorage) {
-        self.storage = storage
+    init(store: any LedgerStore) {
+        self.store = store
     }
 
     /// Opens the ledger at `path` read-only; its schema must be this tally's (no migration is run).
     public init(path: String) throws {
-        self.storage = try SQLiteLedgerStorage(path: path, mode: .read)
+        self.store = try SQLiteLedgerStorage(path: path, mode: .read)
     }
 
-    /// The ledger file.
-    public var path: String { storage.path }
+    /// Opens the ledger at `location` read-only: a file as ``init(path:)`` does; a database
+    /// without connecting yet (each read connects, and checks the schema is this tally's).
+    public init(location: LedgerLocation) throws {
+        switch location {
+        case .file(let path): try self.init(path: path)
+        case .postgres(let address): self.init(store: PostgresLedgerStore(address: address, requiringCurrentSchema: true))
+        }
+    }
+
+    /// The ledger file, or the server URL without its password.
+    public var location: String { store.location }
 
     /// Totals over `range`, broken down by `groupBy`, with months and days taken in `timeZone`.
     ///
@@ -27,8 +37,12 @@ public struct LedgerReader: Sendable {
         timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
         filter: Report.Filter = Report.Filter()
     ) async throws -> Report.Summary {
-        let plan = ReportPlan(range: range, groupBy: groupBy, timeZone: timeZone, filter: filter)
-        return try await storage.summary(plan)
+        try await summary(ReportPlan(range: range, groupBy: groupBy, timeZone: timeZone, filter: filter))
+    }
+
+    /// The report a plan reads, from whichever store holds the ledger.
+    func summary(_ plan: ReportPlan) async throws -> Report.Summary {
+        try plan.summary(from: try await store.aggregate(plan), location: store.location)
     }
 
     /// Folds every row sent in `since..<until` (either end open when nil), in append order, into
@@ -40,9 +54,9 @@ public struct LedgerReader: Sendable {
         since: Date? = nil, until: Date? = nil, into initial: State,
         _ update: @escaping @Sendable (inout State, StoredLedgerEntry) throws -> Void
     ) async throws -> State {
-        try await storage.reduceEntries(
-            fromMs: since.map(LedgerEntry.milliseconds), untilMs: until.map(LedgerEntry.milliseconds), into: initial, update
-        )
+        try await store.reduceEntries(
+            fromMs: since.map(LedgerEntry.milliseconds), untilMs: until.map(LedgerEntry.milliseconds), passes: 1, into: initial
+        ) { state, _, entry in try update(&state, entry) }
     }
 
     /// Every row sent in `since..<until`, in append order (``reduceEntries(since:until:into:_:)``
@@ -53,28 +67,30 @@ public struct LedgerReader: Sendable {
 
     /// Rows after `seq`, in append order, at most `limit`: the batches `tally ledger copy` reads.
     package func entries(after seq: Int64, limit: Int) async throws -> [StoredLedgerEntry] {
-        try await storage.entries(after: seq, limit: limit)
+        try await store.entries(after: seq, limit: limit)
     }
 
     /// Rows, cost and list cost per UTC month, exact, for comparing two ledgers.
     package func monthlyTotals() async throws -> [LedgerMonthTotals] {
-        try await storage.monthlyTotals()
+        try await store.monthlyTotals()
     }
 
-    /// Runs SQLite's integrity check, recounts every rollup from the rows, and lists the journal's owners.
+    /// Checks the store (SQLite's integrity check; on PostgreSQL, that the append-only triggers are
+    /// in place), recounts every rollup from the rows, and lists the journal's owners.
     public func verify() async throws -> LedgerVerification {
-        try await storage.verify()
+        try await store.verify()
     }
 
     /// How many rows each rollup grain holds, and the bytes of each table (from SQLite's
-    /// `dbstat`; empty where the library lacks it), for the benchmarks and the docs.
-    package func rollupFootprint() async throws -> (rowsByGrain: [(grain: Int64, rows: Int64)], bytesByTable: [(table: String, bytes: Int64)]) {
-        try await storage.rollupFootprint()
+    /// `dbstat`, empty where the library lacks it; from PostgreSQL's relation sizes), for the
+    /// benchmarks and the docs.
+    package func rollupFootprint() async throws -> LedgerFootprint {
+        try await store.rollupFootprint()
     }
 
     /// Path, schema, row count, first and last request, size.
     public func info() async throws -> LedgerInfo {
-        try await storage.info()
+        try await store.info()
     }
 
     /// Describes the ledger at `path` without migrating it, even when its schema is older than this tally's.
@@ -133,7 +149,8 @@ public struct LedgerVerification: Sendable, Hashable {
         public var isAlive: Bool
     }
 
-    /// SQLite's `PRAGMA integrity_check` lines: `["ok"]` when sound.
+    /// `["ok"]` when sound, else one line per problem: SQLite's `PRAGMA integrity_check`, or on
+    /// PostgreSQL each append-only trigger that is missing or disabled.
     public var integrity: [String]
     /// Grains whose rollups differ from the rows.
     public var rollupMismatches: [RollupMismatch]
@@ -142,6 +159,6 @@ public struct LedgerVerification: Sendable, Hashable {
     /// The journal's owners.
     public var journal: [JournalOwner]
 
-    /// Whether the file is sound and every rollup equals the recount.
+    /// Whether the store is sound and every rollup equals the recount.
     public var isConsistent: Bool { integrity == ["ok"] && rollupMismatches.isEmpty }
 }

@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 public import TallyPricing
 import TallyUsage
 
@@ -59,70 +58,76 @@ extension LedgerReader {
     /// The summary of a re-pricing and the adjustment rows it would append, in row order; both
     /// passes over the rows share one read transaction, so they see the same rows.
     func repricing(range: Range<Date>, prices: PriceBook) async throws -> (summary: Ledger.RepriceSummary, pending: [LedgerEntry]) {
-        let storage = self.storage
-        let fromMs = LedgerEntry.milliseconds(range.lowerBound), untilMs = LedgerEntry.milliseconds(range.upperBound)
-        let (found, pending, costDelta, listCostDelta) = try await storage.read { db in
-            try Self.repricing(db, storage: storage, fromMs: fromMs, untilMs: untilMs, prices: prices)
+        let state = try await store.reduceEntries(
+            fromMs: LedgerEntry.milliseconds(range.lowerBound), untilMs: LedgerEntry.milliseconds(range.upperBound),
+            passes: 2, into: Repricing(prices: prices)
+        ) { state, pass, stored in
+            if pass == 0 { state.collectAdjustment(stored) } else { state.reprice(stored) }
         }
-        var summary = found
-        guard let cost = costDelta.money, let list = listCostDelta.money else {
-            throw LedgerError(.sumOutOfRange, location: path, message: "the re-priced period's change in cost passes \(Money(nanoUSD: .max)); re-price a shorter period")
+        var summary = state.summary
+        guard let cost = state.costDelta.money, let list = state.listCostDelta.money else {
+            throw LedgerError(.sumOutOfRange, location: location, message: "the re-priced period's change in cost passes \(Money(nanoUSD: .max)); re-price a shorter period")
         }
         (summary.costDelta, summary.listCostDelta) = (cost, list)
-        return (summary, pending)
+        return (summary, state.pending)
+    }
+}
+
+/// A re-pricing while it reads the rows: the adjustments already held per row (the first pass:
+/// adjustments come after the rows they adjust), then each request re-priced (the second).
+private struct Repricing: Sendable {
+    let prices: PriceBook
+    var adjusted: [Int64: (cost: MoneySum, listCost: MoneySum)] = [:]
+    var summary = Ledger.RepriceSummary()
+    var costDelta = MoneySum(), listCostDelta = MoneySum()
+    var pending: [LedgerEntry] = []
+
+    init(prices: PriceBook) {
+        self.prices = prices
     }
 
-    private static func repricing(
-        _ db: Database, storage: SQLiteLedgerStorage, fromMs: Int64, untilMs: Int64, prices: PriceBook
-    ) throws -> (Ledger.RepriceSummary, [LedgerEntry], MoneySum, MoneySum) {
-        // Adjustments come after the rows they adjust; collect their sums first, exactly.
-        var adjusted: [Int64: (cost: MoneySum, listCost: MoneySum)] = [:]
-        try storage.forEachEntry(db, fromMs: fromMs, untilMs: untilMs) { stored in
-            guard stored.entry.kind == .adjustment, let original = stored.entry.adjusts else { return }
-            var sums = adjusted[original] ?? (MoneySum(), MoneySum())
-            sums.cost.add(stored.entry.cost ?? .zero)
-            sums.listCost.add(stored.entry.listCost ?? .zero)
-            adjusted[original] = sums
+    mutating func collectAdjustment(_ stored: StoredLedgerEntry) {
+        guard stored.entry.kind == .adjustment, let original = stored.entry.adjusts else { return }
+        var sums = adjusted[original] ?? (MoneySum(), MoneySum())
+        sums.cost.add(stored.entry.cost ?? .zero)
+        sums.listCost.add(stored.entry.listCost ?? .zero)
+        adjusted[original] = sums
+    }
+
+    mutating func reprice(_ stored: StoredLedgerEntry) {
+        let entry = stored.entry
+        guard entry.kind == .request else { return }
+        summary.examined += 1
+        let found = prices.charge(
+            provider: entry.provider, requestedModel: entry.modelRequested, returnedModel: entry.modelReturned,
+            at: entry.timestamp, usage: entry.usage
+        ).charge
+        // An implausible row is unpriced in every sum whatever it was written with: left as it is.
+        guard entry.usage.isPlausible, let charge = found else {
+            summary.unpriced += 1
+            return
         }
-        var summary = Ledger.RepriceSummary()
-        var costDelta = MoneySum(), listCostDelta = MoneySum()
-        var pending: [LedgerEntry] = []
-        try storage.forEachEntry(db, fromMs: fromMs, untilMs: untilMs) { stored in
-            let entry = stored.entry
-            guard entry.kind == .request else { return }
-            summary.examined += 1
-            let found = prices.charge(
-                provider: entry.provider, requestedModel: entry.modelRequested, returnedModel: entry.modelReturned,
-                at: entry.timestamp, usage: entry.usage
-            ).charge
-            // An implausible row is unpriced in every sum whatever it was written with: left as it is.
-            guard entry.usage.isPlausible, let charge = found else {
-                summary.unpriced += 1
-                return
-            }
-            let sums = adjusted[stored.seq] ?? (MoneySum(), MoneySum())
-            var held = sums.cost, heldList = sums.listCost
-            held.add(entry.cost ?? .zero)
-            heldList.add(entry.listCost ?? .zero)
-            // What a row holds is a charge (or nothing), so each difference fits an amount.
-            guard let cost = MoneySum(charge.cost).subtracting(held).money,
-                  let list = MoneySum(charge.listCost ?? .zero).subtracting(heldList).money else {
-                summary.unpriced += 1
-                return
-            }
-            guard cost != .zero || list != .zero else { return }
-            summary.changed += 1
-            costDelta.add(cost)
-            listCostDelta.add(list)
-            var adjustment = LedgerEntry.adjustment(
-                of: stored.seq, timestamp: entry.timestamp, provider: entry.provider, model: entry.modelRequested,
-                cost: cost, listCost: list, attribution: entry.attribution
-            )
-            adjustment.modelReturned = entry.modelReturned
-            adjustment.priceEntry = charge.entry
-            adjustment.listPriceEntry = charge.listEntry
-            pending.append(adjustment)
+        let sums = adjusted[stored.seq] ?? (MoneySum(), MoneySum())
+        var held = sums.cost, heldList = sums.listCost
+        held.add(entry.cost ?? .zero)
+        heldList.add(entry.listCost ?? .zero)
+        // What a row holds is a charge (or nothing), so each difference fits an amount.
+        guard let cost = MoneySum(charge.cost).subtracting(held).money,
+              let list = MoneySum(charge.listCost ?? .zero).subtracting(heldList).money else {
+            summary.unpriced += 1
+            return
         }
-        return (summary, pending, costDelta, listCostDelta)
+        guard cost != .zero || list != .zero else { return }
+        summary.changed += 1
+        costDelta.add(cost)
+        listCostDelta.add(list)
+        var adjustment = LedgerEntry.adjustment(
+            of: stored.seq, timestamp: entry.timestamp, provider: entry.provider, model: entry.modelRequested,
+            cost: cost, listCost: list, attribution: entry.attribution
+        )
+        adjustment.modelReturned = entry.modelReturned
+        adjustment.priceEntry = charge.entry
+        adjustment.listPriceEntry = charge.listEntry
+        pending.append(adjustment)
     }
 }

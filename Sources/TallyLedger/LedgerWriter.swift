@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import TallyPricing
 
 /// Appends to the ledger with group commit: one caller's write starts a transaction at once, and
 /// writes that arrive while it runs are gathered into the next one.
@@ -7,7 +8,7 @@ import Synchronization
 /// No timer delays a lone caller; under load each transaction carries every write that queued
 /// meanwhile, so throughput grows with the load. Each caller resumes when its own transaction has
 /// committed (or failed: a failed transaction writes nothing and fails every write in it).
-final class LedgerWriter: Sendable {
+final class LedgerWriter: LedgerAppender {
     private struct Pending: Sendable {
         var operation: WriteOperation
         var continuation: CheckedContinuation<WriteOutcome, any Error>
@@ -25,6 +26,13 @@ final class LedgerWriter: Sendable {
     init(storage: SQLiteLedgerStorage) {
         self.storage = storage
     }
+
+    func recover(prices: PriceBook?) async throws -> [StoredLedgerEntry] {
+        try await storage.recover(prices: prices)
+    }
+
+    /// A file needs nothing running: returns at once.
+    func run() async {}
 
     /// Writes `operation` and returns once it is committed.
     ///

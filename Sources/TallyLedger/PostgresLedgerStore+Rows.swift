@@ -3,49 +3,63 @@ import PostgresNIO
 import TallyPricing
 import TallyUsage
 
-extension PostgresLedgerStore {
+extension PostgresLedgerStore: LedgerCopyTarget {
     /// Rows per multi-row INSERT: 36 parameters each, far below the protocol's 65,535.
     static let rowsPerStatement = 256
     /// Rollup rows per multi-row upsert.
     static let rollupsPerStatement = 128
 
+    /// The key of the advisory lock every append holds for its transaction: "tally_ap" in ASCII.
+    /// Appends take turns, so each one's sequence numbers are consecutive and rows become
+    /// visible in sequence order (a reader paging by sequence number never skips a row that
+    /// commits late), and two appends never wait on each other's rollup rows.
+    static let appendLock: Int64 = 0x7461_6C6C_795F_6170
+
     /// Appends rows, their tags and their rollup sums in one transaction, and returns their
     /// sequence numbers. `seqs` gives each row's number (a copy keeps the source's); without it
     /// the table's identity hands them out, in order.
-    ///
-    /// A serialization failure or deadlock retries the whole transaction, up to three times; a
-    /// dropped connection does not retry, since the commit may have landed: the error says so.
+    @discardableResult
     package func append(_ entries: [LedgerEntry], seqs given: [Int64]? = nil) async throws(LedgerError) -> [Int64] {
         guard !entries.isEmpty else { return [] }
         if let given, given.count != entries.count {
             throw LedgerError(
-                .invalidValue, location: address.description,
+                .invalidValue, location: location,
                 message: "\(given.count) sequence number(s) for \(entries.count) row(s); nothing was written"
             )
         }
         for entry in entries where (entry.kind == .adjustment) != (entry.adjusts != nil) {
-            throw LedgerError(.invalidValue, location: address.description, message: "row \(entry.id): only an adjustment, and every adjustment, names a row it adjusts")
+            throw LedgerError(.invalidValue, location: location, message: "row \(entry.id): only an adjustment, and every adjustment, names a row it adjusts")
         }
-        var sums = RollupAccumulator()
-        for entry in entries { sums.add(entry) }
-        var rollups: [(key: RollupKey, totals: RollupTotals)] = []
-        sums.forEach { rollups.append(($0, $1)) }
-        // One order for every writer, so two transactions touching the same rollup rows wait for
-        // each other rather than deadlock.
-        rollups.sort { Self.sortKey($0.key).lexicographicallyPrecedes(Self.sortKey($1.key)) }
-        let frozen = rollups
+        return try await writeTransaction { connection, sums in
+            let seqs: [Int64]
+            if let given { seqs = given } else { seqs = try await allocateSeqs(entries.count, connection) }
+            try await insertRows(entries, seqs: seqs, connection)
+            for entry in entries { sums.add(entry) }
+            return seqs
+        }
+    }
 
-        return try await withConnection { connection in
+    /// Runs `body` in one transaction holding ``appendLock``, then adds the rollup sums it
+    /// gathered, in one order for every writer. A serialization failure or deadlock retries the
+    /// whole transaction, up to three times; a dropped connection does not retry, since the
+    /// commit may have landed: the error says so.
+    func writeTransaction<Result: Sendable>(
+        _ body: (PostgresConnection, inout RollupAccumulator) async throws -> Result
+    ) async throws(LedgerError) -> Result {
+        try await withConnection { connection in
             var attempt = 0
             while true {
                 attempt += 1
                 do {
                     return try await transaction(connection) {
-                        let seqs: [Int64]
-                        if let given { seqs = given } else { seqs = try await allocateSeqs(entries.count, connection) }
-                        try await insertRows(entries, seqs: seqs, connection)
-                        try await upsertRollups(frozen, connection)
-                        return seqs
+                        try await connection.query("SELECT pg_advisory_xact_lock(\(Self.appendLock))", logger: Self.logger)
+                        var sums = RollupAccumulator()
+                        let result = try await body(connection, &sums)
+                        var rollups: [(key: RollupKey, totals: RollupTotals)] = []
+                        sums.forEach { rollups.append(($0, $1)) }
+                        rollups.sort { Self.sortKey($0.key).lexicographicallyPrecedes(Self.sortKey($1.key)) }
+                        try await upsertRollups(rollups, connection)
+                        return result
                     }
                 } catch let error where attempt < 4 && error.isRetryableConflict {
                     try? await Task.sleep(for: .milliseconds(10 * attempt * attempt))
@@ -86,6 +100,20 @@ extension PostgresLedgerStore {
         }
     }
 
+    func appendCopied(_ entries: [LedgerEntry], seqs: [Int64]) async throws {
+        try await append(entries, seqs: seqs)
+    }
+
+    /// Creates or migrates the ledger's tables before a copy writes into them.
+    func prepareForCopy() async throws {
+        _ = try await migrate()
+    }
+
+    /// Moves the identity past every row, after a copy wrote rows under numbers of their own.
+    func finishCopy() async throws {
+        try await advanceSeqPastRows()
+    }
+
     /// Moves the identity past every row, after a copy wrote rows under numbers of their own.
     package func advanceSeqPastRows() async throws(LedgerError) {
         try await withConnection { connection in
@@ -115,7 +143,7 @@ extension PostgresLedgerStore {
         }
     }
 
-    private func allocateSeqs(_ count: Int, _ connection: PostgresConnection) async throws -> [Int64] {
+    func allocateSeqs(_ count: Int, _ connection: PostgresConnection) async throws -> [Int64] {
         let rows = try await connection.query(
             "SELECT nextval(pg_get_serial_sequence('ledger_rows', 'seq')) FROM generate_series(1, \(count))",
             logger: Self.logger
@@ -123,10 +151,11 @@ extension PostgresLedgerStore {
         var seqs: [Int64] = []
         seqs.reserveCapacity(count)
         for try await seq in rows.decode(Int64.self) { seqs.append(seq) }
+        // Under the append lock, and the identity caching no numbers, they are consecutive.
         return seqs.sorted()
     }
 
-    private func insertRows(_ entries: [LedgerEntry], seqs: [Int64], _ connection: PostgresConnection) async throws {
+    func insertRows(_ entries: [LedgerEntry], seqs: [Int64], _ connection: PostgresConnection) async throws {
         var start = 0
         while start < entries.count {
             let end = min(start + Self.rowsPerStatement, entries.count)
@@ -239,7 +268,7 @@ extension PostgresLedgerStore {
     }
 
     /// A row of `SELECT seq, <rowColumns>, tags` back as the entry it was written from.
-    private static func storedEntry(_ row: PostgresRandomAccessRow, location: String) throws -> StoredLedgerEntry {
+    static func storedEntry(_ row: PostgresRandomAccessRow, location: String) throws -> StoredLedgerEntry {
         var column = 0
         func next<T: PostgresDecodable>(_ type: T.Type = T.self) throws -> T {
             defer { column += 1 }

@@ -4,13 +4,15 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The ledger's tables in a PostgreSQL database, reached with postgres-nio: the same tables,
-/// columns and meaning as the SQLite file (`migrations/postgres/`), migrated and described.
+/// columns and meaning as the SQLite file (`migrations/postgres/`), migrated, appended to, read
+/// and described.
 ///
 /// Each operation opens its own connection and closes it; errors are `LedgerError`s naming the
 /// server without its password.
-package struct PostgresLedgerStore: Sendable {
+package struct PostgresLedgerStore: LedgerStore {
     /// The server and database.
     package var address: PostgresAddress
     /// The migrations this build carries, in order.
@@ -23,11 +25,33 @@ package struct PostgresLedgerStore: Sendable {
     /// database holds something else under Tally's names.
     static let ledgerTables = ["ledger_rows", "ledger_tags", "ledger_rollup", "ledger_tag_rollup", "ledger_journal"]
 
-    /// A store for `address` with this build's migrations.
-    package init(address: PostgresAddress, migrations: [Migration] = Migration.postgres) {
+    /// Whether each read first checks that the database's schema is this build's latest (a
+    /// reader's store); ``info()`` and ``migrate()`` read any schema that is not newer.
+    package var requiringCurrentSchema: Bool
+
+    /// The pool operations lease connections from, run by ``run()``; without one (a command's
+    /// single operation) each operation opens its own connection and closes it.
+    let client: PostgresClient?
+
+    /// A store for `address` with this build's migrations; nothing connects until an operation
+    /// runs. With `pooled`, operations share a pool of connections, which ``run()`` must be running.
+    package init(
+        address: PostgresAddress, migrations: [Migration] = Migration.postgres, requiringCurrentSchema: Bool = false,
+        pooled: Bool = false
+    ) {
         self.address = address
         self.migrations = migrations
+        self.requiringCurrentSchema = requiringCurrentSchema
+        self.client = pooled ? PostgresClient(configuration: Self.poolConfiguration(address), backgroundLogger: Self.logger) : nil
     }
+
+    /// Runs the pool until the task is cancelled or a graceful shutdown begins; returns at once without one.
+    package func run() async {
+        await client?.run()
+    }
+
+    /// The server URL without its password.
+    package var location: String { address.description }
 
     /// The schema version the migrations lead to.
     package var latestVersion: Int { migrations.last?.version ?? 0 }
@@ -184,10 +208,18 @@ package struct PostgresLedgerStore: Sendable {
         }
     }
 
-    /// Connects, runs `body`, closes; every error becomes a `LedgerError` naming the server.
+    /// Runs `body` on a connection (leased from the pool within the address's connect timeout,
+    /// or opened for it and closed after); every error becomes a `LedgerError` naming the server.
     func withConnection<Result: Sendable>(
         _ body: (PostgresConnection) async throws -> Result
     ) async throws(LedgerError) -> Result {
+        if let client {
+            do {
+                return try await Self.leasing(from: client, within: address.connectTimeout, body)
+            } catch {
+                throw LedgerError(postgres: error, address: address, connecting: error is PoolLeaseTimeout)
+            }
+        }
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(configuration: try configuration(), id: 1, logger: Self.logger)
@@ -204,6 +236,89 @@ package struct PostgresLedgerStore: Sendable {
         }
     }
 
+    /// Whether a lease has its connection, shared by the task holding it and the one timing it.
+    private final class LeaseFlag: Sendable {
+        let value = Atomic(false)
+    }
+
+    /// No connection could be leased in time: the server is down or every connection is busy.
+    struct PoolLeaseTimeout: Error, CustomStringConvertible {
+        var timeout: Duration
+        var description: String { "no connection to the server within \(timeout.components.seconds) s" }
+    }
+
+    /// `body` on a connection leased from `client`, or ``PoolLeaseTimeout`` when none is leased
+    /// within `timeout` (the pool itself would wait a minute before giving up on a server that is down).
+    /// The timeout never interrupts `body` once it has its connection.
+    private static func leasing<Result: Sendable>(
+        from client: PostgresClient, within timeout: Duration, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let leased = LeaseFlag()
+        return try await withoutActuallyEscaping(body) { escapable in
+            // Runs in one child task only, which the group awaits before this function returns.
+            nonisolated(unsafe) let body = escapable
+            return try await withThrowingTaskGroup(of: Result?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        leased.value.store(true, ordering: .sequentiallyConsistent)
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: timeout)
+                    if !Task.isCancelled, !leased.value.load(ordering: .sequentiallyConsistent) { throw PoolLeaseTimeout(timeout: timeout) }
+                    return nil
+                }
+                while let next = try await group.next() {
+                    if let result = next {
+                        group.cancelAll()
+                        return result
+                    }
+                }
+                throw PoolLeaseTimeout(timeout: timeout)
+            }
+        }
+    }
+
+    /// The pool's configuration for the address, with the same TLS and startup parameters as a single connection.
+    private static func poolConfiguration(_ address: PostgresAddress) -> PostgresClient.Configuration {
+        var configuration: PostgresClient.Configuration
+        if address.host.hasPrefix("/") {
+            configuration = PostgresClient.Configuration(
+                unixSocketPath: address.host + "/.s.PGSQL.\(address.port)",
+                username: address.user, password: address.password, database: address.database
+            )
+        } else {
+            let tls = tlsConfiguration(address)
+            let mode: PostgresClient.Configuration.TLS =
+                switch address.tls {
+                case .disable: .disable
+                case .prefer: .prefer(tls)
+                case .require, .verifyCA, .verifyFull: .require(tls)
+                }
+            configuration = PostgresClient.Configuration(
+                host: address.host, port: address.port, username: address.user, password: address.password,
+                database: address.database, tls: mode
+            )
+        }
+        configuration.options.connectTimeout = address.connectTimeout
+        configuration.options.additionalStartupParameters = [("application_name", address.applicationName)]
+        configuration.options.maximumConnections = 8
+        return configuration
+    }
+
+    /// What `sslmode` asks to verify, as NIOSSL's client configuration.
+    private static func tlsConfiguration(_ address: PostgresAddress) -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch address.tls {
+        case .disable, .prefer, .require: tls.certificateVerification = .none  // libpq checks nothing below verify-ca
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        case .verifyFull: tls.certificateVerification = .fullVerification
+        }
+        if let roots = address.rootCertificatePath { tls.trustRoots = .file(roots) }
+        return tls
+    }
+
     /// postgres-nio's configuration for the address: TCP or a Unix socket, TLS as `sslmode` says.
     func configuration() throws -> PostgresConnection.Configuration {
         var configuration: PostgresConnection.Configuration
@@ -213,13 +328,7 @@ package struct PostgresLedgerStore: Sendable {
                 username: address.user, password: address.password, database: address.database
             )
         } else {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            switch address.tls {
-            case .disable, .prefer, .require: tls.certificateVerification = .none  // libpq checks nothing below verify-ca
-            case .verifyCA: tls.certificateVerification = .noHostnameVerification
-            case .verifyFull: tls.certificateVerification = .fullVerification
-            }
-            if let roots = address.rootCertificatePath { tls.trustRoots = .file(roots) }
+            let tls = Self.tlsConfiguration(address)
             let mode: PostgresConnection.Configuration.TLS =
                 switch address.tls {
                 case .disable: .disable

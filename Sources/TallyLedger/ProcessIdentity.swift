@@ -36,6 +36,16 @@ struct ProcessIdentity: Sendable, Hashable {
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }()
 
+    /// This host's name (`uname` nodename), which a PostgreSQL journal row records beside the
+    /// process: a process on another host is never judged from here.
+    static let hostName: String = {
+        var name = utsname()
+        guard uname(&name) == 0 else { return "" }
+        return withUnsafeBytes(of: &name.nodename) { bytes in
+            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }()
+
     /// Whether the process this identity names is still running.
     var isAlive: Bool {
         guard bootID == Self.currentBootID else { return false }

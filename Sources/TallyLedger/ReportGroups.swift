@@ -3,7 +3,7 @@
 ///
 /// Adding up here rather than in SQL's `GROUP BY` is what keeps a month of a fine rollup grain
 /// fast: SQLite's sorter and its eighteen `SUM`s cost several times the stepping itself.
-struct ReportGroups {
+package struct ReportGroups: Sendable {
     struct Key: Hashable {
         /// The period's index in the plan; 0 without periods.
         var period: Int

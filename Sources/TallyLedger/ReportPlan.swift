@@ -13,7 +13,7 @@ import Foundation
 /// A breakdown by tag filtered by a tag is read from the rows: it shows the other tags of the
 /// rows carrying that one, which no rollup keeps; so is a report that needs a tag together with
 /// project or user, which no family keeps either.
-struct ReportPlan: Sendable {
+package struct ReportPlan: Sendable {
     struct Period: Sendable {
         var interval: DateInterval?
         var lowerMs: Int64

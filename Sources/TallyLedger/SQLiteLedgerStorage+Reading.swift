@@ -10,8 +10,8 @@ extension SQLiteLedgerStorage {
     ].map { "l.\($0) BETWEEN 0 AND \(Usage.plausibleMaximum)" }.joined(separator: " AND ") + ")"
 
     /// The sums of `ledger_rows` in `ledger_rollup`'s column order (``RollupTotals/add(_:)`` in SQL, the
-    /// independent recount `ledger verify` and a rollup rebuild use),
-    /// as SQL over the alias `l`.
+    /// independent recount `ledger verify` and a rollup rebuild use), as SQL over the alias `l`
+    /// that SQLite and PostgreSQL both run.
     static let rowMetrics: [String] = {
         let plausible = plausibleRowSQL
         func tokens(_ column: String) -> String { "SUM(CASE WHEN \(plausible) THEN l.\(column) END)" }
@@ -21,11 +21,12 @@ extension SQLiteLedgerStorage {
                 "SUM(CASE WHEN \(plausible) AND \(condition) THEN \(amount) & 4294967295 END)",
             ]
         }
+        // CASE rather than a summed comparison: PostgreSQL sums no booleans.
         let counts = [
-            "SUM(l.kind = 'request')", "SUM(l.kind = 'adjustment')", "SUM(l.usage_source = 'estimated')",
-            "SUM(l.cost_nano IS NULL OR NOT \(plausible))", "SUM(l.list_cost_nano IS NULL OR NOT \(plausible))",
-            "SUM(NOT \(plausible))",
-        ]
+            "l.kind = 'request'", "l.kind = 'adjustment'", "l.usage_source = 'estimated'",
+            "l.cost_nano IS NULL OR NOT \(plausible)", "l.list_cost_nano IS NULL OR NOT \(plausible)",
+            "NOT \(plausible)",
+        ].map { "SUM(CASE WHEN \($0) THEN 1 ELSE 0 END)" }
         let sums = ["input_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens", "output_tokens", "reasoning_tokens"]
             .map(tokens)
             + split("l.cost_nano", when: "l.cost_nano IS NOT NULL")
@@ -85,232 +86,79 @@ extension SQLiteLedgerStorage {
 
     // MARK: - Reports
 
-    /// A report's rows, total and unpriced models: the breakdown grouped by the report's
-    /// dimensions per period, and the whole range grouped by provider and model for the total and
-    /// the unpriced models, each from its own family, in one read transaction.
-    func summary(_ plan: ReportPlan) async throws -> Report.Summary {
-        guard !plan.periods.isEmpty else {
-            return Report.Summary(rows: [], total: .zero, unpriced: [], source: plan.source)
-        }
+    /// The groups of each of the plan's queries (``ReportPlan/queries``), in one read transaction.
+    func aggregate(_ plan: ReportPlan) async throws -> [ReportGroups] {
+        let queries = plan.queries
+        guard !queries.isEmpty else { return [] }
         do {
             return try await read { [self] db in
-                let byPeriod = plan.periods.first?.interval != nil
-                let breakdown: [(row: Report.Row, sums: RollupTotals)]
-                let byModel: [(row: Report.Row, sums: RollupTotals)]
-                if plan.totalsFromBreakdown {
-                    // One query grouped by provider and model too, regrouped for the breakdown.
-                    let fine = try aggregate(db, plan, plan.breakdown, dimensions: (plan.dimensions + [.provider, .model]).uniqued(), byPeriod: byPeriod)
-                    breakdown = try regrouped(fine, keeping: Set(plan.dimensions))
-                    byModel = fine
-                } else {
-                    breakdown = try aggregate(db, plan, plan.breakdown, dimensions: plan.dimensions, byPeriod: byPeriod)
-                    // Each row once: the totals' family never counts a row twice.
-                    byModel = try aggregate(db, plan, plan.totals, dimensions: [.provider, .model], byPeriod: false)
-                }
-                var total = RollupTotals()
-                var unpricedRows: [String: (provider: String, model: String, rows: Int64)] = [:]
-                for (row, sums) in byModel {
-                    total = try added(total, sums)
-                    if sums.unpriced > 0 {
-                        let provider = row.provider ?? "", model = row.model ?? ""
-                        unpricedRows["\(provider)\u{1F}\(model)", default: (provider, model, 0)].rows += sums.unpriced
+                try queries.map { query in
+                    var groups = ReportGroups(dimensions: query.dimensions)
+                    if !query.reading.buckets.isEmpty {
+                        try add(db, ReportSQL.rollups(plan, query.reading, dimensions: groups.dimensions, dialect: .sqlite), rollups: true, byPeriod: query.byPeriod, into: &groups)
                     }
+                    if !query.reading.rows.isEmpty {
+                        try add(db, ReportSQL.rows(plan, query.reading.rows, dimensions: groups.dimensions, dialect: .sqlite), rollups: false, byPeriod: query.byPeriod, into: &groups)
+                    }
+                    return groups
                 }
-                let unpriced = unpricedRows.values
-                    .map { Report.UnpricedModel(provider: $0.provider, model: $0.model, rows: $0.rows) }
-                    .sorted { ($0.rows, $1.provider, $1.model) > ($1.rows, $0.provider, $0.model) }
-                let rows = try breakdown.map { group in
-                    var row = group.row
-                    row.totals = try Report.Totals(group.sums, path: path)
-                    return row
-                }
-                return Report.Summary(rows: rows, total: try Report.Totals(total, path: path), unpriced: unpriced, source: plan.source)
             }
         } catch {
             throw ledgerError(error)
         }
     }
 
-    /// Rows grouped by more dimensions than `keeping`, added up per group of `keeping`, in the
-    /// order each group first appears (so a breakdown ordered by period and dimensions stays so).
-    private func regrouped(
-        _ fine: [(row: Report.Row, sums: RollupTotals)], keeping: Set<Report.Dimension>
-    ) throws -> [(row: Report.Row, sums: RollupTotals)] {
-        var groups: [(row: Report.Row, sums: RollupTotals)] = []
-        var index: [Report.Row: Int] = [:]
-        for (row, sums) in fine {
-            var key = row
-            if !keeping.contains(.provider) { key.provider = nil }
-            if !keeping.contains(.model) { key.model = nil }
-            if let position = index[key] {
-                groups[position].sums = try added(groups[position].sums, sums)
-            } else {
-                index[key] = groups.count
-                groups.append((key, sums))
-            }
-        }
-        return groups
-    }
-
-    /// Two groups' sums added; throws when a count passes `Int64` (amounts are 128-bit).
-    private func added(_ a: RollupTotals, _ b: RollupTotals) throws(LedgerError) -> RollupTotals {
-        guard let sum = a.adding(b) else { throw sumOutOfRange() }
-        return sum
-    }
-
-    /// The reading's rollup rows and ledger rows added up per period (when `byPeriod`) and
-    /// dimensions, ordered by period and dimensions. Each row's `totals` is left zero; its sums
-    /// come beside it.
-    private func aggregate(
-        _ db: Database, _ plan: ReportPlan, _ reading: ReportPlan.Reading, dimensions: [Report.Dimension], byPeriod: Bool
-    ) throws -> [(row: Report.Row, sums: RollupTotals)] {
-        var groups = ReportGroups(dimensions: dimensions)
-        if !reading.buckets.isEmpty {
-            try addRollups(db, plan, reading, byPeriod: byPeriod, into: &groups)
-        }
-        if !reading.rows.isEmpty {
-            try addRows(db, plan, reading.rows, byPeriod: byPeriod, into: &groups)
-        }
-        return groups.sorted().map { key, sums in
-            (
-                Report.Row(
-                    period: byPeriod ? plan.periods[key.period].interval : nil,
-                    provider: key.provider, model: key.model, project: key.project, user: key.user, tag: key.tag,
-                    totals: .zero
-                ),
-                sums
-            )
-        }
-    }
-
-    private func sumOutOfRange() -> LedgerError {
-        LedgerError(.sumOutOfRange, location: path, message: "a token count summed over this report passes \(Int64.max); report a shorter period")
-    }
-
-    /// Adds the rollup rows of the reading's buckets (filtered as the plan says) to their groups,
-    /// stepping through them in key order.
-    private func addRollups(
-        _ db: Database, _ plan: ReportPlan, _ reading: ReportPlan.Reading, byPeriod: Bool, into groups: inout ReportGroups
-    ) throws {
-        let tagged = reading.family?.isTagged ?? false
-        var arguments: [any DatabaseValueConvertible] = []
-        for range in reading.buckets {
-            arguments += [Int64(range.period), range.grain.rawValue, range.lower, range.upper]
-        }
-        let columns: [String] = groups.dimensions.map {
-            switch $0 {
-            case .provider: "r.provider"
-            case .model: "r.model"
-            case .project: "NULLIF(r.project, '')"
-            case .user: "NULLIF(r.user_name, '')"
-            case .tag: tagged ? "NULLIF(r.tag, '')" : "NULL"
-            case .month, .day: "NULL"
-            }
-        }
-        var conditions = ["r.grain = buckets.grain", "r.bucket >= buckets.lo", "r.bucket < buckets.hi"]
-        let filters: [(String, String?)] = [
-            ("r.provider", plan.filter.provider), ("r.model", plan.filter.model),
-            ("r.project", plan.filter.project), ("r.user_name", plan.filter.user),
-            ("r.tag", tagged ? plan.filter.tag : nil),
-        ]
-        for case let (column, value?) in filters {
-            conditions.append("\(column) = ?")
-            arguments.append(value)
-        }
-        let sql = "WITH buckets(period, grain, lo, hi) AS (VALUES "
-            + Array(repeating: "(?, ?, ?, ?)", count: reading.buckets.count).joined(separator: ", ") + ") "
-            + "SELECT " + (["buckets.period"] + columns + AppendStatements.rollupSumColumns.map { "r.\($0)" }).joined(separator: ", ")
-            + " FROM buckets CROSS JOIN \(tagged ? "ledger_tag_rollup" : "ledger_rollup") AS r WHERE "
-            + conditions.joined(separator: " AND ")
-        let rows = try SQLiteRows(db, sql: sql, arguments: StatementArguments(arguments))
-        let dimensions = groups.dimensions
-        let firstSum = Int32(1 + dimensions.count)
-        while try rows.next() {
-            var key = ReportGroups.Key(period: byPeriod ? Int(rows.int64(0)) : 0)
-            for (offset, dimension) in dimensions.enumerated() {
-                key[dimension] = rows.text(Int32(1 + offset))
-            }
-            let sums = RollupTotals { rows.int64(firstSum + Int32($0)) }
-            guard groups.add(sums, to: key) else { throw sumOutOfRange() }
-        }
-    }
-
-    /// Adds the ledger rows of the spans (filtered as the plan says) to their groups, each counted
-    /// by ``RollupTotals/add(isRequest:isEstimated:usage:costNano:listCostNano:)``, the rule the
+    /// Steps through a report read's rows (``ReportSQL``), adding each to its group: a rollup
+    /// row's sums as stored, a ledger row counted by
+    /// ``RollupTotals/add(isRequest:isEstimated:usage:costNano:listCostNano:)``, the rule the
     /// rollups were written by.
-    private func addRows(
-        _ db: Database, _ plan: ReportPlan, _ spans: [ReportPlan.RowRange], byPeriod: Bool, into groups: inout ReportGroups
-    ) throws {
-        var arguments: [any DatabaseValueConvertible] = []
-        for range in spans {
-            arguments += [Int64(range.period), range.lowerMs, range.upperMs]
-        }
-        let dimensions = groups.dimensions
-        var from = "spans CROSS JOIN ledger_rows AS l"
-        let columns: [String] = dimensions.map {
+    private func add(_ db: Database, _ query: ReportSQL, rollups: Bool, byPeriod: Bool, into groups: inout ReportGroups) throws {
+        let arguments: [any DatabaseValueConvertible] = query.arguments.map {
             switch $0 {
-            case .provider: "l.provider"
-            case .model: "l.model_requested"
-            case .project: "l.project"
-            case .user: "l.user_name"
-            case .tag: "t.tag"
-            case .month, .day: "NULL"
+            case .integer(let value): value
+            case .text(let value): value
             }
         }
-        if dimensions.contains(.tag) { from += " LEFT JOIN ledger_tags AS t ON t.seq = l.seq" }
-        var conditions = ["l.ts_ms >= spans.lo", "l.ts_ms < spans.hi"]
-        let filters: [(String, String?)] = [
-            ("l.provider", plan.filter.provider), ("l.model_requested", plan.filter.model),
-            ("l.project", plan.filter.project), ("l.user_name", plan.filter.user),
-        ]
-        for case let (column, value?) in filters {
-            conditions.append("\(column) = ?")
-            arguments.append(value)
-        }
-        if let tag = plan.filter.tag {
-            conditions.append("EXISTS (SELECT 1 FROM ledger_tags AS ft WHERE ft.seq = l.seq AND ft.tag = ?)")
-            arguments.append(tag)
-        }
-        let fields = [
-            "l.kind = 'request'", "l.usage_source = 'estimated'", "l.input_tokens", "l.cached_input_tokens",
-            "l.cache_write_tokens", "l.cache_write_1h_tokens", "l.output_tokens", "l.reasoning_tokens",
-            "l.cost_nano", "l.list_cost_nano",
-        ]
-        let sql = "WITH spans(period, lo, hi) AS (VALUES "
-            + Array(repeating: "(?, ?, ?)", count: spans.count).joined(separator: ", ") + ") "
-            + "SELECT " + (["spans.period"] + columns + fields).joined(separator: ", ")
-            + " FROM " + from + " WHERE " + conditions.joined(separator: " AND ")
-        let rows = try SQLiteRows(db, sql: sql, arguments: StatementArguments(arguments))
+        let rows = try SQLiteRows(db, sql: query.sql, arguments: StatementArguments(arguments))
+        let dimensions = groups.dimensions
         let first = Int32(1 + dimensions.count)
         while try rows.next() {
             var key = ReportGroups.Key(period: byPeriod ? Int(rows.int64(0)) : 0)
             for (offset, dimension) in dimensions.enumerated() {
                 key[dimension] = rows.text(Int32(1 + offset))
             }
-            var sums = RollupTotals()
-            sums.add(
-                isRequest: rows.int64(first) != 0, isEstimated: rows.int64(first + 1) != 0,
-                usage: Usage(
-                    input: rows.int64(first + 2), cachedInput: rows.int64(first + 3), cacheWrite: rows.int64(first + 4),
-                    cacheWrite1h: rows.int64(first + 5), output: rows.int64(first + 6), reasoning: rows.int64(first + 7)
-                ),
-                costNano: rows.optionalInt64(first + 8), listCostNano: rows.optionalInt64(first + 9)
-            )
-            guard groups.add(sums, to: key) else { throw sumOutOfRange() }
+            let sums: RollupTotals
+            if rollups {
+                sums = RollupTotals { rows.int64(first + Int32($0)) }
+            } else {
+                var counted = RollupTotals()
+                counted.add(
+                    isRequest: rows.int64(first) != 0, isEstimated: rows.int64(first + 1) != 0,
+                    usage: Usage(
+                        input: rows.int64(first + 2), cachedInput: rows.int64(first + 3), cacheWrite: rows.int64(first + 4),
+                        cacheWrite1h: rows.int64(first + 5), output: rows.int64(first + 6), reasoning: rows.int64(first + 7)
+                    ),
+                    costNano: rows.optionalInt64(first + 8), listCostNano: rows.optionalInt64(first + 9)
+                )
+                sums = counted
+            }
+            guard groups.add(sums, to: key) else { throw ReportPlan.sumOutOfRange(location: path) }
         }
     }
 
     // MARK: - Rows
 
-    /// Folds every row whose timestamp is in the range, in append order, into a state, in one
-    /// read transaction on GRDB's reader.
+    /// Folds every row whose timestamp is in the range, in append order, into a state, `passes`
+    /// times in one read transaction on GRDB's reader.
     func reduceEntries<State: Sendable>(
-        fromMs: Int64?, untilMs: Int64?, into initial: State,
-        _ update: @escaping @Sendable (inout State, StoredLedgerEntry) throws -> Void
+        fromMs: Int64?, untilMs: Int64?, passes: Int, into initial: State,
+        _ update: @escaping @Sendable (inout State, _ pass: Int, StoredLedgerEntry) throws -> Void
     ) async throws -> State {
         try await read { db in
             var state = initial
-            try self.forEachEntry(db, fromMs: fromMs, untilMs: untilMs) { try update(&state, $0) }
+            for pass in 0..<passes {
+                try self.forEachEntry(db, fromMs: fromMs, untilMs: untilMs) { try update(&state, pass, $0) }
+            }
             return state
         }
     }
@@ -400,8 +248,8 @@ extension SQLiteLedgerStorage {
                     let recount = Self.recountSQL(grain)
                     let table = AppendStatements.rollupTable(grain)
                     let stored = "SELECT \(table.columns) FROM \(table.name) WHERE grain = \(grain.rawValue)"
-                    let missing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(recount) EXCEPT \(stored))") ?? 0
-                    let extra = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(stored) EXCEPT \(recount))") ?? 0
+                    let missing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(recount) EXCEPT \(stored)) AS d") ?? 0
+                    let extra = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(stored) EXCEPT \(recount)) AS d") ?? 0
                     if missing + extra > 0 {
                         mismatches.append(.init(grain: "\(grain)", rowsNotMatchingRecount: extra, recountRowsNotStored: missing))
                     }
@@ -422,7 +270,7 @@ extension SQLiteLedgerStorage {
     }
 
     /// Rows per rollup grain and bytes per table (``LedgerReader/rollupFootprint()``).
-    func rollupFootprint() async throws -> (rowsByGrain: [(grain: Int64, rows: Int64)], bytesByTable: [(table: String, bytes: Int64)]) {
+    func rollupFootprint() async throws -> LedgerFootprint {
         do {
             return try await read { db in
                 var rows: [(grain: Int64, rows: Int64)] = []
@@ -436,7 +284,7 @@ extension SQLiteLedgerStorage {
                     guard let size = try? Int64.fetchOne(db, sql: "SELECT SUM(pgsize) FROM dbstat WHERE name = ?", arguments: [table]) else { break }
                     bytes.append((table, size))
                 }
-                return (rows, bytes)
+                return LedgerFootprint(rowsByGrain: rows, bytesByTable: bytes)
             }
         } catch {
             throw ledgerError(error)

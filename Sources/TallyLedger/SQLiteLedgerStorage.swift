@@ -9,11 +9,11 @@ import Glibc
 import Darwin
 #endif
 
-/// The ledger on one SQLite file: the only place that knows SQL or holds a connection.
+/// The ledger on one SQLite file: the only place that knows SQLite or holds a connection to it.
 ///
-/// Every other type (the writer, `Ledger`, `LedgerReader`) goes through this one seam, so a
-/// PostgreSQL backend is a second implementation of these methods rather than a rewrite.
-final class SQLiteLedgerStorage: Sendable {
+/// `LedgerReader` reads it through ``LedgerStore``, as it reads a PostgreSQL database; the
+/// writer and `Ledger` append to it with group commit, a detail of this store.
+final class SQLiteLedgerStorage: LedgerStore {
     enum Mode: Sendable {
         /// Open for appending: create the file (mode 0600) when missing, migrate, recover.
         case write
@@ -27,6 +27,7 @@ final class SQLiteLedgerStorage: Sendable {
     static let busyTimeoutSeconds = 5
 
     let path: String
+    var location: String { path }
     let migrator: Migrator
     let reader: any DatabaseReader
     /// The file as it was when opened `immutable` (no `-wal` file, so no locks are taken); nil
@@ -399,9 +400,7 @@ final class SQLiteLedgerStorage: Sendable {
                         tags: tagText.split(separator: "\u{1F}").map(String.init)
                     )
                 )
-                var entry = LedgerEntry(interrupted: request)
-                entry.apply(prices?.charge(provider: request.provider, requestedModel: request.model, at: request.timestamp, usage: entry.usage))
-                operations.append(.complete(journalSeq: row["seq"], entry: entry))
+                operations.append(.complete(journalSeq: row["seq"], entry: request.interruptedEntry(prices: prices)))
             }
             let results = try apply(operations, in: db)
             for (operation, result) in zip(operations, results) {

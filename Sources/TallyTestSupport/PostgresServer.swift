@@ -117,8 +117,8 @@ package final class PostgresServer: @unchecked Sendable {
     }
 
     /// `posix_spawn` and `waitpid`, not Foundation's `Process`: `pg_ctl start` leaves a daemon
-    /// behind that inherits the child's descriptors, and the output goes to a file so nothing waits
-    /// on a pipe the daemon holds open.
+    /// behind that inherits the child's descriptors, so the output goes to a file and every other
+    /// descriptor is closed, and nothing waits on a pipe the daemon holds open.
     private static func spawnAndWait(_ argv: [String], output: String) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -126,6 +126,10 @@ package final class PostgresServer: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else open here reaches the child, or the server daemon it leaves behind: a pipe
+        // another thread just made for its own child would stay open in the daemon, and whoever
+        // reads that pipe to its end would wait forever.
+        Self.closeFrom(3, in: &actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -143,6 +147,21 @@ package final class PostgresServer: @unchecked Sendable {
         }
         if status & 0x7f == 0 { return (status >> 8) & 0xff }
         return 128 + (status & 0x7f)
+    }
+
+    /// Adds "close every descriptor from `lowest` up" to the actions: glibc's
+    /// `posix_spawn_file_actions_addclosefrom_np` (2.34 and later, looked up at run time since
+    /// Swift's Glibc module leaves GNU extensions out), else a close of each descriptor open now.
+    private static func closeFrom(_ lowest: Int32, in actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, lowest)
+            return
+        }
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap(Int32.init) where descriptor >= lowest {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
     }
 
     /// The newest installed server's programs: Debian keeps them in /usr/lib/postgresql/N/bin.

@@ -4,110 +4,117 @@ import Testing
 import TallyLedger
 import TallyPricing
 import TallyUsage
+import TallyTestSupport
 
 struct LedgerReaderTests {
     let bangkok = TimeZone(secondsFromGMT: 7 * 3_600)!
     let newYork = TimeZone(identifier: "America/New_York")!
 
-    @Test func aRequestAt2330UTCOnTheLastDayOfAMonthFallsInTheNextMonthInUTCPlus7() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = try Ledger(path: directory.ledgerPath)
-        try await ledger.append(sampleEntry(id: "late", at: utc("2025-01-31T23:30:00Z"), cost: 700))
-        let range = utc("2024-12-01T00:00:00Z")..<utc("2025-04-01T00:00:00Z")
+    @Test(arguments: LedgerBackend.allCases)
+    func aRequestAt2330UTCOnTheLastDayOfAMonthFallsInTheNextMonthInUTCPlus7(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            try await ledger.append(sampleEntry(id: "late", at: utc("2025-01-31T23:30:00Z"), cost: 700))
+            let range = utc("2024-12-01T00:00:00Z")..<utc("2025-04-01T00:00:00Z")
 
-        let local = try await ledger.reader.summary(range: range, groupBy: [.month], timeZone: bangkok)
-        #expect(local.source == .rollup)
-        let february = try #require(local.rows.first)
-        #expect(local.rows.count == 1)
-        #expect(february.period?.start == utc("2025-01-31T17:00:00Z"))
-        #expect(february.period?.end == utc("2025-02-28T17:00:00Z"))
-        #expect(february.totals.cost == Money(nanoUSD: 700))
+            let local = try await ledger.reader.summary(range: range, groupBy: [.month], timeZone: bangkok)
+            #expect(local.source == .rollup)
+            let february = try #require(local.rows.first)
+            #expect(local.rows.count == 1)
+            #expect(february.period?.start == utc("2025-01-31T17:00:00Z"))
+            #expect(february.period?.end == utc("2025-02-28T17:00:00Z"))
+            #expect(february.totals.cost == Money(nanoUSD: 700))
 
-        let inUTC = try await ledger.reader.summary(range: range, groupBy: [.month], timeZone: TimeZone(identifier: "UTC")!)
-        #expect(inUTC.rows.first?.period?.start == utc("2025-01-01T00:00:00Z"))
+            let inUTC = try await ledger.reader.summary(range: range, groupBy: [.month], timeZone: TimeZone(identifier: "UTC")!)
+            #expect(inUTC.rows.first?.period?.start == utc("2025-01-01T00:00:00Z"))
+        }
     }
 
-    @Test func daysAcrossDaylightSavingChangesHave23And25HoursAndKeepTheirRows() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = try Ledger(path: directory.ledgerPath)
-        let rows: [(String, String)] = [
-            ("2025-03-09T04:30:00Z", "2025-03-08"),  // 23:30 EST
-            ("2025-03-09T05:30:00Z", "2025-03-09"),  // 00:30 EST
-            ("2025-03-10T03:30:00Z", "2025-03-09"),  // 23:30 EDT
-            ("2025-03-10T04:30:00Z", "2025-03-10"),  // 00:30 EDT
-            ("2025-11-02T04:30:00Z", "2025-11-02"),  // 00:30 EDT
-            ("2025-11-03T04:30:00Z", "2025-11-02"),  // 23:30 EST
-            ("2025-11-03T05:30:00Z", "2025-11-03"),  // 00:30 EST
-        ]
-        for (index, row) in rows.enumerated() {
-            try await ledger.append(sampleEntry(id: "\(index)", at: utc(row.0), cost: 1 << index))
+    @Test(arguments: LedgerBackend.allCases)
+    func daysAcrossDaylightSavingChangesHave23And25HoursAndKeepTheirRows(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            let rows: [(String, String)] = [
+                ("2025-03-09T04:30:00Z", "2025-03-08"),  // 23:30 EST
+                ("2025-03-09T05:30:00Z", "2025-03-09"),  // 00:30 EST
+                ("2025-03-10T03:30:00Z", "2025-03-09"),  // 23:30 EDT
+                ("2025-03-10T04:30:00Z", "2025-03-10"),  // 00:30 EDT
+                ("2025-11-02T04:30:00Z", "2025-11-02"),  // 00:30 EDT
+                ("2025-11-03T04:30:00Z", "2025-11-02"),  // 23:30 EST
+                ("2025-11-03T05:30:00Z", "2025-11-03"),  // 00:30 EST
+            ]
+            for (index, row) in rows.enumerated() {
+                try await ledger.append(sampleEntry(id: "\(index)", at: utc(row.0), cost: 1 << index))
+            }
+            let summary = try await ledger.reader.summary(
+                range: utc("2025-03-01T00:00:00Z")..<utc("2025-12-01T00:00:00Z"), groupBy: [.day], timeZone: newYork
+            )
+            #expect(summary.source == .rollup)
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = newYork
+            let formatter = DateFormatter()
+            formatter.calendar = calendar
+            formatter.timeZone = newYork
+            formatter.dateFormat = "yyyy-MM-dd"
+            var costByDay: [String: Int64] = [:]
+            var hoursByDay: [String: Double] = [:]
+            for row in summary.rows {
+                let interval = try #require(row.period)
+                let day = formatter.string(from: interval.start)
+                costByDay[day] = row.totals.cost.nanoUSD
+                hoursByDay[day] = interval.duration / 3_600
+            }
+            var expected: [String: Int64] = [:]
+            for (index, row) in rows.enumerated() { expected[row.1, default: 0] += 1 << index }
+            #expect(costByDay == expected)
+            #expect(hoursByDay["2025-03-09"] == 23)
+            #expect(hoursByDay["2025-11-02"] == 25)
+            #expect(hoursByDay["2025-03-08"] == 24)
         }
-        let summary = try await ledger.reader.summary(
-            range: utc("2025-03-01T00:00:00Z")..<utc("2025-12-01T00:00:00Z"), groupBy: [.day], timeZone: newYork
-        )
-        #expect(summary.source == .rollup)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = newYork
-        let formatter = DateFormatter()
-        formatter.calendar = calendar
-        formatter.timeZone = newYork
-        formatter.dateFormat = "yyyy-MM-dd"
-        var costByDay: [String: Int64] = [:]
-        var hoursByDay: [String: Double] = [:]
-        for row in summary.rows {
-            let interval = try #require(row.period)
-            let day = formatter.string(from: interval.start)
-            costByDay[day] = row.totals.cost.nanoUSD
-            hoursByDay[day] = interval.duration / 3_600
-        }
-        var expected: [String: Int64] = [:]
-        for (index, row) in rows.enumerated() { expected[row.1, default: 0] += 1 << index }
-        #expect(costByDay == expected)
-        #expect(hoursByDay["2025-03-09"] == 23)
-        #expect(hoursByDay["2025-11-02"] == 25)
-        #expect(hoursByDay["2025-03-08"] == 24)
     }
 
-    @Test func rollupsAndRowsGiveTheSameBreakdownsInEveryKindOfTimeZone() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = try Ledger(path: directory.ledgerPath)
-        var entries: [LedgerEntry] = []
-        var seed: UInt64 = 7
-        func random(_ bound: Int) -> Int {
-            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((seed >> 33) % UInt64(bound))
-        }
-        let start = utc("2025-01-01T00:00:00Z")
-        for index in 0..<1_500 {
-            entries.append(sampleEntry(
-                id: "\(index)", at: start.addingTimeInterval(Double(random(365 * 86_400))),
-                provider: ["openai", "relay"][random(2)], model: "m\(random(4))",
-                usage: Usage(input: Int64(random(5_000)), output: Int64(random(900))),
-                cost: random(9) == 0 ? nil : Int64(random(90_000_000)),
-                listCost: random(6) == 0 ? nil : Int64(random(120_000_000)),
-                usageSource: random(10) == 0 ? .estimated : .reported,
-                attribution: Attribution(project: random(5) == 0 ? nil : "p\(random(3))", user: "u\(random(4))",
-                                         tags: random(2) == 0 ? ["t\(random(3))"] : [])
-            ))
-        }
-        try await ledger.append(contentsOf: entries)
-        let range = utc("2025-02-10T00:00:00Z")..<utc("2025-11-20T00:00:00Z")
-        let zones = ["UTC", "Asia/Bangkok", "America/New_York", "Asia/Kolkata", "Australia/Adelaide", "Asia/Kathmandu"]
-        for zoneName in zones {
-            let zone = try #require(TimeZone(identifier: zoneName))
-            for dimensions in [[Report.Dimension.month, .model], [.day, .provider], [.month, .project, .user], [.month, .tag]] {
-                let summary = try await ledger.reader.summary(range: range, groupBy: dimensions, timeZone: zone)
-                let expected = Self.expected(entries, range: range, dimensions: dimensions, zone: zone)
-                let actual = Dictionary(uniqueKeysWithValues: summary.rows.map {
-                    (Key(period: $0.period?.start, provider: $0.provider, model: $0.model, project: $0.project, user: $0.user, tag: $0.tag),
-                     [$0.totals.requests, $0.totals.cost.nanoUSD, $0.totals.listCost.nanoUSD, $0.totals.costWithListPrice.nanoUSD,
-                      $0.totals.unpricedRows, $0.totals.estimatedRows, $0.totals.usage.input, $0.totals.usage.output])
-                })
-                #expect(actual == expected, "\(zoneName) \(dimensions)")
-                #expect(summary.source == .rollup, "\(zoneName) \(dimensions)")
+    @Test(arguments: LedgerBackend.allCases)
+    func rollupsAndRowsGiveTheSameBreakdownsInEveryKindOfTimeZone(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            var entries: [LedgerEntry] = []
+            var seed: UInt64 = 7
+            func random(_ bound: Int) -> Int {
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Int((seed >> 33) % UInt64(bound))
+            }
+            let start = utc("2025-01-01T00:00:00Z")
+            for index in 0..<1_500 {
+                entries.append(sampleEntry(
+                    id: "\(index)", at: start.addingTimeInterval(Double(random(365 * 86_400))),
+                    provider: ["openai", "relay"][random(2)], model: "m\(random(4))",
+                    usage: Usage(input: Int64(random(5_000)), output: Int64(random(900))),
+                    cost: random(9) == 0 ? nil : Int64(random(90_000_000)),
+                    listCost: random(6) == 0 ? nil : Int64(random(120_000_000)),
+                    usageSource: random(10) == 0 ? .estimated : .reported,
+                    attribution: Attribution(project: random(5) == 0 ? nil : "p\(random(3))", user: "u\(random(4))",
+                                             tags: random(2) == 0 ? ["t\(random(3))"] : [])
+                ))
+            }
+            try await ledger.append(contentsOf: entries)
+            let range = utc("2025-02-10T00:00:00Z")..<utc("2025-11-20T00:00:00Z")
+            let zones = ["UTC", "Asia/Bangkok", "America/New_York", "Asia/Kolkata", "Australia/Adelaide", "Asia/Kathmandu"]
+            for zoneName in zones {
+                let zone = try #require(TimeZone(identifier: zoneName))
+                for dimensions in [[Report.Dimension.month, .model], [.day, .provider], [.month, .project, .user], [.month, .tag]] {
+                    let summary = try await ledger.reader.summary(range: range, groupBy: dimensions, timeZone: zone)
+                    let expected = Self.expected(entries, range: range, dimensions: dimensions, zone: zone)
+                    let actual = Dictionary(uniqueKeysWithValues: summary.rows.map {
+                        (Key(period: $0.period?.start, provider: $0.provider, model: $0.model, project: $0.project, user: $0.user, tag: $0.tag),
+                         [$0.totals.requests, $0.totals.cost.nanoUSD, $0.totals.listCost.nanoUSD, $0.totals.costWithListPrice.nanoUSD,
+                          $0.totals.unpricedRows, $0.totals.estimatedRows, $0.totals.usage.input, $0.totals.usage.output])
+                    })
+                    #expect(actual == expected, "\(zoneName) \(dimensions)")
+                    #expect(summary.source == .rollup, "\(zoneName) \(dimensions)")
+                }
             }
         }
     }
@@ -156,46 +163,48 @@ struct LedgerReaderTests {
         return result
     }
 
-    @Test func filtersNarrowTheTotalsAndUnpricedModelsAreListed() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = try Ledger(path: directory.ledgerPath)
-        let at = utc("2025-06-01T12:00:00Z")
-        try await ledger.append(contentsOf: [
-            sampleEntry(at: at, model: "a", cost: 10, attribution: Attribution(project: "x", tags: ["blue"])),
-            sampleEntry(at: at, model: "b", cost: nil, attribution: Attribution(project: "x")),
-            sampleEntry(at: at, model: "b", cost: nil, attribution: Attribution(project: "y", tags: ["blue"])),
-            sampleEntry(at: at, model: "c", cost: 30, listCost: nil, attribution: Attribution(project: "y")),
-        ])
-        let range = at..<at.addingTimeInterval(60)
-        let all = try await ledger.reader.summary(range: range)
-        #expect(all.unpriced.map { "\($0.provider)/\($0.model):\($0.rows)" } == ["openai/b:2"])
-        #expect(all.total.rowsWithoutListPrice == 1)
-        let projectX = try await ledger.reader.summary(range: range, filter: Report.Filter(project: "x"))
-        #expect(projectX.total.requests == 2)
-        #expect(projectX.total.cost == Money(nanoUSD: 10))
-        let blue = try await ledger.reader.summary(range: range, filter: Report.Filter(tag: "blue"))
-        #expect(blue.total.requests == 2)
-        #expect(blue.source == .rows)
-        let onlyC = try await ledger.reader.summary(range: range, filter: Report.Filter(model: "c"))
-        #expect(onlyC.total.savings == nil)
+    @Test(arguments: LedgerBackend.allCases)
+    func filtersNarrowTheTotalsAndUnpricedModelsAreListed(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            let at = utc("2025-06-01T12:00:00Z")
+            try await ledger.append(contentsOf: [
+                sampleEntry(at: at, model: "a", cost: 10, attribution: Attribution(project: "x", tags: ["blue"])),
+                sampleEntry(at: at, model: "b", cost: nil, attribution: Attribution(project: "x")),
+                sampleEntry(at: at, model: "b", cost: nil, attribution: Attribution(project: "y", tags: ["blue"])),
+                sampleEntry(at: at, model: "c", cost: 30, listCost: nil, attribution: Attribution(project: "y")),
+            ])
+            let range = at..<at.addingTimeInterval(60)
+            let all = try await ledger.reader.summary(range: range)
+            #expect(all.unpriced.map { "\($0.provider)/\($0.model):\($0.rows)" } == ["openai/b:2"])
+            #expect(all.total.rowsWithoutListPrice == 1)
+            let projectX = try await ledger.reader.summary(range: range, filter: Report.Filter(project: "x"))
+            #expect(projectX.total.requests == 2)
+            #expect(projectX.total.cost == Money(nanoUSD: 10))
+            let blue = try await ledger.reader.summary(range: range, filter: Report.Filter(tag: "blue"))
+            #expect(blue.total.requests == 2)
+            #expect(blue.source == .rows)
+            let onlyC = try await ledger.reader.summary(range: range, filter: Report.Filter(model: "c"))
+            #expect(onlyC.total.savings == nil)
+        }
     }
 
-    @Test func verifyFindsARollupThatNoLongerMatchesTheRows() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = try Ledger(path: directory.ledgerPath)
-        try await ledger.append(contentsOf: (0..<50).map {
-            sampleEntry(at: utc("2025-06-01T00:00:00Z").addingTimeInterval(Double($0) * 1_000), attribution: Attribution(project: "p\($0 % 3)"))
-        })
-        #expect(try await ledger.reader.verify().isConsistent)
-        try await rawDatabase(directory.ledgerPath).write { db in
-            try db.execute(sql: "UPDATE ledger_rollup SET cost_nano_low = cost_nano_low + 1 WHERE grain = 2")
+    @Test(arguments: LedgerBackend.allCases)
+    func verifyFindsARollupThatNoLongerMatchesTheRows(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            try await ledger.append(contentsOf: (0..<50).map {
+                sampleEntry(at: utc("2025-06-01T00:00:00Z").addingTimeInterval(Double($0) * 1_000), attribution: Attribution(project: "p\($0 % 3)"))
+            })
+            #expect(try await ledger.reader.verify().isConsistent)
+            try fresh.execute("UPDATE ledger_rollup SET cost_nano_low = cost_nano_low + 1 WHERE grain = 2")
+            let verification = try await ledger.reader.verify()
+            #expect(!verification.isConsistent)
+            #expect(verification.integrity == ["ok"])
+            #expect(verification.rollupMismatches.map(\.grain) == ["dayModel"])
         }
-        let verification = try await ledger.reader.verify()
-        #expect(!verification.isConsistent)
-        #expect(verification.integrity == ["ok"])
-        #expect(verification.rollupMismatches.map(\.grain) == ["dayModel"])
     }
 
     @Test func aReadWithoutLocksNoticesAWriterThatChangedTheFileAndAFreshReadSeesItsRows() async throws {

@@ -4,6 +4,7 @@ import Testing
 import TallyLedger
 import TallyPricing
 import TallyUsage
+import TallyTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,141 +16,150 @@ struct LedgerTests {
         let ledger = try Ledger(path: directory.path + "/nested/dir/ledger.sqlite")
         try await ledger.append(sampleEntry(at: utc("2025-05-01T10:00:00Z")))
         for suffix in ["", "-wal"] {
-            let attributes = try FileManager.default.attributesOfItem(atPath: ledger.path + suffix)
+            let attributes = try FileManager.default.attributesOfItem(atPath: ledger.location + suffix)
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(suffix)")
         }
     }
 
-    @Test func appendedRowsReadBackExactlyAndSumToTheExactTotals() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = try Ledger(path: directory.ledgerPath)
-        var expectedCost: Int64 = 0
-        var expectedList: Int64 = 0
-        var expectedListed: Int64 = 0
-        var unpriced: Int64 = 0
-        var tokens = Usage()
-        var entries: [LedgerEntry] = []
-        for index in 0..<600 {
-            let cost: Int64? = index % 7 == 0 ? nil : Int64(index) * 1_000_003 + 999_999_999
-            let list: Int64? = index % 5 == 0 ? nil : Int64(index) * 2_000_001
-            var entry = sampleEntry(
-                id: "row-\(index)", at: utc("2025-03-01T00:00:00Z").addingTimeInterval(Double(index) * 3_601),
-                model: "model-\(index % 3)",
-                usage: Usage(input: Int64(index), cachedInput: 3, cacheWrite: 2, cacheWrite1h: 1, output: 7, reasoning: Int64(index % 4)),
-                cost: cost, listCost: list,
-                attribution: Attribution(project: "p\(index % 4)", user: "u\(index % 9)", tags: index % 2 == 0 ? ["even"] : [])
-            )
-            entry.latencyMs = Int64(index)
-            entries.append(entry)
-            tokens = tokens + entry.usage
-            if let cost { expectedCost += cost } else { unpriced += 1 }
-            if let cost, let list {
-                expectedList += list
-                expectedListed += cost
+    @Test(arguments: LedgerBackend.allCases)
+    func appendedRowsReadBackExactlyAndSumToTheExactTotals(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            var expectedCost: Int64 = 0
+            var expectedList: Int64 = 0
+            var expectedListed: Int64 = 0
+            var unpriced: Int64 = 0
+            var tokens = Usage()
+            var entries: [LedgerEntry] = []
+            for index in 0..<600 {
+                let cost: Int64? = index % 7 == 0 ? nil : Int64(index) * 1_000_003 + 999_999_999
+                let list: Int64? = index % 5 == 0 ? nil : Int64(index) * 2_000_001
+                var entry = sampleEntry(
+                    id: "row-\(index)", at: utc("2025-03-01T00:00:00Z").addingTimeInterval(Double(index) * 3_601),
+                    model: "model-\(index % 3)",
+                    usage: Usage(input: Int64(index), cachedInput: 3, cacheWrite: 2, cacheWrite1h: 1, output: 7, reasoning: Int64(index % 4)),
+                    cost: cost, listCost: list,
+                    attribution: Attribution(project: "p\(index % 4)", user: "u\(index % 9)", tags: index % 2 == 0 ? ["even"] : [])
+                )
+                entry.latencyMs = Int64(index)
+                entries.append(entry)
+                tokens = tokens + entry.usage
+                if let cost { expectedCost += cost } else { unpriced += 1 }
+                if let cost, let list {
+                    expectedList += list
+                    expectedListed += cost
+                }
             }
+            // Half one awaited append at a time, half in one batch.
+            for entry in entries[..<300] { try await ledger.append(entry) }
+            let seqs = try await ledger.append(contentsOf: Array(entries[300...]))
+            #expect(seqs.count == 300)
+
+            let stored = try await ledger.reader.entries()
+            #expect(stored.map(\.entry) == entries)
+
+            let summary = try await ledger.reader.summary(range: utc("2025-01-01T00:00:00Z")..<utc("2026-01-01T00:00:00Z"))
+            #expect(summary.total.requests == 600)
+            #expect(summary.total.cost.nanoUSD == expectedCost)
+            #expect(summary.total.listCost.nanoUSD == expectedList)
+            #expect(summary.total.costWithListPrice.nanoUSD == expectedListed)
+            #expect(summary.total.savings == Money(nanoUSD: expectedList - expectedListed))
+            #expect(summary.total.unpricedRows == unpriced)
+            #expect(summary.total.usage.input == tokens.input)
+            #expect(summary.total.usage.reasoning == tokens.reasoning)
+            #expect(summary.total.usage.cacheWrite1h == 600)
+            #expect(summary.unpriced.map(\.rows).reduce(0, +) == unpriced)
+            #expect(try await ledger.reader.verify().isConsistent)
         }
-        // Half one awaited append at a time, half in one batch.
-        for entry in entries[..<300] { try await ledger.append(entry) }
-        let seqs = try await ledger.append(contentsOf: Array(entries[300...]))
-        #expect(seqs.count == 300)
-
-        let stored = try await allEntries(directory.ledgerPath)
-        #expect(stored.map(\.entry) == entries)
-
-        let summary = try await ledger.reader.summary(range: utc("2025-01-01T00:00:00Z")..<utc("2026-01-01T00:00:00Z"))
-        #expect(summary.total.requests == 600)
-        #expect(summary.total.cost.nanoUSD == expectedCost)
-        #expect(summary.total.listCost.nanoUSD == expectedList)
-        #expect(summary.total.costWithListPrice.nanoUSD == expectedListed)
-        #expect(summary.total.savings == Money(nanoUSD: expectedList - expectedListed))
-        #expect(summary.total.unpricedRows == unpriced)
-        #expect(summary.total.usage.input == tokens.input)
-        #expect(summary.total.usage.reasoning == tokens.reasoning)
-        #expect(summary.total.usage.cacheWrite1h == 600)
-        #expect(summary.unpriced.map(\.rows).reduce(0, +) == unpriced)
-        #expect(try await ledger.reader.verify().isConsistent)
     }
 
-    @Test func aLargeBatchWithSeveralTagsPerRowReadsBackWholeAndItsRollupsMatchItsRows() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = try Ledger(path: directory.ledgerPath)
-        try await ledger.append(sampleEntry(id: "before", at: utc("2025-02-28T00:00:00Z")))
-        // Past the size whose rollup sums are added up on another thread, and not a multiple
-        // of the rows or tags per statement.
-        let entries = (0..<5_003).map { index in
-            sampleEntry(
-                id: "row-\(index)", at: utc("2025-03-01T00:00:00Z").addingTimeInterval(Double(index) * 397),
-                model: "model-\(index % 7)", cost: Int64(index) * 1_001,
-                attribution: Attribution(project: "p\(index % 5)", user: "u\(index % 11)", tags: (0..<(index % 4)).map { "tag-\($0)" }))
-        }
-        let seqs = try await ledger.append(contentsOf: entries)
-        #expect(seqs == 2..<5_005)
+    @Test(arguments: LedgerBackend.allCases)
+    func aLargeBatchWithSeveralTagsPerRowReadsBackWholeAndItsRollupsMatchItsRows(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            try await ledger.append(sampleEntry(id: "before", at: utc("2025-02-28T00:00:00Z")))
+            // Past the size whose rollup sums are added up on another thread, and not a multiple
+            // of the rows or tags per statement.
+            let entries = (0..<5_003).map { index in
+                sampleEntry(
+                    id: "row-\(index)", at: utc("2025-03-01T00:00:00Z").addingTimeInterval(Double(index) * 397),
+                    model: "model-\(index % 7)", cost: Int64(index) * 1_001,
+                    attribution: Attribution(project: "p\(index % 5)", user: "u\(index % 11)", tags: (0..<(index % 4)).map { "tag-\($0)" }))
+            }
+            let seqs = try await ledger.append(contentsOf: entries)
+            #expect(seqs == 2..<5_005)
 
-        let stored = try await allEntries(directory.ledgerPath)
-        #expect(stored.map(\.seq) == Array(1..<5_005))
-        #expect(stored.dropFirst().map(\.entry) == entries)
-        #expect(try await ledger.reader.verify().isConsistent)
-        let summary = try await ledger.reader.summary(range: utc("2025-01-01T00:00:00Z")..<utc("2026-01-01T00:00:00Z"))
-        #expect(summary.total.requests == 5_004)
-        let batchCost: Int64 = (0..<5_003).reduce(0) { $0 + Int64($1) * 1_001 }
-        #expect(summary.total.cost.nanoUSD == 1_000 + batchCost)
+            let stored = try await ledger.reader.entries()
+            #expect(stored.map(\.seq) == Array(1..<5_005))
+            #expect(stored.dropFirst().map(\.entry) == entries)
+            #expect(try await ledger.reader.verify().isConsistent)
+            let summary = try await ledger.reader.summary(range: utc("2025-01-01T00:00:00Z")..<utc("2026-01-01T00:00:00Z"))
+            #expect(summary.total.requests == 5_004)
+            let batchCost: Int64 = (0..<5_003).reduce(0) { $0 + Int64($1) * 1_001 }
+            #expect(summary.total.cost.nanoUSD == 1_000 + batchCost)
+        }
     }
 
-    @Test func anAdjustmentAddsToTheTotalsAndPointsAtItsRow() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = try Ledger(path: directory.ledgerPath)
-        let at = utc("2025-06-01T12:00:00Z")
-        let seq = try await ledger.append(sampleEntry(at: at, cost: 5_000, listCost: 9_000))
-        let adjustment = LedgerEntry.adjustment(
-            of: seq, timestamp: at.addingTimeInterval(60), provider: "openai", model: "gpt-4.1",
-            cost: Money(nanoUSD: -1_250), listCost: Money(nanoUSD: 0)
-        )
-        try await ledger.append(adjustment)
-        let total = try await ledger.reader.summary(range: at..<at.addingTimeInterval(3_600)).total
-        #expect(total.requests == 1)
-        #expect(total.adjustments == 1)
-        #expect(total.cost == Money(nanoUSD: 3_750))
-        #expect(try await allEntries(directory.ledgerPath).last?.entry.adjusts == seq)
-        var orphan = adjustment
-        orphan.adjusts = nil
-        await #expect(throws: LedgerError.self) { try await ledger.append(orphan) }
-        var dangling = adjustment
-        dangling.adjusts = 999
-        await #expect(throws: LedgerError.self) {
-            try await ledger.append(contentsOf: [sampleEntry(id: "with-dangling", at: at), dangling])
+    @Test(arguments: LedgerBackend.allCases)
+    func anAdjustmentAddsToTheTotalsAndPointsAtItsRow(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            let at = utc("2025-06-01T12:00:00Z")
+            let seq = try await ledger.append(sampleEntry(at: at, cost: 5_000, listCost: 9_000))
+            let adjustment = LedgerEntry.adjustment(
+                of: seq, timestamp: at.addingTimeInterval(60), provider: "openai", model: "gpt-4.1",
+                cost: Money(nanoUSD: -1_250), listCost: Money(nanoUSD: 0)
+            )
+            try await ledger.append(adjustment)
+            let total = try await ledger.reader.summary(range: at..<at.addingTimeInterval(3_600)).total
+            #expect(total.requests == 1)
+            #expect(total.adjustments == 1)
+            #expect(total.cost == Money(nanoUSD: 3_750))
+            #expect(try await ledger.reader.entries().last?.entry.adjusts == seq)
+            var orphan = adjustment
+            orphan.adjusts = nil
+            await #expect(throws: LedgerError.self) { try await ledger.append(orphan) }
+            var dangling = adjustment
+            dangling.adjusts = 999
+            await #expect(throws: LedgerError.self) {
+                try await ledger.append(contentsOf: [sampleEntry(id: "with-dangling", at: at), dangling])
+            }
+            #expect(try await ledger.reader.entries().count == 2)
+            #expect(try await ledger.reader.verify().isConsistent)
         }
-        #expect(try await allEntries(directory.ledgerPath).count == 2)
-        #expect(try await ledger.reader.verify().isConsistent)
     }
 
-    @Test func writtenRowsCanNeitherBeUpdatedNorDeleted() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = try Ledger(path: directory.ledgerPath)
-        try await ledger.append(sampleEntry(at: utc("2025-06-01T12:00:00Z"), attribution: Attribution(tags: ["a"])))
-        let database = try rawDatabase(directory.ledgerPath)
-        for sql in ["UPDATE ledger_rows SET cost_nano = 0", "DELETE FROM ledger_rows", "DELETE FROM ledger_tags"] {
-            #expect(throws: DatabaseError.self) { try database.write { try $0.execute(sql: sql) } }
+    @Test(arguments: LedgerBackend.allCases)
+    func writtenRowsCanNeitherBeUpdatedNorDeleted(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            try await ledger.append(sampleEntry(at: utc("2025-06-01T12:00:00Z"), attribution: Attribution(tags: ["a"])))
+            for sql in ["UPDATE ledger_rows SET cost_nano = 0", "DELETE FROM ledger_rows", "DELETE FROM ledger_tags", "UPDATE ledger_tags SET tag = 'b'"] {
+                #expect(throws: (any Error).self, "\(sql)") { try fresh.execute(sql) }
+            }
+            #expect(try await ledger.reader.entries().count == 1)
         }
-        #expect(try await allEntries(directory.ledgerPath).count == 1)
     }
 
-    @Test func aFinishedRequestLeavesTheJournalAndCannotBeFinishedTwice() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = try Ledger(path: directory.ledgerPath)
-        let at = utc("2025-06-01T12:00:00Z")
-        let ticket = try await ledger.begin(InFlightRequest(
-            id: "r1", timestamp: at, provider: "openai", model: "gpt-4.1", endpoint: "chat/completions", estimatedInputTokens: 40
-        ))
-        #expect(try await ledger.reader.info().journalRows == 1)
-        try await ledger.append(completing: ticket, with: sampleEntry(id: "r1", at: at))
-        #expect(try await ledger.reader.info().journalRows == 0)
-        await #expect(throws: LedgerError.self) { try await ledger.append(completing: ticket, with: sampleEntry(id: "r1", at: at)) }
-        #expect(try await allEntries(directory.ledgerPath).map(\.entry.id) == ["r1"])
+    @Test(arguments: LedgerBackend.allCases)
+    func aFinishedRequestLeavesTheJournalAndCannotBeFinishedTwice(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            let at = utc("2025-06-01T12:00:00Z")
+            let ticket = try await ledger.begin(InFlightRequest(
+                id: "r1", timestamp: at, provider: "openai", model: "gpt-4.1", endpoint: "chat/completions", estimatedInputTokens: 40
+            ))
+            #expect(try await ledger.reader.info().journalRows == 1)
+            try await ledger.append(completing: ticket, with: sampleEntry(id: "r1", at: at))
+            #expect(try await ledger.reader.info().journalRows == 0)
+            await #expect(throws: LedgerError.self) { try await ledger.append(completing: ticket, with: sampleEntry(id: "r1", at: at)) }
+            #expect(try await ledger.reader.entries().map(\.entry.id) == ["r1"])
+        }
     }
 
     @Test func aSmallWriteThatFindsTheFileLockedWaitsForTheLockAndIsWritten() async throws {
@@ -190,28 +200,31 @@ struct LedgerTests {
         #expect(try await ledger.reader.info().journalRows == 0)
     }
 
-    @Test func requestsInFlightOfALiveProcessAreNotRecoveredUntilItIsGone() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        _ = try Ledger(path: directory.ledgerPath)
-        let child = try startChild(["--ledger", directory.ledgerPath, "--prefix", "held", "--begin", "5", "--hold"])
+    @Test(arguments: LedgerBackend.allCases)
+    func requestsInFlightOfALiveProcessAreNotRecoveredUntilItIsGone(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { _ in }
+        let child = try startChild(["--ledger", fresh.argument, "--prefix", "held", "--begin", "5", "--hold"])
         try waitForLine("begun", from: child.output)
-        let ledger = try Ledger(path: directory.ledgerPath)
-        #expect(ledger.recoveredAtOpen.isEmpty)
-        #expect(try await ledger.recover().isEmpty)
-        #expect(try await ledger.reader.info().journalRows == 5)
-        kill(child.process.processIdentifier, SIGKILL)
-        child.process.waitUntilExit()
-        let recovered = try await ledger.recover()
-        #expect(Set(recovered.map(\.entry.id)) == Set((0..<5).map { "held-\($0)" }))
-        #expect(try await ledger.reader.info().journalRows == 0)
+        try await withLedger(fresh) { ledger in
+            #expect(ledger.recoveredAtOpen.isEmpty)
+            #expect(try await ledger.recover().isEmpty)
+            #expect(try await ledger.reader.info().journalRows == 5)
+            kill(child.process.processIdentifier, SIGKILL)
+            child.process.waitUntilExit()
+            let recovered = try await ledger.recover()
+            #expect(Set(recovered.map(\.entry.id)) == Set((0..<5).map { "held-\($0)" }))
+            #expect(try await ledger.reader.info().journalRows == 0)
+        }
     }
 
-    @Test func aKilledProcessLosesNoBegunRequestAndLeavesNoPartialBatch() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
+    @Test(arguments: LedgerBackend.allCases)
+    func aKilledProcessLosesNoBegunRequestAndLeavesNoPartialBatch(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
         let begun = 40
-        let child = try startChild(["--ledger", directory.ledgerPath, "--prefix", "k", "--begin", "\(begun)", "--forever"])
+        let child = try startChild(["--ledger", fresh.argument, "--prefix", "k", "--begin", "\(begun)", "--forever"])
         try waitForLine("appending", from: child.output)
         // Let it finish some requests and append batches, then kill it in the middle of that.
         try await Task.sleep(for: .milliseconds(150))
@@ -221,44 +234,48 @@ struct LedgerTests {
 
         let table = #"{"provider": "openai", "kind": "official", "source": "a test table", "models": {"gpt-4.1": {"prices": [{"input": "2.00", "output": "8.00"}]}}}"#
         let prices = try PriceBook(includingBundled: false, userTables: [PriceBook.Source(origin: "openai.json", bytes: Array(table.utf8))])
-        let ledger = try Ledger(path: directory.ledgerPath, prices: prices)
-        let entries = try await allEntries(directory.ledgerPath)
-        var counts: [String: Int] = [:]
-        for stored in entries { counts[stored.entry.id, default: 0] += 1 }
-        for index in 0..<begun {
-            #expect(counts["k-\(index)"] == 1, "k-\(index)")
+        try await withLedger(fresh, prices: prices) { ledger in
+            let entries = try await ledger.reader.entries()
+            var counts: [String: Int] = [:]
+            for stored in entries { counts[stored.entry.id, default: 0] += 1 }
+            for index in 0..<begun {
+                #expect(counts["k-\(index)"] == 1, "k-\(index)")
+            }
+            let interrupted = entries.filter { $0.entry.outcome == .interrupted }
+            #expect(interrupted.count >= begun / 2)
+            #expect(interrupted.count == ledger.recoveredAtOpen.count)
+            for stored in interrupted {
+                #expect(stored.entry.usageSource == .estimated)
+                #expect(stored.entry.usage.input == 1000)
+                #expect(stored.entry.cost == Money(nanoUSD: 2_000_000))
+                #expect(stored.entry.attribution == Attribution(project: "child", tags: ["killed"]))
+            }
+            let batchRows = entries.filter { $0.entry.id.hasPrefix("k-batch-") }.count
+            #expect(batchRows % 500 == 0)
+            #expect(try await ledger.reader.info().journalRows == 0)
+            #expect(try await ledger.reader.verify().isConsistent)
         }
-        let interrupted = entries.filter { $0.entry.outcome == .interrupted }
-        #expect(interrupted.count >= begun / 2)
-        #expect(interrupted.count == ledger.recoveredAtOpen.count)
-        for stored in interrupted {
-            #expect(stored.entry.usageSource == .estimated)
-            #expect(stored.entry.usage.input == 1000)
-            #expect(stored.entry.cost == Money(nanoUSD: 2_000_000))
-            #expect(stored.entry.attribution == Attribution(project: "child", tags: ["killed"]))
-        }
-        let batchRows = entries.filter { $0.entry.id.hasPrefix("k-batch-") }.count
-        #expect(batchRows % 500 == 0)
-        #expect(try await ledger.reader.info().journalRows == 0)
-        #expect(try await ledger.reader.verify().isConsistent)
     }
 
-    @Test func fourProcessesAppendingAtOnceLoseNoRow() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        _ = try Ledger(path: directory.ledgerPath)
+    @Test(arguments: LedgerBackend.allCases)
+    func fourProcessesAppendingAtOnceLoseNoRow(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { _ in }
         let perProcess = 250
         let children = try (0..<4).map { index in
-            try startChild(["--ledger", directory.ledgerPath, "--prefix", "p\(index)", "--append", "\(perProcess)"])
+            try startChild(["--ledger", fresh.argument, "--prefix", "p\(index)", "--append", "\(perProcess)"])
         }
         for child in children {
             child.process.waitUntilExit()
             #expect(child.process.terminationStatus == 0)
         }
-        let ids = try await allEntries(directory.ledgerPath).map(\.entry.id)
+        let reader = try fresh.reader()
+        let stored = try await reader.entries()
+        let ids = stored.map(\.entry.id)
         #expect(ids.count == 4 * perProcess)
         #expect(Set(ids) == Set((0..<4).flatMap { process in (0..<perProcess).map { "p\(process)-row-\($0)" } }))
-        let reader = try LedgerReader(path: directory.ledgerPath)
+        #expect(stored.map(\.seq) == Array(1...Int64(4 * perProcess)), "sequence numbers without gaps")
         #expect(try await reader.verify().isConsistent)
         let total = try await reader.summary(range: Date(timeIntervalSince1970: 0)..<Date(timeIntervalSince1970: 4e9)).total
         #expect(total.requests == Int64(4 * perProcess))
@@ -367,12 +384,14 @@ struct LedgerTests {
         }
     }
 
-    @Test func aControlCharacterInAttributionIsRefusedBeforeWriting() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = try Ledger(path: directory.ledgerPath)
-        let entry = sampleEntry(at: utc("2025-06-01T12:00:00Z"), attribution: Attribution(tags: ["a\u{1F}b"]))
-        await #expect(throws: LedgerError.self) { try await ledger.append(entry) }
-        #expect(try await allEntries(directory.ledgerPath).isEmpty)
+    @Test(arguments: LedgerBackend.allCases)
+    func aControlCharacterInAttributionIsRefusedBeforeWriting(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger async throws in
+            let entry = sampleEntry(at: utc("2025-06-01T12:00:00Z"), attribution: Attribution(tags: ["a\u{1F}b"]))
+            await #expect(throws: LedgerError.self) { try await ledger.append(entry) }
+            #expect(try await ledger.reader.entries().isEmpty)
+        }
     }
 }

@@ -107,7 +107,7 @@ struct MigrationTests {
         let month = utc("2025-02-28T18:15:00Z")..<utc("2025-03-31T18:15:00Z")
         let summary = try await migrated.reader.summary(range: month, groupBy: [.tag], timeZone: zone)
         #expect(summary.source == .rollup)
-        let counted = try await migrated.reader.storage.summary(
+        let counted = try await migrated.reader.summary(
             ReportPlan(range: month, groupBy: [.tag], timeZone: zone, filter: Report.Filter(), fromRowsOnly: true)
         )
         #expect(summary.rows == counted.rows)

@@ -229,7 +229,7 @@ import TallyTestSupport
         defer { directory.remove() }
         let written = try await sourceLedger(directory)
         let store = try store()
-        let copy = LedgerCopy(source: try LedgerReader(path: directory.ledgerPath), target: store)
+        let copy = try LedgerCopy(source: try LedgerReader(path: directory.ledgerPath), target: .postgres(store.address))
         let outcome = try await copy.run()
         #expect(outcome.copied == Int64(written.count))
         #expect(outcome.alreadyThere == 0)
@@ -257,7 +257,7 @@ import TallyTestSupport
         // What a copy killed after its first batch leaves: a prefix, each row under its own number.
         let prefix = Array(written.prefix(17))
         _ = try await store.append(prefix.map(\.entry), seqs: prefix.map(\.seq))
-        let outcome = try await LedgerCopy(source: try LedgerReader(path: directory.ledgerPath), target: store).run()
+        let outcome = try await try LedgerCopy(source: try LedgerReader(path: directory.ledgerPath), target: .postgres(store.address)).run()
         #expect(outcome.alreadyThere == 17)
         #expect(outcome.copied == Int64(written.count - 17))
         #expect(try await store.entries(after: 0, limit: 1_000) == written)
@@ -272,7 +272,7 @@ import TallyTestSupport
         _ = try await store.migrate()
         _ = try await store.append([sampleEntry(id: "someone-else", at: utc("2026-11-05T00:00:00Z"))])
         let error = await #expect(throws: LedgerError.self) {
-            _ = try await LedgerCopy(source: try LedgerReader(path: directory.ledgerPath), target: store).run()
+            _ = try await try LedgerCopy(source: try LedgerReader(path: directory.ledgerPath), target: .postgres(store.address)).run()
         }
         #expect(error?.code == .copyMismatch)
         #expect(error?.message.contains("someone-else") == true, "\(String(describing: error))")

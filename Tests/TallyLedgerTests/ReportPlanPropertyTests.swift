@@ -100,8 +100,8 @@ struct ReportPlanPropertyTests {
 
             let plan = ReportPlan(range: range, groupBy: groupBy, timeZone: zone, filter: filter)
             let fromRows = ReportPlan(range: range, groupBy: groupBy, timeZone: zone, filter: filter, fromRowsOnly: true)
-            let rolledUp = try await ledger.reader.storage.summary(plan)
-            let counted = try await ledger.reader.storage.summary(fromRows)
+            let rolledUp = try await ledger.reader.summary(plan)
+            let counted = try await ledger.reader.summary(fromRows)
             #expect(rolledUp.rows == counted.rows, "\(label)")
             #expect(rolledUp.total == counted.total, "\(label)")
             #expect(rolledUp.unpriced == counted.unpriced, "\(label)")

@@ -3,6 +3,7 @@ import GRDB
 @testable import TallyLedger
 import TallyPricing
 import TallyUsage
+import TallyTestSupport
 
 /// A fresh directory under the system's temporary directory, removed by `remove()`.
 struct TemporaryDirectory {
@@ -122,4 +123,60 @@ func allEntries(_ path: String) async throws -> [StoredLedgerEntry] {
     var entries: [StoredLedgerEntry] = []
     entries = try await LedgerReader(path: path).entries()
     return entries
+}
+
+/// The two stores the ledger's tests run against.
+enum LedgerBackend: String, CaseIterable, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// A new, empty place for a ledger on a backend: a file in a temporary folder, or a database
+/// of its own on the test process's shared PostgreSQL cluster.
+struct FreshLedger: Sendable {
+    let backend: LedgerBackend
+    let location: LedgerLocation
+    /// What `--ledger` takes for it: the path or the URL.
+    let argument: String
+    let server: PostgresServer?
+    private let directory: TemporaryDirectory?
+
+    init(_ backend: LedgerBackend) throws {
+        self.backend = backend
+        switch backend {
+        case .sqlite:
+            let directory = try TemporaryDirectory()
+            self.directory = directory
+            self.server = nil
+            self.argument = directory.ledgerPath
+        case .postgres:
+            let (server, url) = try PostgresServer.sharedDatabase()
+            self.directory = nil
+            self.server = server
+            self.argument = url
+        }
+        self.location = try LedgerLocation(argument, environment: [:])
+    }
+
+    func remove() { directory?.remove() }
+
+    /// Runs SQL behind the ledger's back (GRDB on the file, psql on the database); throws when it is refused.
+    func execute(_ sql: String) throws {
+        switch location {
+        case .file(let path): try rawDatabase(path).write { try $0.execute(sql: sql) }
+        case .postgres(let address): try server?.psql(sql, database: address.database)
+        }
+    }
+
+    /// Opens the ledger read-only.
+    func reader() throws -> LedgerReader { try LedgerReader(location: location) }
+}
+
+/// Opens the ledger at `fresh` (migrating it) and runs `body` with what it needs running (a
+/// database's pool) beside it.
+func withLedger<Result: Sendable>(
+    _ fresh: FreshLedger, prices: PriceBook? = nil, _ body: (Ledger) async throws -> Result
+) async throws -> Result {
+    let ledger = try await Ledger.open(fresh.location, prices: prices)
+    return try await ledger.whileRunning { try await body(ledger) }
 }

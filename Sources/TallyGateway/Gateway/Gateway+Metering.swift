@@ -82,7 +82,7 @@ extension Gateway {
         } catch {
             throw GatewayError(
                 code: .ledger,
-                message: "request \(id) for \(url) was not sent: the ledger \(ledger.path) could not journal it: \(error)",
+                message: "request \(id) for \(url) was not sent: the ledger \(ledger.location) could not journal it: \(error)",
                 requestID: id, underlying: error)
         }
     }
@@ -104,7 +104,7 @@ extension Gateway {
         } catch {
             throw GatewayError(
                 code: .ledger,
-                message: "request \(row.id) to \(meter.url) ended, but the ledger \(ledger.path) could not record it "
+                message: "request \(row.id) to \(meter.url) ended, but the ledger \(ledger.location) could not record it "
                     + "(its journal row stays and becomes an interrupted row when the ledger is next opened): \(error)",
                 requestID: row.id, underlying: error)
         }

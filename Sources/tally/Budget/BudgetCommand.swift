@@ -64,11 +64,11 @@ struct BudgetCheck: AsyncParsableCommand {
     func check(now: Date) async -> (CheckStatus, String) {
         do {
             let budgets = try self.budgets()
-            let path = try ledger.path()
-            guard FileManager.default.fileExists(atPath: path) else {
+            let location = try ledger.location()
+            if case .file(let path) = location, !FileManager.default.fileExists(atPath: path) {
                 return (.unknown, "TALLY UNKNOWN - no ledger at \(path)\n")
             }
-            let reader = try LedgerReader(path: path)
+            let reader = try LedgerReader(location: location)
             var results: [BudgetStanding] = []
             for budget in budgets {
                 results.append(try await reader.standing(of: budget, at: now))

@@ -33,7 +33,7 @@ struct LedgerExportCommand: AsyncParsableCommand {
             utc.timeZone = TimeZone(identifier: "UTC") ?? utc.timeZone
             let start = try since.map { try PeriodOptions.instant($0, flag: "--since", calendar: utc, endOfDay: false) }
             let end = try until.map { try PeriodOptions.instant($0, flag: "--until", calendar: utc, endOfDay: true) }
-            let reader = try LedgerReader(path: try options.path())
+            let reader = try options.reader()
             var header = OutputBuffer()
             if format == .csv {
                 header.append(LedgerText.csvHeader.joined(separator: ",") + "\n")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TallyLedger
 
 /// The `--ledger` option every command that reads or writes the ledger shares.
@@ -33,6 +34,16 @@ struct LedgerOptions: ParsableArguments {
         }
     }
 
+    /// The ledger opened read-only, a file or a PostgreSQL database; a file that does not exist
+    /// yet is refused with exit 74 and a hint (a database is found missing when first read).
+    func reader() throws -> LedgerReader {
+        let location = try location()
+        if case .file(let path) = location, !FileManager.default.fileExists(atPath: path) {
+            throw Failure("\(path): no ledger here yet (pass --ledger PATH or set TALLY_LEDGER; `tally demo` writes one)", status: ExitStatus.io)
+        }
+        return try LedgerReader(location: location)
+    }
+
     /// The ledger file, for the commands that read SQLite ledgers only; a PostgreSQL URL is refused
     /// with exit 64, naming the commands that take one.
     func path() throws(Failure) -> String {
@@ -41,7 +52,7 @@ struct LedgerOptions: ParsableArguments {
             return path
         case .postgres(let address):
             throw Failure(
-                "\(address): this command reads SQLite ledger files only so far; a PostgreSQL ledger takes `tally ledger migrate` and `tally ledger info`",
+                "\(address): this command reads SQLite ledger files only so far; a PostgreSQL ledger takes `tally report`, `budget check` and the `tally ledger` commands",
                 status: ExitStatus.usage
             )
         }

@@ -44,14 +44,15 @@ struct LedgerRepriceCommand: AsyncParsableCommand {
         try await reportingLedgerFailures {
             let book = try pricing.loadBook()
             let range = try period.resolve().range
-            let path = try ledger.path()
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw Failure("\(path): no ledger here (pass --ledger PATH or set TALLY_LEDGER)", status: ExitStatus.io)
-            }
             // A dry run opens the ledger read-only: it must work without write access.
-            let summary = dryRun
-                ? try await LedgerReader(path: path).repriceDryRun(range: range, prices: book)
-                : try await Ledger(path: path, prices: book).reprice(range: range, prices: book)
+            let reader = try ledger.reader()
+            let summary: Ledger.RepriceSummary
+            if dryRun {
+                summary = try await reader.repriceDryRun(range: range, prices: book)
+            } else {
+                let opened = try await Ledger.open(try ledger.location(), prices: book)
+                summary = try await opened.whileRunning { try await opened.reprice(range: range, prices: book) }
+            }
             let json = SummaryJSON(
                 examined: summary.examined, changed: summary.changed, appended: summary.appended, unpriced: summary.unpriced,
                 costDelta: MoneyJSON(summary.costDelta), listCostDelta: MoneyJSON(summary.listCostDelta), dryRun: dryRun

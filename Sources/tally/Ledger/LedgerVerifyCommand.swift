@@ -13,20 +13,20 @@ struct LedgerVerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingLedgerFailures {
-            let reader = try LedgerReader(path: try options.path())
+            let reader = try options.reader()
             let result = try await reader.verify()
             var problems: [String] = []
             if result.integrity == ["ok"] {
                 print("integrity: ok")
             } else {
-                problems += result.integrity.map { "\(reader.path): integrity: \($0)" }
+                problems += result.integrity.map { "\(reader.location): integrity: \($0)" }
             }
             if result.rollupMismatches.isEmpty {
                 print("rollups: match a recount of \(result.rows) rows")
             } else {
                 for mismatch in result.rollupMismatches {
                     problems.append(
-                        "\(reader.path): rollup \(mismatch.grain): \(mismatch.rowsNotMatchingRecount) stored row(s) differ from a recount, \(mismatch.recountRowsNotStored) recounted row(s) missing"
+                        "\(reader.location): rollup \(mismatch.grain): \(mismatch.rowsNotMatchingRecount) stored row(s) differ from a recount, \(mismatch.recountRowsNotStored) recounted row(s) missing"
                     )
                 }
             }

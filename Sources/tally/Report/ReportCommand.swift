@@ -51,9 +51,7 @@ struct ReportOptions: ParsableArguments {
             var groups = base
             for dimension in try dimensions() where !groups.contains(dimension) { groups.append(dimension) }
             let filter = Report.Filter(provider: provider, project: project, user: user)
-            let summary = try await ReportSource.summary(
-                ledgerPath: try ledger.path(), range: period.range, groupBy: groups, timeZone: period.timeZone, filter: filter
-            )
+            let summary = try await ledger.reader().summary(range: period.range, groupBy: groups, timeZone: period.timeZone, filter: filter)
             let report = ReportView(summary: summary, groups: groups, period: period)
             switch output.format {
             case .json: write(try JSONOutput.encode(report.json))
@@ -61,19 +59,6 @@ struct ReportOptions: ParsableArguments {
             case .table: write(chart ? report.chart(colour: Terminal.colourEnabled) : report.table(colour: Terminal.colourEnabled))
             }
         }
-    }
-}
-
-/// Opens the ledger read-only for a report.
-enum ReportSource {
-    static func summary(
-        ledgerPath: String, range: Range<Date>, groupBy: [Report.Dimension], timeZone: TimeZone, filter: Report.Filter
-    ) async throws -> Report.Summary {
-        guard FileManager.default.fileExists(atPath: ledgerPath) else {
-            throw Failure("\(ledgerPath): no ledger here yet (pass --ledger PATH or set TALLY_LEDGER; `tally demo` writes one)", status: ExitStatus.io)
-        }
-        let reader = try LedgerReader(path: ledgerPath)
-        return try await reader.summary(range: range, groupBy: groupBy, timeZone: timeZone, filter: filter)
     }
 }
 

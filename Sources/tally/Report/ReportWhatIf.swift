@@ -50,12 +50,8 @@ struct ReportWhatIf: AsyncParsableCommand {
                 throw Failure("--provider \(provider): no such provider (known: \(book.tables.map(\.provider).joined(separator: ", ")))", status: ExitStatus.usage)
             }
             let period = try self.period.resolve()
-            let path = try ledger.path()
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw Failure("\(path): no ledger here yet (pass --ledger PATH or set TALLY_LEDGER)", status: ExitStatus.io)
-            }
             let (project, user) = (self.project, self.user)
-            let reader = try LedgerReader(path: path)
+            let reader = try ledger.reader()
             let (lines, order) = try await reader.reduceEntries(
                 since: period.range.lowerBound, until: period.range.upperBound, into: ([String: Line](), [String]())
             ) { state, stored in

@@ -84,7 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
             if let reason = ListenCheck.failure(host: host, port: port) {
                 throw Failure("cannot listen on \(configuration.listen): \(reason) (--listen)", status: ExitStatus.unavailable)
             }
-            let opened = try Ledger(path: try ledger.path(), prices: book)
+            let location = try ledger.location()
+            let opened = try await Ledger.open(location, prices: book)
             var logger = Logger(label: "tally.serve")
             logger.logLevel = .info
             if !ProxyServer.isLoopback(host), configuration.gatewayKeys.isEmpty {
@@ -96,9 +97,13 @@ struct ServeCommand: AsyncParsableCommand {
             let server = try ProxyServer(configuration: configuration, ledger: opened, prices: book, transport: transport, logger: logger)
             let upstreams = configuration.upstreams.map { "\($0.name) → \($0.upstream.apiRoot)" }.joined(separator: ", ")
             let app = server.application(host: host, port: port) { boundPort in
-                FileHandle.standardError.write(Data("tally serve: listening on http://\(host):\(boundPort) (ledger \(opened.path); upstreams: \(upstreams))\n".utf8))
+                FileHandle.standardError.write(Data("tally serve: listening on http://\(host):\(boundPort) (ledger \(opened.location); upstreams: \(upstreams))\n".utf8))
             }
-            var groupConfiguration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            // A server ledger's pool runs beside the server and, listed first, stops last: rows of
+            // requests still finishing during a graceful shutdown are written before it closes.
+            var services: [any Service] = [app]
+            if case .postgres = location { services.insert(LedgerService(ledger: opened), at: 0) }
+            var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             groupConfiguration.maximumGracefulShutdownDuration = .seconds(max(0, shutdownTimeout))
             do {
                 try await ServiceGroup(configuration: groupConfiguration).run()
@@ -118,5 +123,14 @@ struct ServeCommand: AsyncParsableCommand {
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+}
+
+/// A ledger's connection pool as a service of `tally serve`'s group.
+private struct LedgerService: Service {
+    let ledger: Ledger
+
+    func run() async {
+        await ledger.run()
     }
 }

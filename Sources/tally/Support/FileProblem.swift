@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why a file cannot be read, in the words of the system ("no such file or directory", "is a
 /// directory"), for a one-line failure that names the file once.
