@@ -21,7 +21,9 @@ extension PostgresServer {
         let server = try shared()
         let name = "t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
         try server.createDatabase(name)
-        return (server, server.url(database: name))
+        // A minute to connect: a whole test run keeps both cores busy, and a pool's first
+        // connection can wait behind it for more than libpq's usual ten seconds.
+        return (server, server.url(database: name) + "&connect_timeout=60")
     }
 
     private static let sharedCluster = Mutex<Result<PostgresServer, any Error>?>(nil)

@@ -234,4 +234,38 @@ struct LedgerReaderTests {
         }
         #expect(try await LedgerReader(path: directory.ledgerPath).summary(range: range, groupBy: []).total.cost == Money(nanoUSD: 120))
     }
+
+    @Test(arguments: LedgerBackend.allCases)
+    func theRequestsViewShowsRealTimesExactDollarsAndTags(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            let at = Date(timeIntervalSince1970: 1_764_547_200.123)
+            var tagged = sampleEntry(id: "a", at: at, cost: 1_234_567_891, listCost: 9, attribution: Attribution(project: "p", tags: ["zeta", "alpha"]))
+            tagged.streamed = true
+            try await ledger.append(contentsOf: [
+                tagged,
+                sampleEntry(id: "b", at: Date(timeIntervalSince1970: 1_764_547_199.999), cost: nil, listCost: 120_000_000_000),
+            ])
+            try await ledger.append(LedgerEntry.adjustment(
+                of: 1, timestamp: at, provider: "openai", model: "gpt-4.1", cost: Money(nanoUSD: -5), listCost: nil
+            ))
+        }
+        let lines = try fresh.query("SELECT id, kind, sent_at, streamed, cost_usd, list_cost_usd, project, adjusts, tags FROM ledger_requests ORDER BY seq")
+        switch backend {
+        case .sqlite:
+            #expect(lines == [
+                "a|request|2025-12-01T00:00:00.123Z|1|1.234567891|0.000000009|p||alpha,zeta",
+                "b|request|2025-11-30T23:59:59.999Z|0||120.000000000|||",
+                "\(try fresh.query("SELECT id FROM ledger_rows WHERE seq = 3")[0])|adjustment|2025-12-01T00:00:00.123Z|0|-0.000000005|||1|",
+            ])
+        case .postgres:
+            #expect(lines == [
+                "a|request|2025-12-01 00:00:00.123+00|t|1.234567891|0.000000009|p||alpha,zeta",
+                "b|request|2025-11-30 23:59:59.999+00|f||120.000000000|||",
+                "\(try fresh.query("SELECT id FROM ledger_rows WHERE seq = 3")[0])|adjustment|2025-12-01 00:00:00.123+00|f|-0.000000005|||1|",
+            ])
+        }
+    }
+
 }

@@ -130,6 +130,98 @@ import TallyTestSupport
         #expect(error?.message.contains("tally_migrations") == true, "\(String(describing: error))")
     }
 
+    /// The roles docs/ledger.md documents, word for word: a writer that can append and recover
+    /// but change no row, and a reader that can only read.
+    static let writerGrants = """
+        CREATE ROLE tally_writer LOGIN PASSWORD 'writer-pw';
+        GRANT SELECT ON tally_migrations TO tally_writer;
+        GRANT SELECT, INSERT ON ledger_rows, ledger_tags TO tally_writer;
+        GRANT SELECT, INSERT, UPDATE ON ledger_rollup, ledger_tag_rollup TO tally_writer;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ledger_journal TO tally_writer;
+        GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO tally_writer;
+        """
+    static let readerGrants = """
+        CREATE ROLE tally_reader LOGIN PASSWORD 'reader-pw';
+        GRANT SELECT ON ALL TABLES IN SCHEMA public TO tally_reader;
+        """
+
+    @Test func theDocumentedWriterAppendsAndRecoversButChangesNoRowAndTheReaderOnlyReads() async throws {
+        let store = try store()
+        _ = try await store.migrate()
+        let database = store.address.database
+        try server.psql(Self.writerGrants.replacingOccurrences(of: "tally_writer", with: "w_\(database)"), database: database)
+        try server.psql(Self.readerGrants.replacingOccurrences(of: "tally_reader", with: "r_\(database)"), database: database)
+        let writer = LedgerLocation.postgres(try PostgresAddress(url: server.url(database: database, user: "w_\(database)", password: "writer-pw"), environment: [:]))
+        let reader = LedgerLocation.postgres(try PostgresAddress(url: server.url(database: database, user: "r_\(database)", password: "reader-pw"), environment: [:]))
+        let at = utc("2026-11-05T10:00:00Z")
+        let ledger = try await Ledger.open(writer)
+        try await ledger.whileRunning {
+            let ticket = try await ledger.begin(InFlightRequest(
+                id: "j1", timestamp: at, provider: "openai", model: "gpt-4.1", endpoint: "chat/completions", estimatedInputTokens: 10
+            ))
+            try await ledger.append(completing: ticket, with: sampleEntry(id: "j1", at: at, attribution: Attribution(tags: ["x"])))
+            try await ledger.append(contentsOf: (0..<300).map { sampleEntry(id: "b\($0)", at: at.addingTimeInterval(Double($0))) })
+            #expect(try await ledger.recover().isEmpty)
+        }
+        // The writer cannot change what it wrote, nor the schema.
+        for sql in ["UPDATE ledger_rows SET cost_nano = 0", "DELETE FROM ledger_tags", "CREATE TABLE sneaky (a int)"] {
+            #expect(throws: PostgresServerError.self, "\(sql)") {
+                try server.psql("SET ROLE w_\(database);\n" + sql, database: database)
+            }
+        }
+        let summary = try await LedgerReader(location: reader).summary(range: at..<at.addingTimeInterval(3_600))
+        #expect(summary.total.requests == 301)
+        #expect(try await LedgerReader(location: reader).verify().isConsistent)
+        // The reader cannot open the ledger for writing: recovery needs the journal's rows.
+        let refused = await #expect(throws: LedgerError.self) { _ = try await Ledger.open(reader) }
+        #expect(refused?.code == .permissionDenied, "\(String(describing: refused))")
+        #expect(refused?.description.contains("reader-pw") == false)
+    }
+
+    @Test func aServerRestartedMidBatchLosesNoRowAndDoublesNone() async throws {
+        let store = try store()
+        _ = try await store.migrate()
+        let database = store.address.database
+        // The cluster of this suite alone, so the restart disturbs no other test.
+        let location = LedgerLocation.postgres(try PostgresAddress(url: server.url(database: database) + "&connect_timeout=30", environment: [:]))
+        let ledger = try await Ledger.open(location)
+        let at = utc("2026-11-05T10:00:00Z")
+        func batch(_ number: Int) -> [LedgerEntry] {
+            (0..<1_000).map { sampleEntry(id: "b\(number)-\($0)", at: at.addingTimeInterval(Double(number * 1_000 + $0)), attribution: Attribution(tags: ["t\($0 % 3)"])) }
+        }
+        let server = self.server
+        // Another session holds the rollups locked, so the first batch stops halfway, its rows
+        // inserted and its rollups waiting; the server is then stopped at once and started again.
+        Thread { _ = try? server.psql("BEGIN; LOCK TABLE ledger_rollup IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT", database: database) }.start()
+        func waitFor(_ sql: String) async throws {
+            for _ in 0..<200 where try server.psql(sql, database: database) == "0" {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        try await waitFor("SELECT count(*) FROM pg_locks WHERE relation = 'ledger_rollup'::regclass AND mode = 'AccessExclusiveLock' AND granted")
+        try await ledger.whileRunning {
+            let first = Task { try await ledger.append(contentsOf: batch(0)) }
+            try await waitFor("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = '\(database)'")
+            try server.restart()
+            let interrupted = await first.result
+            guard case .failure(let error) = interrupted else {
+                Issue.record("the batch waiting on the lock was written through a restart")
+                return
+            }
+            #expect(error is LedgerError, "\(error)")
+            #expect("\(error)".contains(server.password) == false)
+            #expect("\(error)".split(separator: "\n").count == 1)
+            // Nothing of the interrupted batch stayed; written again, and then more, all lands once.
+            #expect(try await LedgerReader(location: location).info().rows == 0)
+            for number in 0..<5 { try await ledger.append(contentsOf: batch(number)) }
+        }
+        let reader = LedgerReader(store: PostgresLedgerStore(address: store.address))
+        let ids = try await reader.entries().map(\.entry.id)
+        #expect(ids.count == 5 * 1_000)
+        #expect(Set(ids).count == ids.count)
+        #expect(try await reader.verify().isConsistent)
+    }
+
     @Test func aMissingDatabaseIsNamed() async throws {
         let address = try PostgresAddress(url: server.url(database: "no_such_db"), environment: [:])
         let error = await #expect(throws: LedgerError.self) { _ = try await PostgresLedgerStore(address: address).migrate() }

@@ -180,3 +180,22 @@ func withLedger<Result: Sendable>(
     let ledger = try await Ledger.open(fresh.location, prices: prices)
     return try await ledger.whileRunning { try await body(ledger) }
 }
+
+extension FreshLedger {
+    /// What a SQL query returns, row by row, columns joined by `|` (NULL as ''): GRDB on the file,
+    /// psql (in UTC) on the database.
+    func query(_ sql: String) throws -> [String] {
+        switch location {
+        case .file(let path):
+            return try rawDatabase(path).read { db in
+                try Row.fetchAll(db, sql: sql).map { row in
+                    row.databaseValues.map { value in value.isNull ? "" : (String.fromDatabaseValue(value) ?? value.description) }
+                        .joined(separator: "|")
+                }
+            }
+        case .postgres(let address):
+            let output = try server?.psql("SET TIME ZONE 'UTC';\n" + sql, database: address.database) ?? ""
+            return output.isEmpty ? [] : output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        }
+    }
+}
