@@ -2,7 +2,8 @@ import Foundation
 public import TallyPricing
 
 /// A ledger opened for appending: the in-flight journal, appends, and its reader; a SQLite file
-/// (with group commit) or a PostgreSQL database (through a connection pool that ``run()`` keeps).
+/// (with group commit) or a PostgreSQL database (over connections it reuses, which ``run()``
+/// closes at the end).
 ///
 /// Several processes may open one ledger at once (a file in WAL mode with a 5-second busy
 /// timeout; a database under its own locks). Opening migrates the ledger and recovers requests
@@ -56,9 +57,8 @@ public final class Ledger: Sendable {
     }
 
     /// Opens the ledger at `location` as ``init(path:prices:)`` opens a file; a PostgreSQL
-    /// database is migrated (under an advisory lock) and its journal recovered over a
-    /// connection of its own, and appends and reads then go through a pool that ``run()`` must
-    /// be running.
+    /// database is migrated (under an advisory lock) and its journal recovered, and appends and
+    /// reads then reuse a few connections to it.
     public static func open(_ location: LedgerLocation, prices: PriceBook? = nil) async throws -> Ledger {
         switch location {
         case .file(let path):
@@ -75,14 +75,14 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Keeps what the ledger needs running until the task is cancelled or a graceful shutdown
-    /// begins: for a PostgreSQL ledger its connection pool (appends and reads wait for it); a
-    /// file needs nothing, and this returns at once.
+    /// Waits until the task is cancelled, then closes a PostgreSQL ledger's idle connections
+    /// (run it beside the work, for example as a `Service`); a file has none, and this returns
+    /// at once.
     public func run() async {
         await appender.run()
     }
 
-    /// Runs `body` with ``run()`` going beside it, and stops it after: for a command's few writes.
+    /// Runs `body` with ``run()`` going beside it, and stops it after, which closes the connections.
     package func whileRunning<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
         try await withoutActuallyEscaping(body) { escapable in
             // Runs in the calling task only; the group ends before this function returns.

@@ -12,8 +12,8 @@ protocol LedgerAppender: Sendable {
     /// `prices`, in one transaction; returns them.
     func recover(prices: PriceBook?) async throws -> [StoredLedgerEntry]
 
-    /// Keeps what the appender needs running (a server's connection pool) until the task is
-    /// cancelled or a graceful shutdown begins; returns at once when it needs nothing.
+    /// Waits until the task is cancelled, then closes what the appender holds open (a server's
+    /// connections); returns at once when it holds nothing.
     func run() async
 }
 

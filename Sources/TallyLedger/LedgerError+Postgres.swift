@@ -56,7 +56,7 @@ extension LedgerError {
         case .unsupportedAuthMechanism, .saslError:
             self.init(.permissionDenied, location: location, message: "cannot log in as \(address.user): \(error.code)")
         case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
-            self.init(.unavailable, location: location, message: "\(server) closed the connection; nothing of the failed operation was written")
+            self.init(.unavailable, location: location, message: "\(server) closed the connection (the transaction it was in rolled back)")
         case .connectionError:
             self.init(.unavailable, location: location, message: Self.reason(error.underlying, address))
         default:

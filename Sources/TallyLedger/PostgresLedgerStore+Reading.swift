@@ -38,7 +38,7 @@ extension PostgresLedgerStore {
                 try await connection.query("COMMIT", logger: Self.logger)
                 return result
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: Self.logger)
+                await Self.rollBack(connection, after: error)
                 throw error
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 import TallyPricing
 import TallyUsage
 
@@ -41,29 +42,63 @@ extension PostgresLedgerStore: LedgerCopyTarget {
 
     /// Runs `body` in one transaction holding ``appendLock``, then adds the rollup sums it
     /// gathered, in one order for every writer. A serialization failure or deadlock retries the
-    /// whole transaction, up to three times; a dropped connection does not retry, since the
-    /// commit may have landed: the error says so.
+    /// whole transaction on its connection, up to three times; a connection lost before the
+    /// COMMIT was sent (nothing was written) retries on a new one, up to three times over 3.5 s. A connection lost
+    /// during the COMMIT is not retried, since the commit may have landed: the error says so.
     func writeTransaction<Result: Sendable>(
         _ body: (PostgresConnection, inout RollupAccumulator) async throws -> Result
     ) async throws(LedgerError) -> Result {
-        try await withConnection { connection in
-            var attempt = 0
-            while true {
-                attempt += 1
-                do {
-                    return try await transaction(connection) {
-                        try await connection.query("SELECT pg_advisory_xact_lock(\(Self.appendLock))", logger: Self.logger)
-                        var sums = RollupAccumulator()
-                        let result = try await body(connection, &sums)
-                        var rollups: [(key: RollupKey, totals: RollupTotals)] = []
-                        sums.forEach { rollups.append(($0, $1)) }
-                        rollups.sort { Self.sortKey($0.key).lexicographicallyPrecedes(Self.sortKey($1.key)) }
-                        try await upsertRollups(rollups, connection)
-                        return result
+        var connections = 0
+        while true {
+            connections += 1
+            let progress = WriteProgress()
+            do {
+                return try await withConnection { connection in
+                    var attempt = 0
+                    while true {
+                        attempt += 1
+                        do {
+                            try await connection.query("BEGIN", logger: Self.logger)
+                            let result: Result
+                            do {
+                                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.appendLock))", logger: Self.logger)
+                                var sums = RollupAccumulator()
+                                result = try await body(connection, &sums)
+                                var rollups: [(key: RollupKey, totals: RollupTotals)] = []
+                                sums.forEach { rollups.append(($0, $1)) }
+                                rollups.sort { Self.sortKey($0.key).lexicographicallyPrecedes(Self.sortKey($1.key)) }
+                                try await upsertRollups(rollups, connection)
+                            } catch {
+                                await Self.rollBack(connection, after: error)
+                                throw error
+                            }
+                            progress.commitSent.store(true, ordering: .sequentiallyConsistent)
+                            try await connection.query("COMMIT", logger: Self.logger)
+                            return result
+                        } catch let error where attempt < 4 && error.isRetryableConflict {
+                            progress.commitSent.store(false, ordering: .sequentiallyConsistent)
+                            try? await Task.sleep(for: .milliseconds(10 * attempt * attempt))
+                        } catch let error where error.isConnectionLoss {
+                            progress.lostConnection.store(true, ordering: .sequentiallyConsistent)
+                            throw error
+                        }
                     }
-                } catch let error where attempt < 4 && error.isRetryableConflict {
-                    try? await Task.sleep(for: .milliseconds(10 * attempt * attempt))
                 }
+            } catch {
+                let lost = progress.lostConnection.load(ordering: .sequentiallyConsistent)
+                let committing = progress.commitSent.load(ordering: .sequentiallyConsistent)
+                if lost, !committing, connections < 4 {
+                    // 0.25 s, 1 s, 2.25 s: long enough for a server's restart.
+                    try? await Task.sleep(for: .milliseconds(250 * connections * connections))
+                    continue
+                }
+                if lost, committing {
+                    throw LedgerError(
+                        error.code, location: location,
+                        message: "the connection was lost while the server committed; the batch may or may not be written: look for its rows before writing them again"
+                    )
+                }
+                throw error
             }
         }
     }
@@ -354,7 +389,21 @@ package struct LedgerMonthTotals: Sendable, Hashable {
     package var listCostNano: String
 }
 
+/// How far a write transaction got, seen by the retry loop around its connection.
+final class WriteProgress: Sendable {
+    /// The COMMIT was sent: from here a lost connection leaves the outcome unknown.
+    let commitSent = Atomic(false)
+    /// The connection went away (the server closed it, or the network did).
+    let lostConnection = Atomic(false)
+}
+
 extension Error {
+    /// The connection went away under a query: closed by the server, or lost below the protocol.
+    var isConnectionLoss: Bool {
+        guard let error = self as? PSQLError else { return false }
+        return error.code == .serverClosedConnection || error.code == .uncleanShutdown || error.code == .connectionError
+    }
+
     /// A serialization failure or a deadlock: the transaction rolled back and may run again.
     var isRetryableConflict: Bool {
         guard let error = self as? PSQLError, error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }

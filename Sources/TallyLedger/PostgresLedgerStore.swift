@@ -4,7 +4,6 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
-import Synchronization
 
 /// The ledger's tables in a PostgreSQL database, reached with postgres-nio: the same tables,
 /// columns and meaning as the SQLite file (`migrations/postgres/`), migrated, appended to, read
@@ -29,12 +28,12 @@ package struct PostgresLedgerStore: LedgerStore {
     /// reader's store); ``info()`` and ``migrate()`` read any schema that is not newer.
     package var requiringCurrentSchema: Bool
 
-    /// The pool operations lease connections from, run by ``run()``; without one (a command's
-    /// single operation) each operation opens its own connection and closes it.
-    let client: PostgresClient?
+    /// The connections operations reuse; without one (a command's single operation) each
+    /// operation opens its own connection and closes it.
+    let pool: PostgresConnectionPool?
 
     /// A store for `address` with this build's migrations; nothing connects until an operation
-    /// runs. With `pooled`, operations share a pool of connections, which ``run()`` must be running.
+    /// runs. With `pooled`, operations reuse connections (``run()`` closes them at the end).
     package init(
         address: PostgresAddress, migrations: [Migration] = Migration.postgres, requiringCurrentSchema: Bool = false,
         pooled: Bool = false
@@ -42,12 +41,17 @@ package struct PostgresLedgerStore: LedgerStore {
         self.address = address
         self.migrations = migrations
         self.requiringCurrentSchema = requiringCurrentSchema
-        self.client = pooled ? PostgresClient(configuration: Self.poolConfiguration(address), backgroundLogger: Self.logger) : nil
+        let configure: @Sendable () throws -> PostgresConnection.Configuration = { try Self.configuration(address) }
+        self.pool = pooled ? PostgresConnectionPool(configuration: configure, logger: Self.logger) : nil
     }
 
-    /// Runs the pool until the task is cancelled or a graceful shutdown begins; returns at once without one.
+    /// Waits until the task is cancelled, then closes the pool's idle connections; returns at once without a pool.
     package func run() async {
-        await client?.run()
+        guard let pool else { return }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(3_600))
+        }
+        await pool.close()
     }
 
     /// The server URL without its password.
@@ -203,108 +207,42 @@ package struct PostgresLedgerStore: LedgerStore {
             try await connection.query("COMMIT", logger: Self.logger)
             return result
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: Self.logger)
+            await Self.rollBack(connection, after: error)
             throw error
         }
     }
 
-    /// Runs `body` on a connection (leased from the pool within the address's connect timeout,
-    /// or opened for it and closed after); every error becomes a `LedgerError` naming the server.
+    /// Ends a failed transaction with ROLLBACK, unless the connection is gone (the server rolled
+    /// it back already, and postgres-nio would wait forever for the answer to a query sent
+    /// on a connection the server closed under an earlier one).
+    static func rollBack(_ connection: PostgresConnection, after error: any Error) async {
+        guard !error.isConnectionLoss, !connection.isClosed else { return }
+        _ = try? await connection.query("ROLLBACK", logger: logger)
+    }
+
+    /// Runs `body` on a connection (the pool's, or one opened for it and closed after); every
+    /// error becomes a `LedgerError` naming the server. A connection `body` failed on is closed.
     func withConnection<Result: Sendable>(
         _ body: (PostgresConnection) async throws -> Result
     ) async throws(LedgerError) -> Result {
-        if let client {
-            do {
-                return try await Self.leasing(from: client, within: address.connectTimeout, body)
-            } catch {
-                throw LedgerError(postgres: error, address: address, connecting: error is PoolLeaseTimeout)
-            }
-        }
         let connection: PostgresConnection
         do {
-            connection = try await PostgresConnection.connect(configuration: try configuration(), id: 1, logger: Self.logger)
+            if let pool {
+                connection = try await pool.take()
+            } else {
+                connection = try await PostgresConnection.connect(configuration: try Self.configuration(address), id: 1, logger: Self.logger)
+            }
         } catch {
             throw LedgerError(postgres: error, address: address, connecting: true)
         }
         do {
             let result = try await body(connection)
-            try? await connection.close()
+            if let pool { await pool.giveBack(connection, healthy: true) } else { try? await connection.close() }
             return result
         } catch {
-            try? await connection.close()
+            if let pool { await pool.giveBack(connection, healthy: false) } else { try? await connection.close() }
             throw LedgerError(postgres: error, address: address, connecting: false)
         }
-    }
-
-    /// Whether a lease has its connection, shared by the task holding it and the one timing it.
-    private final class LeaseFlag: Sendable {
-        let value = Atomic(false)
-    }
-
-    /// No connection could be leased in time: the server is down or every connection is busy.
-    struct PoolLeaseTimeout: Error, CustomStringConvertible {
-        var timeout: Duration
-        var description: String { "no connection to the server within \(timeout.components.seconds) s" }
-    }
-
-    /// `body` on a connection leased from `client`, or ``PoolLeaseTimeout`` when none is leased
-    /// within `timeout` (the pool itself would wait a minute before giving up on a server that is down).
-    /// The timeout never interrupts `body` once it has its connection.
-    private static func leasing<Result: Sendable>(
-        from client: PostgresClient, within timeout: Duration, _ body: (PostgresConnection) async throws -> Result
-    ) async throws -> Result {
-        let leased = LeaseFlag()
-        return try await withoutActuallyEscaping(body) { escapable in
-            // Runs in one child task only, which the group awaits before this function returns.
-            nonisolated(unsafe) let body = escapable
-            return try await withThrowingTaskGroup(of: Result?.self) { group in
-                group.addTask {
-                    try await client.withConnection { connection in
-                        leased.value.store(true, ordering: .sequentiallyConsistent)
-                        return try await body(connection)
-                    }
-                }
-                group.addTask {
-                    try? await Task.sleep(for: timeout)
-                    if !Task.isCancelled, !leased.value.load(ordering: .sequentiallyConsistent) { throw PoolLeaseTimeout(timeout: timeout) }
-                    return nil
-                }
-                while let next = try await group.next() {
-                    if let result = next {
-                        group.cancelAll()
-                        return result
-                    }
-                }
-                throw PoolLeaseTimeout(timeout: timeout)
-            }
-        }
-    }
-
-    /// The pool's configuration for the address, with the same TLS and startup parameters as a single connection.
-    private static func poolConfiguration(_ address: PostgresAddress) -> PostgresClient.Configuration {
-        var configuration: PostgresClient.Configuration
-        if address.host.hasPrefix("/") {
-            configuration = PostgresClient.Configuration(
-                unixSocketPath: address.host + "/.s.PGSQL.\(address.port)",
-                username: address.user, password: address.password, database: address.database
-            )
-        } else {
-            let tls = tlsConfiguration(address)
-            let mode: PostgresClient.Configuration.TLS =
-                switch address.tls {
-                case .disable: .disable
-                case .prefer: .prefer(tls)
-                case .require, .verifyCA, .verifyFull: .require(tls)
-                }
-            configuration = PostgresClient.Configuration(
-                host: address.host, port: address.port, username: address.user, password: address.password,
-                database: address.database, tls: mode
-            )
-        }
-        configuration.options.connectTimeout = address.connectTimeout
-        configuration.options.additionalStartupParameters = [("application_name", address.applicationName)]
-        configuration.options.maximumConnections = 8
-        return configuration
     }
 
     /// What `sslmode` asks to verify, as NIOSSL's client configuration.
@@ -320,7 +258,7 @@ package struct PostgresLedgerStore: LedgerStore {
     }
 
     /// postgres-nio's configuration for the address: TCP or a Unix socket, TLS as `sslmode` says.
-    func configuration() throws -> PostgresConnection.Configuration {
+    static func configuration(_ address: PostgresAddress) throws -> PostgresConnection.Configuration {
         var configuration: PostgresConnection.Configuration
         if address.host.hasPrefix("/") {
             configuration = PostgresConnection.Configuration(
@@ -328,7 +266,7 @@ package struct PostgresLedgerStore: LedgerStore {
                 username: address.user, password: address.password, database: address.database
             )
         } else {
-            let tls = Self.tlsConfiguration(address)
+            let tls = tlsConfiguration(address)
             let mode: PostgresConnection.Configuration.TLS =
                 switch address.tls {
                 case .disable: .disable

@@ -20,9 +20,13 @@ package final class PostgresServer: @unchecked Sendable {
     private let owner: String?
     private let lock = NSLock()
     private var running = true
+    /// Whether commits are flushed to disk (a benchmark's cluster); tests run with `fsync=off`.
+    private let durable: Bool
 
-    /// Starts a new cluster; throws with `initdb`'s or `pg_ctl`'s log when either fails.
-    package init() throws {
+    /// Starts a new cluster; throws with `initdb`'s or `pg_ctl`'s log when either fails. A
+    /// `durable` cluster flushes its commits as a real server does, with 1 GiB of shared buffers.
+    package init(durable: Bool = false) throws {
+        self.durable = durable
         binaries = try Self.binaryFolder()
         owner = geteuid() == 0 ? (getpwnam("postgres") != nil ? "postgres" : "nobody") : nil
         password = "pw-" + UUID().uuidString.prefix(8)
@@ -95,7 +99,8 @@ package final class PostgresServer: @unchecked Sendable {
     }
 
     private func start() throws {
-        let options = "-c listen_addresses=127.0.0.1 -c port=\(port) -c unix_socket_directories=\(folder) -c fsync=off -c max_connections=200"
+        let tuning = durable ? "-c shared_buffers=1GB -c max_wal_size=8GB" : "-c fsync=off"
+        let options = "-c listen_addresses=127.0.0.1 -c port=\(port) -c unix_socket_directories=\(folder) \(tuning) -c max_connections=200"
         try run("pg_ctl", ["-D", folder + "/data", "-l", folder + "/server.log", "-o", options, "-w", "-t", "60", "start"], log: "start.log")
     }
 

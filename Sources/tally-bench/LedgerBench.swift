@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TallyLedger
 import TallyPricing
+import TallyTestSupport
 import TallyUsage
 
 /// `tally-bench ledger`: builds a synthetic ledger and measures batched appends, one awaited
@@ -33,15 +34,41 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "The tally executable to time whole `tally report` processes with (default: the one beside tally-bench; skipped when missing).")
     var tally: String?
 
+    @Option(help: ArgumentHelp(
+        "The ledger to build: a postgres:// URL of an empty database, or `postgres` for a throwaway local cluster with durable commits (default: a SQLite file in --directory).",
+        valueName: "url"
+    ))
+    var ledger: String?
+
     func run() async throws {
         let base = directory ?? NSTemporaryDirectory() + "tally-bench-ledger-\(getpid())"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         defer { if directory == nil { try? FileManager.default.removeItem(atPath: base) } }
         let path = base + "/ledger.sqlite"
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        var cluster: PostgresServer?
+        defer { cluster?.stop() }
+        let argument: String
+        switch self.ledger {
+        case "postgres"?:
+            let server = try PostgresServer(durable: true)
+            cluster = server
+            try server.createDatabase("bench")
+            argument = server.url(database: "bench")
+        case let url?:
+            argument = url
+        case nil:
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            argument = path
+        }
+        let location = try LedgerLocation(argument)
+        let ledger = try await Ledger.open(location)
+        try await ledger.whileRunning { try await measure(ledger, location: location, argument: argument) }
+    }
 
-        let ledger = try Ledger(path: path)
+    /// The appends, then (with `--reports`) the report queries and the matrix.
+    private func measure(_ ledger: Ledger, location: LedgerLocation, argument: String) async throws {
         var synthetic = SyntheticLedger()
+        let store = { if case .postgres = location { "postgres" } else { "sqlite" } }()
 
         // Batched appends: one transaction per batch of `batch` rows.
         var appendSeconds = 0.0
@@ -61,7 +88,7 @@ struct LedgerBench: AsyncParsableCommand {
             written += count
         }
         emit([
-            "bench": "ledger.append.batched", "rows": written, "batch": batch,
+            "bench": "ledger.append.batched", "store": store, "rows": written, "batch": batch,
             "seconds": appendSeconds, "rows_per_second": Double(written) / appendSeconds,
             "generate_seconds": generateSeconds, "cpu_seconds": appendCPUSeconds,
             "rows_per_cpu_second": Double(written) / appendCPUSeconds, "load_average": Self.loadAverage(),
@@ -88,8 +115,11 @@ struct LedgerBench: AsyncParsableCommand {
         }
         var finish = latency("ledger.finish.awaited", finishTimes)
         finish["load_average"] = Self.loadAverage()
+        finish["store"] = store
         emit(finish)
-        emit(latency("ledger.begin.awaited", beginTimes))
+        var begin = latency("ledger.begin.awaited", beginTimes)
+        begin["store"] = store
+        emit(begin)
 
         // Group commit: 64 callers each awaiting their own appends, concurrently, with the
         // timestamps of live traffic (continuing after the rows above).
@@ -109,13 +139,13 @@ struct LedgerBench: AsyncParsableCommand {
         }
         let concurrentSeconds = seconds(since: concurrent)
         emit([
-            "bench": "ledger.append.group_commit", "callers": callers, "rows": callers * perCaller,
+            "bench": "ledger.append.group_commit", "store": store, "callers": callers, "rows": callers * perCaller,
             "seconds": concurrentSeconds, "rows_per_second": Double(callers * perCaller) / concurrentSeconds,
         ])
 
         guard reports else { return }
         // Report queries over the whole year.
-        let reader = try LedgerReader(path: path)
+        let reader = try LedgerReader(location: location)
         let year = synthetic.start..<synthetic.start.addingTimeInterval(synthetic.span)
         let queries: [(String, [Report.Dimension], String)] = [
             ("ledger.report.month_by_model", [.month, .model], "UTC"),
@@ -141,7 +171,7 @@ struct LedgerBench: AsyncParsableCommand {
             times.sort()
             cpuTimes.sort()
             emit([
-                "bench": name, "time_zone": zone, "ledger_rows": written, "result_rows": summary?.rows.count ?? 0,
+                "bench": name, "store": store, "time_zone": zone, "ledger_rows": written, "result_rows": summary?.rows.count ?? 0,
                 "source": summary?.source.rawValue ?? "", "runs": runs,
                 "ms_min": times.first.map { $0 * 1000 } ?? 0, "ms_median": times[times.count / 2] * 1000,
                 "ms_max": (times.last ?? 0) * 1000, "cpu_ms_median": cpuTimes[cpuTimes.count / 2] * 1000,
@@ -149,13 +179,13 @@ struct LedgerBench: AsyncParsableCommand {
             ])
         }
         let info = try await reader.info()
-        emit(["bench": "ledger.file", "rows": info.rows ?? 0, "bytes": info.bytes])
-        emit(try await Self.rollupSizes(path))
+        emit(["bench": "ledger.file", "store": store, "rows": info.rows ?? 0, "bytes": info.bytes])
+        emit(try await Self.rollupSizes(reader))
 
         // The matrix of views × zones over one month, with its targets.
         let executable = tally ?? URL(filePath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "tally").path
         let matrix = ReportMatrix(
-            path: path, repeats: repeats, tally: FileManager.default.isExecutableFile(atPath: executable) ? executable : nil, emit: emit
+            location: location, argument: argument, repeats: repeats, tally: FileManager.default.isExecutableFile(atPath: executable) ? executable : nil, emit: emit
         )
         let misses = try await matrix.run()
         emit(["bench": "ledger.report_matrix.summary", "cells_missed": misses.count, "misses": misses])
@@ -166,8 +196,8 @@ struct LedgerBench: AsyncParsableCommand {
     }
 
     /// Rollup rows per grain, and the bytes each rollup table and the rows take.
-    static func rollupSizes(_ path: String) async throws -> [String: any Sendable] {
-        let footprint = try await LedgerReader(path: path).rollupFootprint()
+    static func rollupSizes(_ reader: LedgerReader) async throws -> [String: any Sendable] {
+        let footprint = try await reader.rollupFootprint()
         var fields: [String: any Sendable] = ["bench": "ledger.rollups"]
         for (grain, rows) in footprint.rowsByGrain { fields["grain_\(grain)_rows"] = rows }
         for (table, bytes) in footprint.bytesByTable { fields["\(table)_bytes"] = bytes }

@@ -99,8 +99,8 @@ struct ServeCommand: AsyncParsableCommand {
             let app = server.application(host: host, port: port) { boundPort in
                 FileHandle.standardError.write(Data("tally serve: listening on http://\(host):\(boundPort) (ledger \(opened.location); upstreams: \(upstreams))\n".utf8))
             }
-            // A server ledger's pool runs beside the server and, listed first, stops last: rows of
-            // requests still finishing during a graceful shutdown are written before it closes.
+            // A server ledger's connections are a service listed first, so closed last: rows of
+            // requests still finishing during a graceful shutdown are written before they close.
             var services: [any Service] = [app]
             if case .postgres = location { services.insert(LedgerService(ledger: opened), at: 0) }
             var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -126,11 +126,12 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// A ledger's connection pool as a service of `tally serve`'s group.
+/// A server ledger's connections as a service of `tally serve`'s group: closed when the group
+/// shuts down, after the HTTP server (which is listed after it) has finished its requests.
 private struct LedgerService: Service {
     let ledger: Ledger
 
     func run() async {
-        await ledger.run()
+        await cancelWhenGracefulShutdown { await ledger.run() }
     }
 }
