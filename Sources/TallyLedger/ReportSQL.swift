@@ -1,5 +1,6 @@
-/// The SQL of a report's two kinds of read, the same text for SQLite and PostgreSQL but for the
-/// placeholders: a reading's rollup rows with their sums, and its ledger rows with the fields
+/// The SQL of a report's two kinds of read, the same for SQLite and PostgreSQL but for the
+/// placeholders and PostgreSQL's lateral joins: a reading's rollup rows with their sums, and its
+/// ledger rows with the fields
 /// ``RollupTotals/add(isRequest:isEstimated:usage:costNano:listCostNano:)`` counts.
 ///
 /// Both return, per row, the period's index, then one column per dimension of the groups (text
@@ -57,10 +58,16 @@ struct ReportSQL: Sendable {
         for case let (column, value?) in filters {
             conditions.append("\(column) = \(builder.bind(.text(value)))")
         }
+        let table = tagged ? "ledger_tag_rollup" : "ledger_rollup"
+        // PostgreSQL plans a join with a list of values as a scan of the whole table; a lateral
+        // subquery makes it one index range per stretch, as SQLite reads the join anyway.
+        let from = dialect == .postgres
+            ? "buckets CROSS JOIN LATERAL (SELECT * FROM \(table) AS r WHERE \(conditions.prefix(3).joined(separator: " AND "))) AS r"
+            : "buckets CROSS JOIN \(table) AS r"
+        let rest = dialect == .postgres ? Array(conditions.dropFirst(3)) : conditions
         let sql = "WITH buckets(period, grain, lo, hi) AS (VALUES " + values.joined(separator: ", ") + ") "
             + "SELECT " + (["buckets.period"] + columns + AppendStatements.rollupSumColumns.map { "r.\($0)" }).joined(separator: ", ")
-            + " FROM buckets CROSS JOIN \(tagged ? "ledger_tag_rollup" : "ledger_rollup") AS r WHERE "
-            + conditions.joined(separator: " AND ")
+            + " FROM " + from + (rest.isEmpty ? "" : " WHERE " + rest.joined(separator: " AND "))
         return ReportSQL(sql: sql, arguments: builder.arguments)
     }
 
@@ -74,7 +81,9 @@ struct ReportSQL: Sendable {
                 builder.bind(.integer(Int64(range.period))), builder.bind(.integer(range.lowerMs)), builder.bind(.integer(range.upperMs)),
             ].joined(separator: ", ") + ")"
         }
-        var from = "spans CROSS JOIN ledger_rows AS l"
+        var from = dialect == .postgres
+            ? "spans CROSS JOIN LATERAL (SELECT * FROM ledger_rows AS l WHERE l.ts_ms >= spans.lo AND l.ts_ms < spans.hi) AS l"
+            : "spans CROSS JOIN ledger_rows AS l"
         let columns: [String] = dimensions.map {
             switch $0 {
             case .provider: "l.provider"
@@ -86,7 +95,7 @@ struct ReportSQL: Sendable {
             }
         }
         if dimensions.contains(.tag) { from += " LEFT JOIN ledger_tags AS t ON t.seq = l.seq" }
-        var conditions = ["l.ts_ms >= spans.lo", "l.ts_ms < spans.hi"]
+        var conditions = dialect == .postgres ? ["TRUE"] : ["l.ts_ms >= spans.lo", "l.ts_ms < spans.hi"]
         let filters: [(String, String?)] = [
             ("l.provider", plan.filter.provider), ("l.model_requested", plan.filter.model),
             ("l.project", plan.filter.project), ("l.user_name", plan.filter.user),
