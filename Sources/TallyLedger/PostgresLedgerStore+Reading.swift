@@ -81,6 +81,9 @@ extension PostgresLedgerStore {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: query.sql, binds: binds), logger: Self.logger)
         let dimensions = groups.dimensions
         let first = 1 + dimensions.count
+        // One buffer for every rollup row's sums, not one per row.
+        var values: [Int64] = []
+        values.reserveCapacity(RollupTotals.columnCount)
         for try await row in rows {
             let columns = row.makeRandomAccess()
             var key = ReportGroups.Key(period: byPeriod ? Int(try columns[0].decode(Int64.self)) : 0)
@@ -89,8 +92,7 @@ extension PostgresLedgerStore {
             }
             var sums = RollupTotals()
             if rollups {
-                var values: [Int64] = []
-                values.reserveCapacity(RollupTotals.columnCount)
+                values.removeAll(keepingCapacity: true)
                 for index in 0..<RollupTotals.columnCount { values.append(try columns[first + index].decode(Int64.self)) }
                 sums = RollupTotals { values[Int($0)] }
             } else {

@@ -37,11 +37,17 @@ struct LedgerOptions: ParsableArguments {
     /// The ledger opened read-only, a file or a PostgreSQL database; a file that does not exist
     /// yet is refused with exit 74 and a hint (a database is found missing when first read).
     func reader() throws -> LedgerReader {
+        try LedgerReader(location: existingLocation())
+    }
+
+    /// The ledger's location, refusing a file that does not exist yet (exit 74, with a hint), for
+    /// the commands that read or amend a ledger but never create one.
+    func existingLocation() throws -> LedgerLocation {
         let location = try location()
         if case .file(let path) = location, !FileManager.default.fileExists(atPath: path) {
             throw Failure("\(path): no ledger here yet (pass --ledger PATH or set TALLY_LEDGER; `tally demo` writes one)", status: ExitStatus.io)
         }
-        return try LedgerReader(location: location)
+        return location
     }
 
     /// The ledger file, for the commands that read SQLite ledgers only; a PostgreSQL URL is refused

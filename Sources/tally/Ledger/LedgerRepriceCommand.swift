@@ -44,13 +44,13 @@ struct LedgerRepriceCommand: AsyncParsableCommand {
         try await reportingLedgerFailures {
             let book = try pricing.loadBook()
             let range = try period.resolve().range
-            // A dry run opens the ledger read-only: it must work without write access.
-            let reader = try ledger.reader()
+            let location = try ledger.existingLocation()
             let summary: Ledger.RepriceSummary
             if dryRun {
-                summary = try await reader.repriceDryRun(range: range, prices: book)
+                // Read-only: a dry run must work without write access.
+                summary = try await LedgerReader(location: location).repriceDryRun(range: range, prices: book)
             } else {
-                let opened = try await Ledger.open(try ledger.location(), prices: book)
+                let opened = try await Ledger.open(location, prices: book)
                 summary = try await opened.whileRunning { try await opened.reprice(range: range, prices: book) }
             }
             let json = SummaryJSON(
