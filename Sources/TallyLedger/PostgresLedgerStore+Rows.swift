@@ -5,10 +5,14 @@ import TallyPricing
 import TallyUsage
 
 extension PostgresLedgerStore: LedgerCopyTarget {
-    /// Rows per multi-row INSERT: 36 parameters each, far below the protocol's 65,535.
-    static let rowsPerStatement = 256
-    /// Rollup rows per multi-row upsert.
-    static let rollupsPerStatement = 128
+    /// Rows from which an append writes with `COPY` rather than one `INSERT`: `COPY` takes a
+    /// round trip more, and a statement of 37 parameters per row is parsed in time growing
+    /// with its rows.
+    static let copyFromRows = 32
+    /// Bytes of `COPY` text sent at a time.
+    static let copyChunkBytes = 1 << 20
+    /// The rows' columns after `seq`, as `COPY` names them.
+    static let rowColumnNames = AppendStatements.rowColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
 
     /// The key of the advisory lock every append holds for its transaction: "tally_ap" in ASCII.
     /// Appends take turns, so each one's sequence numbers are consecutive and rows become
@@ -34,8 +38,7 @@ extension PostgresLedgerStore: LedgerCopyTarget {
         return try await writeTransaction { connection, sums in
             let seqs: [Int64]
             if let given { seqs = given } else { seqs = try await allocateSeqs(entries.count, connection) }
-            try await insertRows(entries, seqs: seqs, connection)
-            for entry in entries { sums.add(entry) }
+            try await insertRows(entries, seqs: seqs, connection, into: &sums)
             return seqs
         }
     }
@@ -64,10 +67,7 @@ extension PostgresLedgerStore: LedgerCopyTarget {
                                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.appendLock))", logger: Self.logger)
                                 var sums = RollupAccumulator()
                                 result = try await body(connection, &sums)
-                                var rollups: [(key: RollupKey, totals: RollupTotals)] = []
-                                sums.forEach { rollups.append(($0, $1)) }
-                                rollups.sort { Self.sortKey($0.key).lexicographicallyPrecedes(Self.sortKey($1.key)) }
-                                try await upsertRollups(rollups, connection)
+                                try await addRollups(sums, connection)
                             } catch {
                                 await Self.rollBack(connection, after: error)
                                 throw error
@@ -178,128 +178,105 @@ extension PostgresLedgerStore: LedgerCopyTarget {
         }
     }
 
+    /// `count` new sequence numbers from the rows' identity, consecutive because appends hold
+    /// ``appendLock`` and the identity caches none; only the first and last come back.
+    /// (`nextval` alone, not `setval`: the documented writer role has USAGE on the sequence only.)
     func allocateSeqs(_ count: Int, _ connection: PostgresConnection) async throws -> [Int64] {
         let rows = try await connection.query(
-            "SELECT nextval(pg_get_serial_sequence('ledger_rows', 'seq')) FROM generate_series(1, \(count))",
+            """
+            SELECT min(seq), max(seq) FROM (
+                SELECT nextval(pg_get_serial_sequence('ledger_rows', 'seq')) AS seq FROM generate_series(1, \(count))
+            ) AS taken
+            """,
             logger: Self.logger
         )
-        var seqs: [Int64] = []
-        seqs.reserveCapacity(count)
-        for try await seq in rows.decode(Int64.self) { seqs.append(seq) }
-        // Under the append lock, and the identity caching no numbers, they are consecutive.
-        return seqs.sorted()
+        for try await (first, last) in rows.decode((Int64, Int64).self) {
+            guard last - first + 1 == Int64(count) else {
+                throw LedgerError(.io, location: location, message: "the row identity handed out non-consecutive numbers \(first)…\(last) for \(count) row(s); was it altered?")
+            }
+            return Array(first...last)
+        }
+        throw LedgerError(.io, location: location, message: "the row identity returned no number")
     }
 
-    func insertRows(_ entries: [LedgerEntry], seqs: [Int64], _ connection: PostgresConnection) async throws {
-        var start = 0
-        while start < entries.count {
-            let end = min(start + Self.rowsPerStatement, entries.count)
-            var binds = PostgresBindings(capacity: (end - start) * 37)
-            var tuples: [String] = []
-            for index in start..<end {
-                let base = (index - start) * 37
-                tuples.append("(" + (1...37).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
-                binds.append(seqs[index])
-                Self.bind(entries[index], to: &binds)
+    /// Writes rows and their tags, and adds their rollup sums to `sums`: a few rows with one
+    /// `INSERT` (one round trip), more with `COPY`, which the server takes without parsing a
+    /// statement per row, while a child task (on the other core) adds up their sums.
+    func insertRows(_ entries: [LedgerEntry], seqs: [Int64], _ connection: PostgresConnection, into sums: inout RollupAccumulator) async throws {
+        if entries.count >= Self.copyFromRows {
+            async let summed = RollupAccumulator(summing: entries)
+            try await copyRows(entries, seqs: seqs, connection)
+            sums.add(await summed)
+            return
+        }
+        for entry in entries { sums.add(entry) }
+        var parameters = PostgresParameters()
+        var tuples: [String] = []
+        for (entry, seq) in zip(entries, seqs) {
+            let base = parameters.binds.count
+            tuples.append("(" + (1...37).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+            parameters.append(seq)
+            entry.writeFields(to: &parameters)
+        }
+        try await connection.query(
+            PostgresQuery(
+                unsafeSQL: "INSERT INTO ledger_rows (seq, \(AppendStatements.rowColumns)) OVERRIDING SYSTEM VALUE VALUES " + tuples.joined(separator: ", "),
+                binds: parameters.binds
+            ),
+            logger: Self.logger
+        )
+        var tags = PostgresParameters()
+        var tagTuples: [String] = []
+        for (entry, seq) in zip(entries, seqs) {
+            for tag in Set(entry.attribution.tags).sorted() {
+                tagTuples.append("($\(tags.binds.count + 1), $\(tags.binds.count + 2))")
+                tags.append(seq)
+                tags.append(tag)
             }
+        }
+        if !tagTuples.isEmpty {
             try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: "INSERT INTO ledger_rows (seq, \(AppendStatements.rowColumns)) OVERRIDING SYSTEM VALUE VALUES " + tuples.joined(separator: ", "),
-                    binds: binds
-                ),
+                PostgresQuery(unsafeSQL: "INSERT INTO ledger_tags (seq, tag) VALUES " + tagTuples.joined(separator: ", "), binds: tags.binds),
                 logger: Self.logger
             )
-            var tagBinds = PostgresBindings()
-            var tagTuples: [String] = []
-            for index in start..<end {
-                for tag in Set(entries[index].attribution.tags).sorted() {
-                    tagTuples.append("($\(tagBinds.count + 1), $\(tagBinds.count + 2))")
-                    tagBinds.append(seqs[index])
-                    tagBinds.append(tag)
-                }
-            }
-            if !tagTuples.isEmpty {
-                try await connection.query(
-                    PostgresQuery(unsafeSQL: "INSERT INTO ledger_tags (seq, tag) VALUES " + tagTuples.joined(separator: ", "), binds: tagBinds),
-                    logger: Self.logger
-                )
-            }
-            start = end
         }
     }
 
-    private func upsertRollups(_ rollups: [(key: RollupKey, totals: RollupTotals)], _ connection: PostgresConnection) async throws {
-        for tagged in [false, true] {
-            let selected = rollups.filter { $0.key.grain.family.isTagged == tagged }
-            let table = tagged ? "ledger_tag_rollup" : "ledger_rollup"
-            let keys = tagged ? AppendStatements.tagRollupKeyColumns : AppendStatements.rollupKeyColumns
-            let columns = keys + AppendStatements.rollupSumColumns
-            let update = AppendStatements.rollupSumColumns.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
-            var start = 0
-            while start < selected.count {
-                let end = min(start + Self.rollupsPerStatement, selected.count)
-                var binds = PostgresBindings(capacity: (end - start) * columns.count)
-                var tuples: [String] = []
-                for (key, totals) in selected[start..<end] {
-                    let base = binds.count
-                    tuples.append("(" + (1...columns.count).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
-                    binds.append(key.grain.rawValue)
-                    binds.append(key.bucket)
-                    if tagged { binds.append(key.tag) }
-                    binds.append(key.provider)
-                    binds.append(key.model)
-                    binds.append(key.project)
-                    binds.append(key.user)
-                    for value in totals.values { binds.append(value) }
-                }
-                try await connection.query(
-                    PostgresQuery(
-                        unsafeSQL: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", ")) "
-                            + "ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET \(update)",
-                        binds: binds
-                    ),
-                    logger: Self.logger
-                )
-                start = end
+    private func copyRows(_ entries: [LedgerEntry], seqs: [Int64], _ connection: PostgresConnection) async throws {
+        try await connection.copyFrom(table: "ledger_rows", columns: ["seq"] + Self.rowColumnNames, logger: Self.logger) { writer in
+            var text = PostgresCopyText()
+            for (entry, seq) in zip(entries, seqs) {
+                text.append(seq)
+                entry.writeFields(to: &text)
+                text.endRow()
+                if text.byteCount >= Self.copyChunkBytes { try await writer.write(text.take()) }
             }
+            if text.byteCount > 0 { try await writer.write(text.take()) }
+        }
+        guard entries.contains(where: { !$0.attribution.tags.isEmpty }) else { return }
+        try await connection.copyFrom(table: "ledger_tags", columns: ["seq", "tag"], logger: Self.logger) { writer in
+            var text = PostgresCopyText()
+            for (entry, seq) in zip(entries, seqs) where !entry.attribution.tags.isEmpty {
+                for tag in Set(entry.attribution.tags).sorted() {
+                    text.append(seq)
+                    text.append(tag)
+                    text.endRow()
+                }
+                if text.byteCount >= Self.copyChunkBytes { try await writer.write(text.take()) }
+            }
+            if text.byteCount > 0 { try await writer.write(text.take()) }
         }
     }
 
-    /// One row's 36 columns, in `AppendStatements.rowColumns` order.
-    private static func bind(_ entry: LedgerEntry, to binds: inout PostgresBindings) {
-        binds.append(entry.id)
-        binds.append(entry.kind.rawValue)
-        binds.append(entry.timestampMs)
-        binds.append(entry.provider)
-        binds.append(entry.modelRequested)
-        binds.append(entry.modelReturned)
-        binds.append(entry.endpoint)
-        binds.append(Int64(entry.streamed ? 1 : 0))
-        binds.append(entry.outcome.rawValue)
-        binds.append(entry.httpStatus.map(Int64.init))
-        binds.append(Int64(entry.attempts))
-        binds.append(entry.usage.input)
-        binds.append(entry.usage.cachedInput)
-        binds.append(entry.usage.cacheWrite)
-        binds.append(entry.usage.cacheWrite1h)
-        binds.append(entry.usage.output)
-        binds.append(entry.usage.reasoning)
-        binds.append(entry.usageSource.rawValue)
-        binds.append(Int64(entry.usage.recordedFlags.rawValue))
-        binds.append(entry.cost?.nanoUSD)
-        binds.append(entry.listCost?.nanoUSD)
-        for reference in [entry.priceEntry, entry.listPriceEntry] {
-            binds.append(reference?.table)
-            binds.append(reference?.provider)
-            binds.append(reference?.model)
-            binds.append(reference?.from)
-            binds.append(reference?.tierAbove)
+    /// Adds a transaction's rollup sums to both rollup tables (``RollupColumns``).
+    func addRollups(_ sums: RollupAccumulator, _ connection: PostgresConnection) async throws {
+        var untagged = RollupColumns(tagged: false)
+        var tagged = RollupColumns(tagged: true)
+        sums.forEach { key, totals in
+            if key.grain.family.isTagged { tagged.append(key, totals) } else { untagged.append(key, totals) }
         }
-        binds.append(entry.latencyMs)
-        binds.append(entry.firstTokenMs)
-        binds.append(entry.attribution.project)
-        binds.append(entry.attribution.user)
-        binds.append(entry.adjusts)
+        try await untagged.write(connection, logger: Self.logger)
+        try await tagged.write(connection, logger: Self.logger)
     }
 
     /// A row of `SELECT seq, <rowColumns>, tags` back as the entry it was written from.
@@ -369,11 +346,6 @@ extension PostgresLedgerStore: LedgerCopyTarget {
         entry.priceEntry = priceEntry
         entry.listPriceEntry = listPriceEntry
         return StoredLedgerEntry(seq: seq, entry: entry)
-    }
-
-    /// A total order on rollup keys, the same for every writer.
-    private static func sortKey(_ key: RollupKey) -> [String] {
-        [String(key.grain.rawValue), String(key.bucket), key.tag, key.provider, key.model, key.project, key.user]
     }
 }
 

@@ -114,12 +114,8 @@ extension PostgresLedgerStore: LedgerAppender {
     private func insert(_ entries: [LedgerEntry], _ connection: PostgresConnection, into sums: inout RollupAccumulator) async throws -> Range<Int64> {
         guard !entries.isEmpty else { return 0..<0 }
         let seqs = try await allocateSeqs(entries.count, connection)
-        guard let first = seqs.first, let last = seqs.last, last - first + 1 == Int64(seqs.count) else {
-            throw LedgerError(.io, location: location, message: "the row identity handed out non-consecutive numbers \(seqs.first ?? 0)…\(seqs.last ?? 0); was it altered?")
-        }
-        try await insertRows(entries, seqs: seqs, connection)
-        for entry in entries { sums.add(entry) }
-        return first..<(last + 1)
+        try await insertRows(entries, seqs: seqs, connection, into: &sums)
+        return seqs[0]..<(seqs[seqs.count - 1] + 1)
     }
 
     /// The first adjustment among `entries` whose row is not in the ledger, as the error it fails with.

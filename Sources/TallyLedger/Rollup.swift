@@ -332,6 +332,13 @@ struct RollupAccumulator: Sendable {
         return id
     }
 
+    init() {}
+
+    /// The sums of `entries`.
+    init(summing entries: [LedgerEntry]) {
+        for index in entries.indices { add(entries[index]) }
+    }
+
     mutating func add(_ entry: LedgerEntry) {
         let provider = id(entry.provider)
         let model = id(entry.modelRequested)
@@ -358,6 +365,19 @@ struct RollupAccumulator: Sendable {
                 let tagID = id(tag)
                 for grain in Self.taggedGrains { add(grain, tag: tagID) }
             }
+        }
+    }
+
+    /// Adds another batch's sums. Both come from one transaction's rows, fewer than 2³¹ of
+    /// plausible size, so no count or token sum can pass `Int64`.
+    mutating func add(_ other: RollupAccumulator) {
+        for (key, totals) in other.deltas {
+            func local(_ id: Int32) -> Int32 { id == 0 ? 0 : self.id(other.names[Int(id)]) }
+            let mapped = Key(
+                grain: key.grain, bucket: key.bucket, tag: local(key.tag), provider: local(key.provider),
+                model: local(key.model), project: local(key.project), user: local(key.user)
+            )
+            _ = deltas[mapped, default: RollupTotals()].formSum(totals)
         }
     }
 

@@ -74,6 +74,78 @@ struct LedgerTests {
         }
     }
 
+    /// Text a store must keep byte for byte, whichever way it writes a row (PostgreSQL takes a
+    /// few rows as one INSERT and more with COPY, whose text format escapes some of these).
+    static let awkwardText = [
+        "tab\there", "line\nbreak", "carriage\rreturn", "back\\slash", "\\N", "\\.", "", " ",
+        "trailing\\", "naïve ☕️ 请求", "quote'\"double", "\u{1F}unit separator", "\u{7F}del",
+    ]
+    /// The same without control characters, which attribution refuses.
+    static let awkwardAttribution = awkwardText.filter { !$0.unicodeScalars.contains { $0.properties.generalCategory == .control } }
+
+    @Test(arguments: LedgerBackend.allCases, [3, 40])
+    func textWithEscapesAndExtremeNumbersReadBackExactlyInSmallAndLargeBatches(_ backend: LedgerBackend, batch: Int) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            var entries: [LedgerEntry] = []
+            for index in 0..<batch {
+                let text = Self.awkwardText[index % Self.awkwardText.count]
+                let name = Self.awkwardAttribution[index % Self.awkwardAttribution.count]
+                var entry = sampleEntry(
+                    id: "id-\(index)-\(text)", at: utc("2025-03-01T00:00:00Z").addingTimeInterval(Double(index) * 61),
+                    provider: "relay \(text)", model: "model\t\(index % 3)",
+                    usage: Usage(input: index == 0 ? 123_456_789 : Int64(index), output: 1),
+                    cost: index == 1 ? -9_223_372_036_854_775_807 : Int64(index) * 7,
+                    listCost: index % 4 == 0 ? nil : Int64.max,
+                    attribution: Attribution(
+                        project: index % 5 == 0 ? nil : "project \(name)", user: index % 6 == 0 ? "" : "user\\\(index % 2)",
+                        tags: index % 3 == 0 ? [] : ["a\\second", "tag \(name)"]
+                    )
+                )
+                entry.modelReturned = index % 2 == 0 ? nil : "returned\r\n\(text)"
+                entry.latencyMs = index % 7 == 0 ? nil : Int64(index)
+                entries.append(entry)
+            }
+            let seqs = try await ledger.append(contentsOf: entries)
+            #expect(seqs.count == batch)
+            let stored = try await ledger.reader.entries()
+            #expect(stored.map(\.entry) == entries)
+            #expect(try await ledger.reader.verify().isConsistent)
+        }
+    }
+
+    @Test(arguments: LedgerBackend.allCases)
+    func batchesReachingBackBeforeAndAcrossEarlierBucketsAddToTheirRollupsExactly(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            func batch(_ name: String, from start: String, count: Int, step: Double) -> [LedgerEntry] {
+                (0..<count).map { (index: Int) -> LedgerEntry in
+                    let tags: [String] = index % 2 == 0 ? ["t"] : []
+                    let attribution = Attribution(project: "p\(index % 2)", user: "u\(index % 3)", tags: tags)
+                    let time = utc(start).addingTimeInterval(Double(index) * step)
+                    return sampleEntry(id: "\(name)-\(index)", at: time, model: "model-\(index % 3)", cost: Int64(index + 1) * 1_000, attribution: attribution)
+                }
+            }
+            // March; then a batch from February (before every bucket) across March (the same
+            // buckets and keys) into April (after every bucket); then one inside March alone.
+            let march = batch("march", from: "2025-03-01T00:00:00Z", count: 120, step: 20_000)
+            let wide = batch("wide", from: "2025-02-10T00:00:00Z", count: 120, step: 60_000)
+            let inside = batch("inside", from: "2025-03-05T00:07:00Z", count: 40, step: 900)
+            for rows in [march, wide, inside] { try await ledger.append(contentsOf: rows) }
+            #expect(try await ledger.reader.verify().isConsistent)
+            let all = march + wide + inside
+            let summary = try await ledger.reader.summary(range: utc("2025-01-01T00:00:00Z")..<utc("2026-01-01T00:00:00Z"))
+            #expect(summary.total.requests == Int64(all.count))
+            #expect(summary.total.cost.nanoUSD == all.compactMap(\.cost?.nanoUSD).reduce(0, +))
+            let inMarch = all.filter { $0.timestampMs >= 1_740_787_200_000 && $0.timestampMs < 1_743_465_600_000 }
+            let march2025 = try await ledger.reader.summary(range: utc("2025-03-01T00:00:00Z")..<utc("2025-04-01T00:00:00Z"))
+            #expect(march2025.total.requests == Int64(inMarch.count))
+            #expect(march2025.total.cost.nanoUSD == inMarch.compactMap(\.cost?.nanoUSD).reduce(0, +))
+        }
+    }
+
     @Test(arguments: LedgerBackend.allCases)
     func aLargeBatchWithSeveralTagsPerRowReadsBackWholeAndItsRollupsMatchItsRows(_ backend: LedgerBackend) async throws {
         let fresh = try FreshLedger(backend)
