@@ -60,14 +60,22 @@ struct ReportSQL: Sendable {
         }
         let table = tagged ? "ledger_tag_rollup" : "ledger_rollup"
         // PostgreSQL plans a join with a list of values as a scan of the whole table; a lateral
-        // subquery makes it one index range per stretch, as SQLite reads the join anyway.
+        // subquery makes it one index range per stretch, as SQLite reads the join anyway. Its
+        // `OFFSET 0` keeps the planner from pulling the subquery up into that join again.
         let from = dialect == .postgres
-            ? "buckets CROSS JOIN LATERAL (SELECT * FROM \(table) AS r WHERE \(conditions.prefix(3).joined(separator: " AND "))) AS r"
+            ? "buckets CROSS JOIN LATERAL (SELECT * FROM \(table) AS r WHERE \(conditions.prefix(3).joined(separator: " AND ")) OFFSET 0) AS r"
             : "buckets CROSS JOIN \(table) AS r"
         let rest = dialect == .postgres ? Array(conditions.dropFirst(3)) : conditions
-        let sql = "WITH buckets(period, grain, lo, hi) AS (VALUES " + values.joined(separator: ", ") + ") "
-            + "SELECT " + (["buckets.period"] + columns + AppendStatements.rollupSumColumns.map { "r.\($0)" }).joined(separator: ", ")
+        // PostgreSQL adds the rollup rows up per group before sending them (a month by project
+        // and model is 1,200 groups of some 250,000 rows), exactly: `SUM` of bigint is numeric,
+        // sent as text. SQLite's rows cost nothing to hand over, and its SUM could overflow.
+        let sums = dialect == .postgres
+            ? AppendStatements.rollupSumColumns.map { "SUM(r.\($0))::text" }
+            : AppendStatements.rollupSumColumns.map { "r.\($0)" }
+        var sql = "WITH buckets(period, grain, lo, hi) AS (VALUES " + values.joined(separator: ", ") + ") "
+            + "SELECT " + (["buckets.period"] + columns + sums).joined(separator: ", ")
             + " FROM " + from + (rest.isEmpty ? "" : " WHERE " + rest.joined(separator: " AND "))
+        if dialect == .postgres { sql += " GROUP BY " + (1...(1 + columns.count)).map(String.init).joined(separator: ", ") }
         return ReportSQL(sql: sql, arguments: builder.arguments)
     }
 
@@ -82,7 +90,7 @@ struct ReportSQL: Sendable {
             ].joined(separator: ", ") + ")"
         }
         var from = dialect == .postgres
-            ? "spans CROSS JOIN LATERAL (SELECT * FROM ledger_rows AS l WHERE l.ts_ms >= spans.lo AND l.ts_ms < spans.hi) AS l"
+            ? "spans CROSS JOIN LATERAL (SELECT * FROM ledger_rows AS l WHERE l.ts_ms >= spans.lo AND l.ts_ms < spans.hi OFFSET 0) AS l"
             : "spans CROSS JOIN ledger_rows AS l"
         let columns: [String] = dimensions.map {
             switch $0 {

@@ -286,6 +286,23 @@ struct RollupTotals: Sendable, Hashable {
         listCost = amount(14)
         listedCost = amount(16)
     }
+
+    /// Sums of rollup rows in the same column order as a server adds them up, exact and wider
+    /// than `Int64`; nil when a count or token sum passes `Int64` (amount parts are 128-bit).
+    init?(sums column: (Int) -> Int128) {
+        func count(_ index: Int) -> Int64? { Int64(exactly: column(index)) }
+        guard let requests = count(0), let adjustments = count(1), let estimated = count(2), let unpriced = count(3),
+              let withoutListPrice = count(4), let implausible = count(5), let input = count(6), let cachedInput = count(7),
+              let cacheWrite = count(8), let cacheWrite1h = count(9), let output = count(10), let reasoning = count(11)
+        else { return nil }
+        (self.requests, self.adjustments, self.estimated) = (requests, adjustments, estimated)
+        (self.unpriced, self.withoutListPrice, self.implausible) = (unpriced, withoutListPrice, implausible)
+        (self.input, self.cachedInput, self.cacheWrite, self.cacheWrite1h) = (input, cachedInput, cacheWrite, cacheWrite1h)
+        (self.output, self.reasoning) = (output, reasoning)
+        cost = SplitSum(high: column(12), low: column(13))
+        listCost = SplitSum(high: column(14), low: column(15))
+        listedCost = SplitSum(high: column(16), low: column(17))
+    }
 }
 
 /// Rollup deltas gathered over a batch, written once per key when the batch commits.

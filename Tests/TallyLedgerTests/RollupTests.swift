@@ -39,31 +39,34 @@ struct RollupTests {
         #expect(flags == [true, true, true, false])
     }
 
-    @Test func amountsPastInt64SumExactlyInTheRollupsAndAReportSaysItCannotShowThem() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = try Ledger(path: directory.ledgerPath)
-        // Plausible usage with the largest amounts a row can hold: eight of them pass Int64 twice over.
-        let big = Int64.max - 12_345
-        for minute in 0..<8 {
-            try await ledger.append(sampleEntry(at: utc("2026-08-20T10:00:00Z").addingTimeInterval(Double(minute) * 60), cost: big, listCost: big))
-        }
-        let stored = try await rawDatabase(directory.ledgerPath).read { db in
-            try Row.fetchAll(db, sql: """
+    @Test(arguments: LedgerBackend.allCases)
+    func amountsPastInt64SumExactlyInTheRollupsAndAReportSaysItCannotShowThem(_ backend: LedgerBackend) async throws {
+        let fresh = try FreshLedger(backend)
+        defer { fresh.remove() }
+        try await withLedger(fresh) { ledger in
+            // Plausible usage with the largest amounts a row can hold: eight of them pass Int64 twice over.
+            let big = Int64.max - 12_345
+            for minute in 0..<8 {
+                try await ledger.append(sampleEntry(at: utc("2026-08-20T10:00:00Z").addingTimeInterval(Double(minute) * 60), cost: big, listCost: big))
+            }
+            let stored = try fresh.query("""
                 SELECT cost_nano_high, cost_nano_low FROM ledger_rollup
                 UNION ALL SELECT cost_nano_high, cost_nano_low FROM ledger_tag_rollup
                 """)
-                .map { Int128($0[0] as Int64) << 32 + Int128($0[1] as Int64) }
-        }
-        // One rollup row per grain, each holding the exact sum.
-        #expect(stored == Array(repeating: Int128(big) * 8, count: RollupGrain.allCases.count))
-        #expect(try await ledger.reader.verify().rollupMismatches.isEmpty)
-        for tz in ["UTC", "Asia/Kolkata"] {
-            await #expect {
-                try await ledger.reader.summary(range: month, timeZone: TimeZone(identifier: tz)!)
-            } throws: { error in
-                guard let error = error as? LedgerError else { return false }
-                return error.code == .sumOutOfRange && !error.message.contains("\n")
+                .map { line in
+                    let parts = line.split(separator: "|").compactMap { Int128(String($0)) }
+                    return parts.count == 2 ? parts[0] << 32 + parts[1] : 0
+                }
+            // One rollup row per grain, each holding the exact sum.
+            #expect(stored == Array(repeating: Int128(big) * 8, count: RollupGrain.allCases.count))
+            #expect(try await ledger.reader.verify().rollupMismatches.isEmpty)
+            for tz in ["UTC", "Asia/Kolkata"] {
+                await #expect {
+                    try await ledger.reader.summary(range: month, timeZone: TimeZone(identifier: tz)!)
+                } throws: { error in
+                    guard let error = error as? LedgerError else { return false }
+                    return error.code == .sumOutOfRange && !error.message.contains("\n")
+                }
             }
         }
     }
