@@ -45,9 +45,17 @@ struct RollupColumns {
         return newest
     }
 
-    /// Writes every delta: new keys with `COPY`, the rest with one upsert.
+    /// Keys from which telling new ones apart pays for its round trip: a few go in one upsert.
+    static let copyFromKeys = 256
+
+    /// Writes every delta: new keys with `COPY`, the rest with one upsert (all of them when they
+    /// are few).
     func write(_ connection: PostgresConnection, logger: Logger) async throws {
         guard !deltas.isEmpty else { return }
+        guard deltas.count >= Self.copyFromKeys else {
+            try await connection.query(upsert(deltas), logger: logger)
+            return
+        }
         let newest = try await newestBuckets(connection, logger: logger)
         var fresh: [(key: RollupKey, totals: RollupTotals)] = []
         var existing: [(key: RollupKey, totals: RollupTotals)] = []
