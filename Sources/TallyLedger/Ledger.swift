@@ -129,6 +129,21 @@ public final class Ledger: Sendable {
         return seqs
     }
 
+    /// This ledger's own instance id as a spool, made and kept the first time it is asked for.
+    package func makeInstanceID() async throws -> String {
+        try await appender.makeInstanceID()
+    }
+
+    /// Appends rows shipped from `instance`'s spool, skipping those already here
+    /// (``WriteOperation/ship(instance:rows:)``); returns the numbers of the rows written.
+    package func ship(_ rows: [StoredLedgerEntry], from instance: String) async throws -> Range<Int64> {
+        for row in rows { try validate(row.entry) }
+        guard case .appended(let seqs) = try await appender.submit(.ship(instance: instance, rows: rows)) else {
+            throw LedgerError(.io, location: location, message: "the shipment returned no rows")
+        }
+        return seqs
+    }
+
     /// Turns journal rows of processes that are gone into `interrupted` rows; returns them.
     /// Runs on every open; call it again to sweep up after workers that died since.
     @discardableResult

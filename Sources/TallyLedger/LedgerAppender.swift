@@ -12,6 +12,9 @@ protocol LedgerAppender: Sendable {
     /// `prices`, in one transaction; returns them.
     func recover(prices: PriceBook?) async throws -> [StoredLedgerEntry]
 
+    /// This ledger's own instance id as a spool: read, or made (a new random id) and kept on first use.
+    func makeInstanceID() async throws -> String
+
     /// Waits until the task is cancelled, then closes what the appender holds open (a server's
     /// connections); returns at once when it holds nothing.
     func run() async

@@ -34,6 +34,15 @@ package protocol LedgerStore: Sendable {
 
     /// What `tally ledger info` shows.
     func info() async throws -> LedgerInfo
+
+    /// How many rows come after `seq`.
+    func countRows(after seq: Int64) async throws -> Int64
+
+    /// The largest sequence number of `instance`'s spool shipped into this ledger (0: none yet).
+    func shippedThrough(instance: String) async throws -> Int64
+
+    /// This ledger's own instance id when it is a spool; nil when none was made yet.
+    func instanceID() async throws -> String?
 }
 
 /// How big a ledger's rollups are: rows per grain, bytes per table (empty where the store cannot say).

@@ -27,6 +27,10 @@ final class LedgerWriter: LedgerAppender {
         self.storage = storage
     }
 
+    func makeInstanceID() async throws -> String {
+        try storage.makeInstanceID()
+    }
+
     func recover(prices: PriceBook?) async throws -> [StoredLedgerEntry] {
         try await storage.recover(prices: prices)
     }

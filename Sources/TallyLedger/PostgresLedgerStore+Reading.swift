@@ -46,6 +46,32 @@ extension PostgresLedgerStore {
         }
     }
 
+    package func countRows(after seq: Int64) async throws -> Int64 {
+        try await readSnapshot { connection in
+            let rows = try await connection.query("SELECT count(*) FROM ledger_rows WHERE seq > \(seq)", logger: Self.logger)
+            for try await count in rows.decode(Int64.self) { return count }
+            return 0
+        }
+    }
+
+    package func shippedThrough(instance: String) async throws -> Int64 {
+        try await readSnapshot { connection in
+            let rows = try await connection.query(
+                "SELECT coalesce(max(origin_seq), 0) FROM ledger_origins WHERE instance = \(instance)", logger: Self.logger
+            )
+            for try await through in rows.decode(Int64.self) { return through }
+            return 0
+        }
+    }
+
+    package func instanceID() async throws -> String? {
+        try await readSnapshot { connection in
+            let rows = try await connection.query("SELECT id FROM ledger_instance", logger: Self.logger)
+            for try await id in rows.decode(String.self) { return id }
+            return nil
+        }
+    }
+
     package func aggregate(_ plan: ReportPlan) async throws -> [ReportGroups] {
         let queries = plan.queries
         guard !queries.isEmpty else { return [] }

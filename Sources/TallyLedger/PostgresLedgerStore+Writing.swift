@@ -71,6 +71,19 @@ extension PostgresLedgerStore: LedgerAppender {
         }
     }
 
+    func makeInstanceID() async throws -> String {
+        try await writeTransaction { connection, _ in
+            let fresh = UUID().uuidString.lowercased()
+            try await connection.query(
+                "INSERT INTO ledger_instance (id, created_ms) SELECT \(fresh), \(Int64(Date().timeIntervalSince1970 * 1000)) WHERE NOT EXISTS (SELECT 1 FROM ledger_instance)",
+                logger: Self.logger
+            )
+            let rows = try await connection.query("SELECT id FROM ledger_instance", logger: Self.logger)
+            for try await id in rows.decode(String.self) { return id }
+            throw LedgerError(.io, location: location, message: "the instance id was not kept")
+        }
+    }
+
     /// The operations in order on `connection`, inside the caller's transaction; the rows'
     /// rollup sums go into `sums`.
     private func apply(
@@ -105,9 +118,44 @@ extension PostgresLedgerStore: LedgerAppender {
                     continue
                 }
                 results.append(.success(.appended(try await insert(entries, connection, into: &sums))))
+            case .ship(let instance, let rows):
+                results.append(try await ship(rows, from: instance, connection, into: &sums))
             }
         }
         return results
+    }
+
+    /// Appends the rows of `instance`'s spool past how far it has shipped, with their origins.
+    private func ship(
+        _ rows: [StoredLedgerEntry], from instance: String, _ connection: PostgresConnection, into sums: inout RollupAccumulator
+    ) async throws -> Result<WriteOutcome, LedgerError> {
+        var through: Int64 = 0
+        for try await max in try await connection.query(
+            "SELECT coalesce(max(origin_seq), 0) FROM ledger_origins WHERE instance = \(instance)", logger: Self.logger
+        ).decode(Int64.self) { through = max }
+        let pending = rows.filter { $0.seq > through }
+        var shipped: [Int64: Int64] = [:]
+        let adjusted = Array(Set(pending.compactMap(\.entry.adjusts)))
+        if !adjusted.isEmpty {
+            let found = try await connection.query(
+                "SELECT origin_seq, seq FROM ledger_origins WHERE instance = \(instance) AND origin_seq = ANY(\(adjusted))",
+                logger: Self.logger
+            )
+            for try await (originSeq, seq) in found.decode((Int64, Int64).self) { shipped[originSeq] = seq }
+        }
+        switch ShipBatch.entries(pending, instance: instance, shipped: shipped, location: location) {
+        case .failure(let error):
+            return .failure(error)
+        case .success(let entries):
+            let seqs = try await insert(entries, connection, into: &sums)
+            if !entries.isEmpty {
+                try await connection.query(
+                    "INSERT INTO ledger_origins (seq, instance, origin_seq) SELECT s, \(instance), o FROM unnest(\(Array(seqs)), \(pending.map(\.seq))) AS t(s, o)",
+                    logger: Self.logger
+                )
+            }
+            return .success(.appended(seqs))
+        }
     }
 
     /// Inserts rows under new, consecutive sequence numbers; returns them.

@@ -22,7 +22,7 @@ package struct PostgresLedgerStore: LedgerStore {
 
     /// The tables a Tally ledger creates; finding one without `tally_migrations` means the
     /// database holds something else under Tally's names.
-    static let ledgerTables = ["ledger_rows", "ledger_tags", "ledger_rollup", "ledger_tag_rollup", "ledger_journal"]
+    static let ledgerTables = ["ledger_rows", "ledger_tags", "ledger_rollup", "ledger_tag_rollup", "ledger_journal", "ledger_origins", "ledger_instance"]
 
     /// Whether each read first checks that the database's schema is this build's latest (a
     /// reader's store); ``info()`` and ``migrate()`` read any schema that is not newer.

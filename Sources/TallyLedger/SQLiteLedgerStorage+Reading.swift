@@ -190,6 +190,34 @@ extension SQLiteLedgerStorage {
     }
 
     /// Rows after `seq`, in append order, at most `limit`, with their tags.
+    func countRows(after seq: Int64) async throws -> Int64 {
+        do {
+            return try await read { db in
+                try Int64.fetchOne(db, sql: "SELECT count(*) FROM ledger_rows WHERE seq > ?", arguments: [seq]) ?? 0
+            }
+        } catch {
+            throw ledgerError(error)
+        }
+    }
+
+    func shippedThrough(instance: String) async throws -> Int64 {
+        do {
+            return try await read { db in
+                try Int64.fetchOne(db, sql: "SELECT max(origin_seq) FROM ledger_origins WHERE instance = ?", arguments: [instance]) ?? 0
+            }
+        } catch {
+            throw ledgerError(error)
+        }
+    }
+
+    func instanceID() async throws -> String? {
+        do {
+            return try await read { db in try String.fetchOne(db, sql: "SELECT id FROM ledger_instance") }
+        } catch {
+            throw ledgerError(error)
+        }
+    }
+
     func entries(after seq: Int64, limit: Int) async throws -> [StoredLedgerEntry] {
         let path = self.path
         do {

@@ -337,6 +337,26 @@ final class SQLiteLedgerStorage: LedgerStore {
                 }
                 let seqs = try statements.insert(entries[...])
                 results.append(.success(.appended(seqs)))
+            case .ship(let instance, let rows):
+                let through = try Int64.fetchOne(
+                    db, sql: "SELECT max(origin_seq) FROM ledger_origins WHERE instance = ?", arguments: [instance]
+                ) ?? 0
+                let pending = rows.filter { $0.seq > through }
+                let shipped = try Self.shippedSeqs(instance, of: pending.compactMap(\.entry.adjusts), in: db)
+                switch ShipBatch.entries(pending, instance: instance, shipped: shipped, location: path) {
+                case .failure(let error):
+                    results.append(.failure(error))
+                case .success(let entries):
+                    for index in entries.indices { rollup.add(entries[index]) }
+                    let seqs = try statements.insert(entries[...])
+                    for (seq, row) in zip(seqs, pending) {
+                        try db.execute(
+                            sql: "INSERT INTO ledger_origins (seq, instance, origin_seq) VALUES (?, ?, ?)",
+                            arguments: [seq, instance, row.seq]
+                        )
+                    }
+                    results.append(.success(.appended(seqs)))
+                }
             }
         }
         try statements.flushTags()
@@ -347,6 +367,37 @@ final class SQLiteLedgerStorage: LedgerStore {
         }
         try statements.upsert(sums)
         return results
+    }
+
+    /// This ledger's instance id as a spool, made (a random UUID) and kept the first time.
+    func makeInstanceID() throws -> String {
+        let writer = try requireWriter()
+        do {
+            return try writer.write { db in
+                if let id = try String.fetchOne(db, sql: "SELECT id FROM ledger_instance") { return id }
+                let id = UUID().uuidString.lowercased()
+                try db.execute(
+                    sql: "INSERT INTO ledger_instance (id, created_ms) VALUES (?, ?)",
+                    arguments: [id, Int64(Date().timeIntervalSince1970 * 1000)]
+                )
+                return id
+            }
+        } catch {
+            throw ledgerError(error)
+        }
+    }
+
+    /// The numbers here of `originSeqs`, rows of `instance`'s spool shipped earlier.
+    private static func shippedSeqs(_ instance: String, of originSeqs: [Int64], in db: Database) throws -> [Int64: Int64] {
+        var shipped: [Int64: Int64] = [:]
+        for originSeq in Set(originSeqs) {
+            if let seq = try Int64.fetchOne(
+                db, sql: "SELECT seq FROM ledger_origins WHERE instance = ? AND origin_seq = ?", arguments: [instance, originSeq]
+            ) {
+                shipped[originSeq] = seq
+            }
+        }
+        return shipped
     }
 
     private func missingRowError(_ missing: (id: String, adjusts: Int64)) -> LedgerError {

@@ -6,6 +6,11 @@ enum WriteOperation: Sendable {
     case complete(journalSeq: Int64, entry: LedgerEntry)
     /// Append rows that were never journaled.
     case append([LedgerEntry])
+    /// Append rows shipped from a spool (``LedgerShipper``), each recorded with its origin: the
+    /// spool's instance id and the row's sequence number there. Rows at or below how far that
+    /// instance has shipped are skipped, so a batch sent twice is written once; an adjustment's
+    /// `adjusts` names a row of the spool, and is turned into that row's number here.
+    case ship(instance: String, rows: [StoredLedgerEntry])
 
     /// Whether this records a request in the journal.
     var isBegin: Bool {
@@ -17,6 +22,7 @@ enum WriteOperation: Sendable {
         switch self {
         case .begin, .complete: true
         case .append(let entries): entries.count <= 1
+        case .ship: false
         }
     }
 }

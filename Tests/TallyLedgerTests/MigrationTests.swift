@@ -82,6 +82,7 @@ struct MigrationTests {
         }
         try await rawDatabase(path).write { db in
             try db.execute(sql: """
+                DROP TABLE ledger_instance; DROP TABLE ledger_origins;
                 DROP VIEW ledger_requests; DROP TABLE ledger_tag_rollup; DELETE FROM ledger_rollup WHERE grain > 3;
                 DELETE FROM tally_migrations WHERE version > 2
                 """)

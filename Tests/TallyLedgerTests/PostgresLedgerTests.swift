@@ -35,7 +35,7 @@ import TallyTestSupport
         let tables = try server.psql(
             "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'", database: store.address.database
         )
-        #expect(tables == "ledger_journal,ledger_rollup,ledger_rows,ledger_tag_rollup,ledger_tags,tally_migrations")
+        #expect(tables == "ledger_instance,ledger_journal,ledger_origins,ledger_rollup,ledger_rows,ledger_tag_rollup,ledger_tags,tally_migrations")
         let info = try await store.info()
         #expect(info.rows == 0)
         #expect(info.journalRows == 0)

@@ -1,0 +1,111 @@
+package import Foundation
+
+/// Moves a spool's rows into a shared ledger exactly once (`tally ledger ship`, and the
+/// gateways' shippers to come).
+///
+/// A spool is a SQLite ledger with an instance id of its own. Each batch goes in one transaction
+/// of the target (rows, tags, rollups, and each row's origin: the instance id and its sequence
+/// number in the spool); the target skips rows at or below the largest origin it holds for the
+/// instance, and the shipper starts from that mark, read back from the target, so a batch sent
+/// twice (a retry, two shippers at once, a lost local mark) is written once and none is skipped.
+package struct LedgerShipper: Sendable {
+    /// What one run did.
+    package struct Outcome: Sendable, Hashable {
+        /// The spool's instance id.
+        package var instance: String
+        /// Rows this run wrote into the target.
+        package var shipped: Int64
+        /// The spool's last row now in the target (0: none).
+        package var through: Int64
+    }
+
+    /// How far a spool is behind its target.
+    package struct Backlog: Sendable, Hashable {
+        /// The spool's instance id (nil: the spool never made one, so nothing of it has shipped).
+        package var instance: String?
+        /// The spool's last row in the target (0: none).
+        package var through: Int64
+        /// Rows of the spool not in the target.
+        package var rows: Int64
+        /// When the oldest of them was written (nil: none).
+        package var oldest: Date?
+    }
+
+    /// Rows per transaction at most; a batch also ends before an adjustment of one of its own rows.
+    package var batchRows = 5_000
+    package var spool: Ledger
+    package var target: Ledger
+
+    /// A shipper from `spool` to `target`.
+    package init(spool: Ledger, target: Ledger) {
+        self.spool = spool
+        self.target = target
+    }
+
+    /// Ships every row of the spool the target lacks; `progress` hears rows shipped so far.
+    package func run(progress: @Sendable (_ shipped: Int64) -> Void = { _ in }) async throws -> Outcome {
+        let instance = try await spool.makeInstanceID()
+        var through = try await target.reader.store.shippedThrough(instance: instance)
+        var shipped: Int64 = 0
+        while true {
+            let rows = try await spool.reader.entries(after: through, limit: batchRows)
+            guard !rows.isEmpty else { break }
+            let batch = Self.prefixShippableTogether(rows)
+            let written = try await target.ship(batch, from: instance)
+            shipped += Int64(written.count)
+            through = batch[batch.count - 1].seq
+            progress(shipped)
+        }
+        return Outcome(instance: instance, shipped: shipped, through: through)
+    }
+
+    /// How far `spool` is behind `target`, without writing either.
+    package static func backlog(spool: LedgerReader, target: LedgerReader) async throws -> Backlog {
+        guard let instance = try await spool.store.instanceID() else {
+            let first = try await spool.entries(after: 0, limit: 1).first
+            return Backlog(instance: nil, through: 0, rows: try await spool.info().rows ?? 0, oldest: first?.entry.timestamp)
+        }
+        let through = try await target.store.shippedThrough(instance: instance)
+        let oldest = try await spool.entries(after: through, limit: 1).first
+        let rows = try await spool.store.countRows(after: through)
+        return Backlog(instance: instance, through: through, rows: rows, oldest: oldest?.entry.timestamp)
+    }
+
+    /// The longest prefix of `rows` in which no adjustment names a row of the same prefix: the
+    /// target learns a shipped row's number only once it is written, and an adjustment there must
+    /// name it. Never empty for non-empty `rows`.
+    static func prefixShippableTogether(_ rows: [StoredLedgerEntry]) -> [StoredLedgerEntry] {
+        guard let first = rows.first?.seq else { return rows }
+        let end = rows.indices.dropFirst().first { index in
+            rows[index].entry.adjusts.map { $0 >= first } ?? false
+        }
+        return end.map { Array(rows[..<$0]) } ?? rows
+    }
+}
+
+/// The rows of a shipped batch as the target writes them (shared by both stores' `.ship`).
+enum ShipBatch {
+    /// `pending`'s entries with each adjustment's `adjusts` turned from the spool's number into
+    /// the target's (`shipped`: spool number → target number); fails, writing nothing, when an
+    /// adjustment names a spool row the target does not hold.
+    static func entries(
+        _ pending: [StoredLedgerEntry], instance: String, shipped: [Int64: Int64], location: String
+    ) -> Result<[LedgerEntry], LedgerError> {
+        var entries: [LedgerEntry] = []
+        entries.reserveCapacity(pending.count)
+        for row in pending {
+            var entry = row.entry
+            if let adjusts = entry.adjusts {
+                guard let seq = shipped[adjusts] else {
+                    return .failure(LedgerError(
+                        .invalidValue, location: location,
+                        message: "adjustment \(entry.id) names row \(adjusts) of spool \(instance), which has not been shipped; nothing of its batch was written"
+                    ))
+                }
+                entry.adjusts = seq
+            }
+            entries.append(entry)
+        }
+        return .success(entries)
+    }
+}
