@@ -175,6 +175,48 @@ struct LedgerCommandTests {
         #expect(!empty.error.contains(server.password))
     }
 
+    @Test func twoSpoolsShipIntoOnePostgreSQLLedgerOnceEachAndStatusShowsTheBacklog() throws {
+        let (server, url) = try PostgresServer.sharedDatabase()
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spools = [directory + "/a.sqlite", directory + "/b.sqlite"]
+        for (index, spool) in spools.enumerated() {
+            let written = try Self.run(["--ledger", spool, "--prefix", "s\(index)", "--append", "\(4 + index)"], program: "tally-ledger-child")
+            #expect(written.status == 0, "\(written.error)")
+        }
+        #expect(try Self.run(["ledger", "migrate", "--ledger", url]).status == 0)
+        let before = try Self.run(["ledger", "status", "--spool", spools[0], "--ledger", url, "--format", "json"])
+        #expect(before.status == 0, "\(before.error)")
+        let waiting = try JSONSerialization.jsonObject(with: Data(before.output.utf8)) as? [String: Any]
+        #expect(waiting?["unshipped_rows"] as? Int == 4)
+        #expect(waiting?["instance"] is NSNull)
+        #expect((waiting?["oldest_unshipped_age_seconds"] as? Int).map { $0 >= 0 } == true)
+
+        for spool in spools {
+            let shipped = try Self.run(["ledger", "ship", "--spool", spool, "--ledger", url, "--batch", "3"])
+            #expect(shipped.status == 0, "\(shipped.error)")
+            #expect(shipped.output.contains(": shipped \(spool.hasSuffix("a.sqlite") ? 4 : 5) row(s) of spool \(spool) (instance "), "\(shipped.output)")
+            #expect(!shipped.output.contains(server.password) && !shipped.error.contains(server.password))
+            let again = try Self.run(["ledger", "ship", "--spool", spool, "--ledger", url])
+            #expect(again.output.contains(": shipped 0 row(s)"), "\(again.output)")
+        }
+        let after = try Self.run(["ledger", "status", "--spool", spools[1], "--ledger", url])
+        #expect(after.output.contains("unshipped rows                0\n"), "\(after.output)")
+        #expect(after.output.contains("shipped through               5\n"), "\(after.output)")
+        let info = try Self.run(["ledger", "info", "--format", "json", "--ledger", url])
+        #expect(info.output.contains("\"rows\":9"), "\(info.output)")
+        let verified = try Self.run(["ledger", "verify", "--ledger", url])
+        #expect(verified.status == 0, "\(verified.output)")
+
+        let missing = try Self.run(["ledger", "ship", "--spool", directory + "/none.sqlite", "--ledger", url])
+        #expect(missing.status == 74)
+        #expect(missing.error == "tally: \(directory)/none.sqlite: no spool here to ship from\n")
+        let fromServer = try Self.run(["ledger", "ship", "--spool", url, "--ledger", url])
+        #expect(fromServer.status == 64)
+        #expect(fromServer.error.split(separator: "\n").count == 1 && fromServer.error.contains("a spool is a SQLite file"))
+        #expect(!fromServer.error.contains(server.password))
+    }
+
     @Test func infoDescribesTheLedger() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

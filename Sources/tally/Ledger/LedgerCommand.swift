@@ -12,6 +12,8 @@ struct LedgerCommand: AsyncParsableCommand {
             LedgerExportCommand.self,
             LedgerRepriceCommand.self,
             LedgerCopyCommand.self,
+            LedgerShipCommand.self,
+            LedgerStatusCommand.self,
         ]
     )
 }
