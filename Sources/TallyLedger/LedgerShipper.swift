@@ -32,7 +32,7 @@ package struct LedgerShipper: Sendable {
     }
 
     /// Rows per transaction at most; a batch also ends before an adjustment of one of its own rows.
-    package var batchRows = 5_000
+    package var batchRows = 20_000
     package var spool: Ledger
     package var target: Ledger
 

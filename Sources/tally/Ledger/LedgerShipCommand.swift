@@ -24,7 +24,7 @@ struct LedgerShipCommand: AsyncParsableCommand {
     @OptionGroup var options: LedgerOptions
 
     @Option(help: "Rows per transaction at most.")
-    var batch = 5_000
+    var batch = 20_000
 
     func validate() throws {
         if spool.isEmpty { throw ValidationError("--spool: the path is empty") }
