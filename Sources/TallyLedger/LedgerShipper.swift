@@ -35,6 +35,8 @@ package struct LedgerShipper: Sendable {
     package var batchRows = 20_000
     package var spool: Ledger
     package var target: Ledger
+    /// The spool's instance id, when known (else read, or made, at the start of each run).
+    package var instance: String?
 
     /// A shipper from `spool` to `target`.
     package init(spool: Ledger, target: Ledger) {
@@ -44,7 +46,8 @@ package struct LedgerShipper: Sendable {
 
     /// Ships every row of the spool the target lacks; `progress` hears rows shipped so far.
     package func run(progress: @Sendable (_ shipped: Int64) -> Void = { _ in }) async throws -> Outcome {
-        let instance = try await spool.makeInstanceID()
+        let instance: String
+        if let known = self.instance { instance = known } else { instance = try await spool.makeInstanceID() }
         var through = try await target.reader.store.shippedThrough(instance: instance)
         var shipped: Int64 = 0
         while true {
@@ -107,5 +110,57 @@ enum ShipBatch {
             entries.append(entry)
         }
         return .success(entries)
+    }
+}
+
+/// A spool shipped into its ledger for as long as the task runs (`tally serve --spool`): a pass
+/// every `interval`; when the ledger cannot be opened or written (at start, or while its server
+/// is down), the next try waits 1, 2, 4 … up to 30 s. Rows wait in the spool meanwhile, and
+/// `report` says what failed: the first failure after a success, then at most once a minute.
+package struct SpoolShipping: Sendable {
+    package var spool: Ledger
+    package var target: LedgerLocation
+    package var interval: Duration = .seconds(1)
+    package var report: @Sendable (String) -> Void
+
+    /// Ships `spool` into the ledger at `target`.
+    package init(spool: Ledger, target: LedgerLocation, report: @escaping @Sendable (String) -> Void) {
+        self.spool = spool
+        self.target = target
+        self.report = report
+    }
+
+    /// Runs until the task is cancelled.
+    package func run() async {
+        var failures = 0
+        var lastReport: ContinuousClock.Instant?
+        while !Task.isCancelled {
+            do {
+                let instance = try await spool.makeInstanceID()
+                let ledger = try await Ledger.open(target)
+                try await ledger.whileRunning {
+                    while !Task.isCancelled {
+                        var shipper = LedgerShipper(spool: spool, target: ledger)
+                        shipper.instance = instance
+                        let outcome = try await shipper.run()
+                        if failures > 0 {
+                            report("shipping to \(ledger.location) resumed: \(outcome.shipped) row(s) shipped, through spool row \(outcome.through)")
+                            failures = 0
+                        }
+                        try? await Task.sleep(for: interval)
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                let now = ContinuousClock.now
+                if failures == 1 || lastReport.map({ now - $0 >= .seconds(60) }) ?? true {
+                    lastReport = now
+                    let message = (error as? LedgerError).map { "\($0.location): \($0.message)" } ?? "\(error)"
+                    report("shipping the spool failed, rows wait in \(spool.location) and shipping will be tried again: \(message)")
+                }
+                try? await Task.sleep(for: .seconds(min(30, 1 << min(failures - 1, 5))))
+            }
+        }
     }
 }

@@ -87,6 +87,17 @@ package final class PostgresServer: @unchecked Sendable {
         try start()
     }
 
+    /// Stops the server at once and leaves it stopped, its data kept, until ``resume()``: a
+    /// database host that went away.
+    package func pause() throws {
+        try run("pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"], log: "stop.log")
+    }
+
+    /// Starts a server ``pause()`` stopped, on the same port and data.
+    package func resume() throws {
+        try start()
+    }
+
     /// Stops the server and removes its folder; safe to call twice.
     package func stop() {
         lock.lock()

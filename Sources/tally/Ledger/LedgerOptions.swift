@@ -65,6 +65,19 @@ struct LedgerOptions: ParsableArguments {
     }
 }
 
+/// A spool's path from `--spool`: a SQLite file; a URL is refused (exit 64) naming the server
+/// without its password, and so is the ledger it ships to (`shippingTo`).
+func spoolPath(_ text: String, shippingTo ledger: LedgerLocation? = nil) throws -> String {
+    switch try LedgerLocation(text) {
+    case .file(let path) where ledger == .file(path):
+        throw Failure("\(path): a spool cannot ship into itself; pass the shared ledger with --ledger", status: ExitStatus.usage)
+    case .file(let path):
+        return path
+    case .postgres(let address):
+        throw Failure("--spool \(address): a spool is a SQLite file, not a server", status: ExitStatus.usage)
+    }
+}
+
 extension Failure {
     /// A ledger failure, with the exit status its code documents: 64 for a malformed location, 65 when the
     /// ledger's contents are at fault, 69 when its server cannot be reached, 74 when its file cannot,

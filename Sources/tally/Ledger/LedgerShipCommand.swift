@@ -34,16 +34,9 @@ struct LedgerShipCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingLedgerFailures {
             let target = try options.location()
-            let path: String
-            switch try LedgerLocation(spool) {
-            case .file(let file): path = file
-            case .postgres(let address): throw Failure("--spool \(address): a spool is a SQLite file, not a server", status: ExitStatus.usage)
-            }
+            let path = try spoolPath(spool, shippingTo: target)
             guard FileManager.default.fileExists(atPath: path) else {
                 throw Failure("\(path): no spool here to ship from", status: ExitStatus.io)
-            }
-            if target == .file(path) {
-                throw Failure("\(path): a spool cannot be shipped into itself; pass the shared ledger with --ledger", status: ExitStatus.usage)
             }
             let spoolLedger = try await Ledger.open(.file(path))
             let targetLedger = try await Ledger.open(target)

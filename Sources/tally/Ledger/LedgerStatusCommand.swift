@@ -28,11 +28,7 @@ struct LedgerStatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingLedgerFailures {
-            let path: String
-            switch try LedgerLocation(spool) {
-            case .file(let file): path = file
-            case .postgres(let address): throw Failure("--spool \(address): a spool is a SQLite file, not a server", status: ExitStatus.usage)
-            }
+            let path = try spoolPath(spool)
             guard FileManager.default.fileExists(atPath: path) else {
                 throw Failure("\(path): no spool here", status: ExitStatus.io)
             }

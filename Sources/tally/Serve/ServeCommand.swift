@@ -51,6 +51,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    @Option(help: ArgumentHelp(
+        "Meter into this local SQLite spool and ship its rows to --ledger in the background.",
+        discussion: "Requests then never wait on the ledger's server, and go on being metered while it is down; the spool's rows ship (each exactly once) within a second, or as soon as the server is back. Budgets count this spool's spend only.",
+        valueName: "path"
+    ))
+    var spool: String?
+
     @OptionGroup var pricing: PricingOptions
     @OptionGroup var ledger: LedgerOptions
 
@@ -85,9 +92,12 @@ struct ServeCommand: AsyncParsableCommand {
                 throw Failure("cannot listen on \(configuration.listen): \(reason) (--listen)", status: ExitStatus.unavailable)
             }
             let location = try ledger.location()
-            let opened = try await Ledger.open(location, prices: book)
             var logger = Logger(label: "tally.serve")
             logger.logLevel = .info
+            // With a spool, the requests are metered into it and the shared ledger is only shipped
+            // to, so a server that is down at start does not keep the proxy from starting.
+            let spoolFile = try spool.map { try spoolPath($0, shippingTo: location) }
+            let opened = try await Ledger.open(spoolFile.map { .file($0) } ?? location, prices: book)
             if !ProxyServer.isLoopback(host), configuration.gatewayKeys.isEmpty {
                 logger.warning("listening on \(host), which is not loopback, without gateway keys: anyone who can reach this port can spend through it. Add gateway_keys to the configuration.")
             }
@@ -97,12 +107,20 @@ struct ServeCommand: AsyncParsableCommand {
             let server = try ProxyServer(configuration: configuration, ledger: opened, prices: book, transport: transport, logger: logger)
             let upstreams = configuration.upstreams.map { "\($0.name) → \($0.upstream.apiRoot)" }.joined(separator: ", ")
             let app = server.application(host: host, port: port) { boundPort in
-                FileHandle.standardError.write(Data("tally serve: listening on http://\(host):\(boundPort) (ledger \(opened.location); upstreams: \(upstreams))\n".utf8))
+                let ledgers = spoolFile.map { "spool \($0), shipped to \(location)" } ?? "ledger \(opened.location)"
+                FileHandle.standardError.write(Data("tally serve: listening on http://\(host):\(boundPort) (\(ledgers); upstreams: \(upstreams))\n".utf8))
             }
             // A server ledger's connections are a service listed first, so closed last: rows of
             // requests still finishing during a graceful shutdown are written before they close.
             var services: [any Service] = [app]
-            if case .postgres = location { services.insert(LedgerService(ledger: opened), at: 0) }
+            if spoolFile != nil {
+                let shipping = SpoolShipping(spool: opened, target: location) { message in
+                    FileHandle.standardError.write(Data("tally serve: \(message)\n".utf8))
+                }
+                services.insert(ShippingService(shipping: shipping), at: 0)
+            } else if case .postgres = location {
+                services.insert(LedgerService(ledger: opened), at: 0)
+            }
             var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             groupConfiguration.maximumGracefulShutdownDuration = .seconds(max(0, shutdownTimeout))
             do {
@@ -133,5 +151,15 @@ private struct LedgerService: Service {
 
     func run() async {
         await cancelWhenGracefulShutdown { await ledger.run() }
+    }
+}
+
+/// A spool's shipping as a service of `tally serve`'s group: stopped when the group shuts down;
+/// rows written after its last pass wait in the spool for the next start (or `tally ledger ship`).
+private struct ShippingService: Service {
+    let shipping: SpoolShipping
+
+    func run() async {
+        await cancelWhenGracefulShutdown { await shipping.run() }
     }
 }
