@@ -51,6 +51,27 @@ public enum LedgerLocation: Sendable, Hashable, CustomStringConvertible {
         return dataHome + "/tally/ledger.sqlite"
     }
 
+    /// Where a gateway spools what it ships to `ledger` when not told: one file per shared
+    /// ledger in the platform state directory, `$XDG_STATE_HOME/tally/spool-HASH.sqlite` (else
+    /// `~/.local/state/…`), HASH being the FNV-1a hash of the ledger's description (no password).
+    package static func defaultSpoolPath(
+        for ledger: LedgerLocation, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
+        let stateHome: String
+        if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") {
+            stateHome = xdg
+        } else {
+            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+            stateHome = home + "/.local/state"
+        }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in ledger.description.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        let hex = String(hash, radix: 16)
+        return stateHome + "/tally/spool-" + String(repeating: "0", count: 16 - hex.count) + hex + ".sqlite"
+    }
+
     /// The file path, or the server URL without its password.
     public var description: String {
         switch self {

@@ -1,4 +1,5 @@
 package import Foundation
+import Synchronization
 
 /// Moves a spool's rows into a shared ledger exactly once (`tally ledger ship`, and the
 /// gateways' shippers to come).
@@ -113,15 +114,20 @@ enum ShipBatch {
     }
 }
 
-/// A spool shipped into its ledger for as long as the task runs (`tally serve --spool`): a pass
-/// every `interval`; when the ledger cannot be opened or written (at start, or while its server
-/// is down), the next try waits 1, 2, 4 … up to 30 s. Rows wait in the spool meanwhile, and
+/// A spool shipped into its ledger until asked to stop (`tally serve --spool`): a pass every
+/// `interval`; when the ledger cannot be opened or written (at start, or while its server is
+/// down), the next try waits 1, 2, 4 … up to 30 s. Rows wait in the spool meanwhile, and
 /// `report` says what failed: the first failure after a success, then at most once a minute.
+/// Asked to stop, it makes one last pass, so rows of requests that finished during a graceful
+/// shutdown ship too.
 package struct SpoolShipping: Sendable {
     package var spool: Ledger
     package var target: LedgerLocation
     package var interval: Duration = .seconds(1)
     package var report: @Sendable (String) -> Void
+    /// Hears the backlog after every pass, and while the ledger cannot be reached (counted then
+    /// from the spool alone, after the last row known shipped).
+    package var observeBacklog: @Sendable (LedgerShipper.Backlog) -> Void = { _ in }
 
     /// Ships `spool` into the ledger at `target`.
     package init(spool: Ledger, target: LedgerLocation, report: @escaping @Sendable (String) -> Void) {
@@ -130,37 +136,74 @@ package struct SpoolShipping: Sendable {
         self.report = report
     }
 
-    /// Runs until the task is cancelled.
-    package func run() async {
+    /// Ships until `stop` is raised (then makes a last pass) or the task is cancelled; returns
+    /// how many of the spool's rows the ledger lacks at the end (nil: it could not be asked).
+    package func run(until stop: ShippingStop) async -> Int64? {
         var failures = 0
         var lastReport: ContinuousClock.Instant?
+        var shippedThrough: Int64 = 0
         while !Task.isCancelled {
+            let stopping = stop.isRaised
             do {
                 let instance = try await spool.makeInstanceID()
                 let ledger = try await Ledger.open(target)
-                try await ledger.whileRunning {
-                    while !Task.isCancelled {
+                return try await ledger.whileRunning {
+                    while true {
+                        let last = stop.isRaised
                         var shipper = LedgerShipper(spool: spool, target: ledger)
                         shipper.instance = instance
                         let outcome = try await shipper.run()
+                        shippedThrough = outcome.through
+                        observeBacklog(try await LedgerShipper.backlog(spool: spool.reader, target: ledger.reader))
                         if failures > 0 {
                             report("shipping to \(ledger.location) resumed: \(outcome.shipped) row(s) shipped, through spool row \(outcome.through)")
                             failures = 0
                         }
-                        try? await Task.sleep(for: interval)
+                        if last || Task.isCancelled {
+                            return try await LedgerShipper.backlog(spool: spool.reader, target: ledger.reader).rows
+                        }
+                        await stop.wait(for: interval)
                     }
                 }
             } catch {
-                if Task.isCancelled { return }
+                if Task.isCancelled { return nil }
                 failures += 1
                 let now = ContinuousClock.now
-                if failures == 1 || lastReport.map({ now - $0 >= .seconds(60) }) ?? true {
+                if failures == 1 || stopping || lastReport.map({ now - $0 >= .seconds(60) }) ?? true {
                     lastReport = now
                     let message = (error as? LedgerError).map { "\($0.location): \($0.message)" } ?? "\(error)"
-                    report("shipping the spool failed, rows wait in \(spool.location) and shipping will be tried again: \(message)")
+                    report("shipping the spool failed, rows wait in \(spool.location)\(stopping ? "" : " and shipping will be tried again"): \(message)")
                 }
-                try? await Task.sleep(for: .seconds(min(30, 1 << min(failures - 1, 5))))
+                if stopping { return nil }
+                if let instance = try? await spool.reader.store.instanceID(),
+                   let rows = try? await spool.reader.store.countRows(after: shippedThrough) {
+                    let oldest = try? await spool.reader.entries(after: shippedThrough, limit: 1).first?.entry.timestamp
+                    observeBacklog(LedgerShipper.Backlog(instance: instance, through: shippedThrough, rows: rows, oldest: oldest))
+                }
+                await stop.wait(for: .seconds(min(30, 1 << min(failures - 1, 5))))
             }
+        }
+        return nil
+    }
+}
+
+/// Asks a ``SpoolShipping`` to make its last pass and stop; waits between passes end early when it is raised.
+package final class ShippingStop: Sendable {
+    private let raised = Atomic(false)
+
+    package init() {}
+
+    /// Whether a stop was asked for.
+    package var isRaised: Bool { raised.load(ordering: .acquiring) }
+
+    /// Asks for the stop.
+    package func raise() { raised.store(true, ordering: .releasing) }
+
+    /// Waits `duration`, or less once the stop is raised (checked every 50 ms) or the task is cancelled.
+    func wait(for duration: Duration) async {
+        let end = ContinuousClock.now + duration
+        while !isRaised, !Task.isCancelled, ContinuousClock.now < end {
+            try? await Task.sleep(for: min(.milliseconds(50), end - ContinuousClock.now))
         }
     }
 }

@@ -22,6 +22,15 @@ final class ProxyMetrics: Sendable {
         inFlight = registry.makeGauge(descriptor: Self.name("streams", "in_flight", "Streams being relayed now."))
     }
 
+    /// A spool's backlog (`tally serve` with a shared ledger): rows not shipped yet, and the
+    /// age of the oldest in seconds (0 when none).
+    func recordSpool(unshippedRows: Int64, oldestSeconds: Int64) {
+        registry.makeGauge(descriptor: Self.name("spool_unshipped", "rows", "Rows of the spool the shared ledger does not hold yet."))
+            .set(to: Double(unshippedRows))
+        registry.makeGauge(descriptor: Self.name("spool_oldest_unshipped_age", "seconds", "Age of the oldest row not shipped yet (0: none)."))
+            .set(to: Double(oldestSeconds))
+    }
+
     func streamStarted() { inFlight.increment(by: 1) }
     func streamEnded() { inFlight.decrement(by: 1) }
 

@@ -41,6 +41,12 @@ public struct ProxyServer: Sendable {
 
     /// Why the server could not listen, when `error` is a refused bind (the port taken, not
     /// allowed, or an address this machine does not have); nil for any other error.
+    /// Shows a spool's backlog on `/metrics` (`tally_spool_unshipped_rows`, `tally_spool_oldest_unshipped_age_seconds`).
+    package func recordSpoolBacklog(_ backlog: LedgerShipper.Backlog) {
+        let age = backlog.oldest.map { max(0, Int64(Date().timeIntervalSince($0))) } ?? 0
+        metrics.recordSpool(unshippedRows: backlog.rows, oldestSeconds: age)
+    }
+
     package static func listenFailure(_ error: any Error) -> String? {
         guard let error = error as? IOError, [EADDRINUSE, EACCES, EADDRNOTAVAIL].contains(error.errnoCode) else { return nil }
         return String(cString: strerror(error.errnoCode)).lowercased()

@@ -15,7 +15,7 @@ struct ServePostgresTests {
         let (server, url) = try PostgresServer.sharedDatabase()
         let shown = try LedgerLocation(url, environment: [:]).description
 
-        let (process, errors, port, startLog) = try Self.startServe(["--ledger", url], upstream: upstream)
+        let (process, errors, port, startLog) = try Self.startServe(["--ledger", url, "--no-spool"], upstream: upstream)
         defer { if process.isRunning { process.terminate() } }
         var log = startLog
         #expect(log.contains("(ledger \(shown);"), "\(log)")
@@ -37,16 +37,38 @@ struct ServePostgresTests {
         #expect(try await reader.verify().isConsistent)
     }
 
-    @Test func aServerLedgerThatCannotBeReachedStopsTheStartWithExit69() throws {
+    @Test func aServerLedgerThatCannotBeReachedStopsTheStartWithExit69OnlyWithoutASpool() async throws {
         let closed = try ClosedPort()
+        let url = "postgres://tally:secret@127.0.0.1:\(closed.port)/spend?sslmode=disable"
         let result = try TallyProcess.run(
-            ["serve", "--listen", "127.0.0.1:0", "--ledger", "postgres://tally:secret@127.0.0.1:\(closed.port)/spend?sslmode=disable"],
+            ["serve", "--listen", "127.0.0.1:0", "--ledger", url, "--no-spool"],
             environment: ["OPENAI_API_KEY": "sk-test"]
         )
         #expect(result.status == 69)
         #expect(result.stderr.hasPrefix("tally: postgres://tally@127.0.0.1:\(closed.port)/spend?sslmode=disable: "), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1)
         #expect(!result.stderr.contains("secret"))
+
+        // With the default spool it starts, meters into a file of the state directory, and says
+        // the ledger cannot be reached yet.
+        let state = NSTemporaryDirectory() + "tally-cli-tests-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let upstream = try Self.twoAnswerUpstream()
+        defer { upstream.stop() }
+        let (process, errors, port, startLog) = try Self.startServe(["--ledger", url], upstream: upstream, environment: ["XDG_STATE_HOME": state])
+        defer { if process.isRunning { process.terminate() } }
+        let spool = LedgerLocation.defaultSpoolPath(for: try LedgerLocation(url, environment: [:]), environment: ["XDG_STATE_HOME": state])
+        #expect(spool.hasPrefix(state + "/tally/spool-") && spool.hasSuffix(".sqlite"))
+        #expect(startLog.contains("(spool \(spool), shipped to postgres://tally@127.0.0.1:\(closed.port)/spend?sslmode=disable;"), "\(startLog)")
+        try await Self.sendTwoRequests(port: port)
+        process.interrupt()
+        process.waitUntilExit()
+        let log = startLog + String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(log)")
+        #expect(log.contains("shipping the spool failed, rows wait in \(spool)"), "\(log)")
+        #expect(log.contains("stopped; every ledger row written to the spool \(spool), some row(s) wait in it"), "\(log)")
+        #expect(!log.contains("secret"))
+        #expect(try await LedgerReader(path: spool).entries().count == 2)
     }
 
     @Test func withASpoolServingStartsWhileTheServerIsDownAndShipsEveryRowOnceWhenItIsBack() async throws {
@@ -67,8 +89,9 @@ struct ServePostgresTests {
         defer { if process.isRunning { process.terminate() } }
         #expect(startLog.contains("(spool \(spool), shipped to \(location.description);"), "\(startLog)")
         try await Self.sendTwoRequests(port: port)
-        // Metered into the spool while the server is down.
+        // Metered into the spool while the server is down, and shown as its backlog.
         #expect(try await LedgerReader(path: spool).entries().count == 2)
+        #expect(try await Self.waitForMetric("tally_spool_unshipped_rows 2.0", port: port), "the backlog never reached /metrics")
 
         try server.resume()
         let reader = try LedgerReader(location: location)
@@ -80,12 +103,14 @@ struct ServePostgresTests {
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(shipped.map(\.entry.usage.input) == [1_000, 2_000])
+        #expect(try await Self.waitForMetric("tally_spool_unshipped_rows 0.0", port: port))
         process.interrupt()
         process.waitUntilExit()
         let log = startLog + String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 0, "\(log)")
         #expect(log.contains("tally serve: shipping the spool failed, rows wait in \(spool)"), "\(log)")
         #expect(log.contains("tally serve: shipping to \(location.description) resumed"), "\(log)")
+        #expect(log.contains("stopped; every ledger row written to the spool \(spool), every row shipped to \(location.description)"), "\(log)")
         #expect(!log.contains(server.password))
         #expect(try await reader.entries().count == 2)
         #expect(try await reader.verify().isConsistent)
@@ -107,7 +132,7 @@ struct ServePostgresTests {
 
     /// Starts `tally serve` on a free port with `arguments`, the OpenAI upstream `upstream`;
     /// returns once it says where it listens, with what it said so far.
-    static func startServe(_ arguments: [String], upstream: FakeUpstream) throws -> (Process, Pipe, Int, String) {
+    static func startServe(_ arguments: [String], upstream: FakeUpstream, environment extra: [String: String] = [:]) throws -> (Process, Pipe, Int, String) {
         let process = Process()
         process.executableURL = TallyProcess.executable
         process.arguments = ["serve", "--listen", "127.0.0.1:0"] + arguments
@@ -116,6 +141,7 @@ struct ServePostgresTests {
         environment["OPENAI_API_KEY"] = "sk-test"
         environment["ANTHROPIC_API_KEY"] = "sk-ant-test"
         environment["TALLY_PRICING"] = nil
+        environment.merge(extra) { $1 }
         process.environment = environment
         let errors = Pipe()
         process.standardError = errors
@@ -130,6 +156,18 @@ struct ServePostgresTests {
         }
         let portText = try #require(log.split(separator: "http://127.0.0.1:").dropFirst().first?.prefix { $0.isNumber }, "\(log)")
         return (process, errors, try #require(Int(portText)), log)
+    }
+
+    /// Whether the proxy's `/metrics` holds the line `line` within 60 s.
+    static func waitForMetric(_ line: String, port: Int) async throws -> Bool {
+        let url = try #require(URL(string: "http://127.0.0.1:\(port)/metrics"))
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let (data, _) = try await URLSession.shared.data(from: url)
+            if String(decoding: data, as: UTF8.self).split(separator: "\n").contains(Substring(line)) { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return false
     }
 
     /// One plain and one streamed chat completion through the proxy on `port`, each answered 200.

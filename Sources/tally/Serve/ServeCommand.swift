@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import TallyGateway
+import Synchronization
 import TallyLedger
 import TallyPricing
 import TallyServer
@@ -49,14 +50,20 @@ struct ServeCommand: AsyncParsableCommand {
         guard idleTimeout > 0, connectTimeout > 0, shutdownTimeout >= 0 else {
             throw ValidationError("--idle-timeout and --connect-timeout must be positive, --shutdown-timeout not negative")
         }
+        if spool != nil, noSpool {
+            throw ValidationError("--spool and --no-spool: pass one or the other")
+        }
     }
 
     @Option(help: ArgumentHelp(
         "Meter into this local SQLite spool and ship its rows to --ledger in the background.",
-        discussion: "Requests then never wait on the ledger's server, and go on being metered while it is down; the spool's rows ship (each exactly once) within a second, or as soon as the server is back. Budgets count this spool's spend only.",
+        discussion: "Requests then never wait on the ledger's server, and go on being metered while it is down; the spool's rows ship (each exactly once) within a second, or as soon as the server is back. Budgets count this spool's spend only. Default with a postgres:// ledger: $XDG_STATE_HOME/tally/spool-HASH.sqlite (~/.local/state/tally/…), one per ledger.",
         valueName: "path"
     ))
     var spool: String?
+
+    @Flag(name: .customLong("no-spool"), help: "Write a postgres:// ledger straight through, a round trip per request, and refuse to start without its server.")
+    var noSpool = false
 
     @OptionGroup var pricing: PricingOptions
     @OptionGroup var ledger: LedgerOptions
@@ -96,7 +103,14 @@ struct ServeCommand: AsyncParsableCommand {
             logger.logLevel = .info
             // With a spool, the requests are metered into it and the shared ledger is only shipped
             // to, so a server that is down at start does not keep the proxy from starting.
-            let spoolFile = try spool.map { try spoolPath($0, shippingTo: location) }
+            let spoolFile: String?
+            if let spool {
+                spoolFile = try spoolPath(spool, shippingTo: location)
+            } else if case .postgres = location, !noSpool {
+                spoolFile = LedgerLocation.defaultSpoolPath(for: location)
+            } else {
+                spoolFile = nil
+            }
             let opened = try await Ledger.open(spoolFile.map { .file($0) } ?? location, prices: book)
             if !ProxyServer.isLoopback(host), configuration.gatewayKeys.isEmpty {
                 logger.warning("listening on \(host), which is not loopback, without gateway keys: anyone who can reach this port can spend through it. Add gateway_keys to the configuration.")
@@ -113,11 +127,15 @@ struct ServeCommand: AsyncParsableCommand {
             // A server ledger's connections are a service listed first, so closed last: rows of
             // requests still finishing during a graceful shutdown are written before they close.
             var services: [any Service] = [app]
-            if spoolFile != nil {
-                let shipping = SpoolShipping(spool: opened, target: location) { message in
+            let shippingService = spoolFile.map { _ in
+                var shipping = SpoolShipping(spool: opened, target: location) { message in
                     FileHandle.standardError.write(Data("tally serve: \(message)\n".utf8))
                 }
-                services.insert(ShippingService(shipping: shipping), at: 0)
+                shipping.observeBacklog = { server.recordSpoolBacklog($0) }
+                return ShippingService(shipping: shipping)
+            }
+            if let shippingService {
+                services.insert(shippingService, at: 0)
             } else if case .postgres = location {
                 services.insert(LedgerService(ledger: opened), at: 0)
             }
@@ -129,7 +147,13 @@ struct ServeCommand: AsyncParsableCommand {
                 guard let reason = ProxyServer.listenFailure(error) else { throw error }
                 throw Failure("cannot listen on \(configuration.listen): \(reason) (--listen)", status: ExitStatus.unavailable)
             }
-            FileHandle.standardError.write(Data("tally serve: stopped; every ledger row written\n".utf8))
+            if let shippingService, let spoolFile {
+                let left = shippingService.unshipped.withLock { $0 }
+                let shipped = left == 0 ? "every row shipped to \(location)" : "\(left.map { "\($0)" } ?? "some") row(s) wait in it for the next start or `tally ledger ship`"
+                FileHandle.standardError.write(Data("tally serve: stopped; every ledger row written to the spool \(spoolFile), \(shipped)\n".utf8))
+            } else {
+                FileHandle.standardError.write(Data("tally serve: stopped; every ledger row written\n".utf8))
+            }
         }
     }
 
@@ -154,12 +178,24 @@ private struct LedgerService: Service {
     }
 }
 
-/// A spool's shipping as a service of `tally serve`'s group: stopped when the group shuts down;
-/// rows written after its last pass wait in the spool for the next start (or `tally ledger ship`).
-private struct ShippingService: Service {
+/// A spool's shipping as a service of `tally serve`'s group, listed first so it stops last: on
+/// a graceful shutdown, after the HTTP server has finished its requests, it makes a last pass.
+private final class ShippingService: Service, Sendable {
     let shipping: SpoolShipping
+    let stop = ShippingStop()
+    /// The spool's rows the ledger lacked at the end (nil: unknown).
+    let unshipped = Mutex<Int64?>(nil)
+
+    init(shipping: SpoolShipping) {
+        self.shipping = shipping
+    }
 
     func run() async {
-        await cancelWhenGracefulShutdown { await shipping.run() }
+        let left = await withGracefulShutdownHandler {
+            await shipping.run(until: stop)
+        } onGracefulShutdown: { [stop] in
+            stop.raise()
+        }
+        unshipped.withLock { $0 = left }
     }
 }
