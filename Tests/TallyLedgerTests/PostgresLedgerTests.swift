@@ -135,7 +135,7 @@ import TallyTestSupport
     static let writerGrants = """
         CREATE ROLE tally_writer LOGIN PASSWORD 'writer-pw';
         GRANT SELECT ON tally_migrations TO tally_writer;
-        GRANT SELECT, INSERT ON ledger_rows, ledger_tags TO tally_writer;
+        GRANT SELECT, INSERT ON ledger_rows, ledger_tags, ledger_origins TO tally_writer;
         GRANT SELECT, INSERT, UPDATE ON ledger_rollup, ledger_tag_rollup TO tally_writer;
         GRANT SELECT, INSERT, UPDATE, DELETE ON ledger_journal TO tally_writer;
         GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO tally_writer;
@@ -162,6 +162,13 @@ import TallyTestSupport
             try await ledger.append(completing: ticket, with: sampleEntry(id: "j1", at: at, attribution: Attribution(tags: ["x"])))
             try await ledger.append(contentsOf: (0..<300).map { sampleEntry(id: "b\($0)", at: at.addingTimeInterval(Double($0))) })
             #expect(try await ledger.recover().isEmpty)
+            // A gateway's shipper ships as the writer too.
+            let spoolPlace = try FreshLedger(.sqlite)
+            defer { spoolPlace.remove() }
+            try await withLedger(spoolPlace) { spool in
+                try await spool.append(contentsOf: (0..<3).map { sampleEntry(id: "s\($0)", at: at.addingTimeInterval(Double($0))) })
+                #expect(try await LedgerShipper(spool: spool, target: ledger).run().shipped == 3)
+            }
         }
         // The writer cannot change what it wrote, nor the schema.
         for sql in ["UPDATE ledger_rows SET cost_nano = 0", "DELETE FROM ledger_tags", "CREATE TABLE sneaky (a int)"] {
@@ -170,7 +177,7 @@ import TallyTestSupport
             }
         }
         let summary = try await LedgerReader(location: reader).summary(range: at..<at.addingTimeInterval(3_600))
-        #expect(summary.total.requests == 301)
+        #expect(summary.total.requests == 304)
         #expect(try await LedgerReader(location: reader).verify().isConsistent)
         // The reader cannot open the ledger for writing: recovery needs the journal's rows.
         let refused = await #expect(throws: LedgerError.self) { _ = try await Ledger.open(reader) }
