@@ -112,6 +112,38 @@ import TallyUsage
     }
 
     @Test(arguments: LedgerBackend.allCases)
+    func shippingWhileTheSpoolIsWrittenLosesAndDoublesNothing(_ backend: LedgerBackend) async throws {
+        let spoolPlace = try FreshLedger(.sqlite)
+        let targetPlace = try FreshLedger(backend)
+        defer { spoolPlace.remove(); targetPlace.remove() }
+        try await withLedger(spoolPlace) { spool in
+            try await withLedger(targetPlace) { target in
+                var shipper = LedgerShipper(spool: spool, target: target)
+                shipper.batchRows = 37
+                let written = ShippingStop()
+                let writing = Task {
+                    defer { written.raise() }
+                    for batch in 0..<20 {
+                        try await spool.append(contentsOf: Self.rows("w\(batch)", count: 25))
+                        for index in 0..<5 { try await spool.append(sampleEntry(id: "one-\(batch)-\(index)", at: utc("2025-03-05T00:00:00Z"))) }
+                    }
+                }
+                var shippedWhileWriting: Int64 = 0
+                repeat {
+                    shippedWhileWriting += try await shipper.run().shipped
+                } while !written.isRaised
+                try await writing.value
+                let rest = try await shipper.run().shipped
+                #expect(shippedWhileWriting + rest == 600)
+                let sent = try await spool.reader.entries().map(\.entry.id)
+                #expect(sent.count == 600)
+                #expect(try await target.reader.entries().map(\.entry.id) == sent)
+                #expect(try await target.reader.verify().isConsistent)
+            }
+        }
+    }
+
+    @Test(arguments: LedgerBackend.allCases)
     func anAdjustmentOfARowNotShippedFailsItsBatchAndWritesNothing(_ backend: LedgerBackend) async throws {
         let spoolPlace = try FreshLedger(.sqlite)
         let targetPlace = try FreshLedger(backend)
