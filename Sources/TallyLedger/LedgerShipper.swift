@@ -66,10 +66,13 @@ package struct LedgerShipper: Sendable {
     /// How far `spool` is behind `target`, without writing either.
     package static func backlog(spool: LedgerReader, target: LedgerReader) async throws -> Backlog {
         guard let instance = try await spool.store.instanceID() else {
-            let first = try await spool.entries(after: 0, limit: 1).first
-            return Backlog(instance: nil, through: 0, rows: try await spool.info().rows ?? 0, oldest: first?.entry.timestamp)
+            return try await backlog(spool: spool, instance: nil, through: 0)
         }
-        let through = try await target.store.shippedThrough(instance: instance)
+        return try await backlog(spool: spool, instance: instance, through: target.store.shippedThrough(instance: instance))
+    }
+
+    /// The spool's rows after `through`, the last row known shipped, read from the spool alone.
+    static func backlog(spool: LedgerReader, instance: String?, through: Int64) async throws -> Backlog {
         let oldest = try await spool.entries(after: through, limit: 1).first
         let rows = try await spool.store.countRows(after: through)
         return Backlog(instance: instance, through: through, rows: rows, oldest: oldest?.entry.timestamp)
@@ -154,13 +157,13 @@ package struct SpoolShipping: Sendable {
                         shipper.instance = instance
                         let outcome = try await shipper.run()
                         shippedThrough = outcome.through
-                        observeBacklog(try await LedgerShipper.backlog(spool: spool.reader, target: ledger.reader))
+                        observeBacklog(try await LedgerShipper.backlog(spool: spool.reader, instance: instance, through: outcome.through))
                         if failures > 0 {
                             report("shipping to \(ledger.location) resumed: \(outcome.shipped) row(s) shipped, through spool row \(outcome.through)")
                             failures = 0
                         }
                         if last || Task.isCancelled {
-                            return try await LedgerShipper.backlog(spool: spool.reader, target: ledger.reader).rows
+                            return try await LedgerShipper.backlog(spool: spool.reader, instance: instance, through: outcome.through).rows
                         }
                         await stop.wait(for: interval)
                     }
@@ -176,9 +179,8 @@ package struct SpoolShipping: Sendable {
                 }
                 if stopping { return nil }
                 if let instance = try? await spool.reader.store.instanceID(),
-                   let rows = try? await spool.reader.store.countRows(after: shippedThrough) {
-                    let oldest = try? await spool.reader.entries(after: shippedThrough, limit: 1).first?.entry.timestamp
-                    observeBacklog(LedgerShipper.Backlog(instance: instance, through: shippedThrough, rows: rows, oldest: oldest))
+                   let backlog = try? await LedgerShipper.backlog(spool: spool.reader, instance: instance, through: shippedThrough) {
+                    observeBacklog(backlog)
                 }
                 await stop.wait(for: .seconds(min(30, 1 << min(failures - 1, 5))))
             }
